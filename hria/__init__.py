@@ -1,0 +1,75 @@
+"""HRIA: human-rights impact assessment of urban AI systems (Flask application)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import audit, database
+from .config import instance_path_from_env, load_config
+from .extensions import csrf, db, login_manager
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=instance_path_from_env(),
+        instance_relative_config=True,
+        template_folder=str(_templates_folder()),
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    return app
+
+
+def _templates_folder() -> Path:
+    """Inside the installed package, or at the top of a checkout."""
+    installed = Path(__file__).resolve().parent / "templates"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def register_extensions(app: Flask) -> None:
+    database.register_sqlite_pragmas()
+    audit.install()
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .main.routes import bp as main_bp
+    from .systems.routes import bp as systems_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(systems_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import vocabulary
+
+    app.jinja_env.globals.update(
+        vocab=vocabulary,
+        max_upload_mb=app.config["MAX_UPLOAD_MB"],
+    )

@@ -1,0 +1,90 @@
+"""Who may see and change what: the one place that decides.
+
+Anything a user may not see is answered with 404, so that guessing an id
+reveals nothing. Objects a user may see but not change are answered with 403.
+"""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, select
+
+from .extensions import db
+from .models import Assessment, Invitation, Organisation, OversightAssignment, System, User
+
+
+def _overseen_ids(user: User):
+    return select(OversightAssignment.overseen_id).where(
+        OversightAssignment.oversight_id == user.organisation_id
+    )
+
+
+def _invited_assessment_ids(user: User):
+    return select(Invitation.assessment_id).where(Invitation.organisation_id == user.organisation_id)
+
+
+def visible_systems(user: User) -> Select:
+    query = select(System)
+    if user.role == "admin":
+        return query
+    if user.role == "procurer":
+        return query.where(System.owner_id == user.organisation_id)
+    if user.role == "oversight":
+        return query.where(System.owner_id.in_(_overseen_ids(user)))
+    if user.role == "vendor":
+        invited_systems = select(Assessment.system_id).where(
+            Assessment.id.in_(_invited_assessment_ids(user))
+        )
+        return query.where(System.id.in_(invited_systems))
+    return query.where(False)
+
+
+def visible_assessments(user: User) -> Select:
+    query = select(Assessment).join(Assessment.system)
+    if user.role == "admin":
+        return query
+    if user.role == "procurer":
+        return query.where(System.owner_id == user.organisation_id)
+    if user.role == "oversight":
+        return query.where(System.owner_id.in_(_overseen_ids(user)))
+    if user.role == "vendor":
+        return query.where(Assessment.id.in_(_invited_assessment_ids(user)))
+    return query.where(False)
+
+
+def system_or_404(user: User, system_id: int) -> System:
+    system = db.session.scalar(visible_systems(user).where(System.id == system_id))
+    if system is None:
+        abort(404)
+    return system
+
+
+def assessment_or_404(user: User, assessment_id: int) -> Assessment:
+    assessment = db.session.scalar(visible_assessments(user).where(Assessment.id == assessment_id))
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+def can_create_systems(user: User) -> bool:
+    return user.role in ("admin", "procurer")
+
+
+def can_manage_system(user: User, system: System) -> bool:
+    """Edit the system, start assessments for it and invite vendors to them."""
+    if user.role == "admin":
+        return True
+    return user.role == "procurer" and system.owner_id == user.organisation_id
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def owner_choices(user: User):
+    """Organisations a user may register a system for."""
+    query = select(Organisation).where(Organisation.kind == "buyer").order_by(Organisation.name)
+    if user.role != "admin":
+        query = query.where(Organisation.id == user.organisation_id)
+    return db.session.scalars(query).all()
+

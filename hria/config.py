@@ -1,0 +1,64 @@
+"""Configuration: defaults, then the instance's config.py, then HRIA_* environment variables."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "MAX_UPLOAD_MB": 50,
+    "LOGIN_MAX_FAILURES": 5,
+    # An address is shared by everyone behind one office gateway, so it gets more slack.
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_LOCK_MINUTES": 15,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "TRUSTED_PROXIES": 0,
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_path_from_env() -> str | None:
+    value = os.environ.get("HRIA_INSTANCE_PATH")
+    return str(Path(value).expanduser().resolve()) if value else None
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env(prefix="HRIA")
+    else:
+        app.config.from_prefixed_env(prefix="HRIA")
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _persistent_secret_key(instance / SECRET_KEY_FILE)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'hria.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+    app.config.setdefault("KEYS_FOLDER", str(instance / "keys"))
+
+
+def _persistent_secret_key(path: Path) -> str:
+    """Read the instance's secret key, creating it (readable by the owner only) on first run."""
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

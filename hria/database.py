@@ -1,0 +1,61 @@
+"""Engine settings and schema migrations (Alembic, applied programmatically)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+
+def register_sqlite_pragmas() -> None:
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def migrations_folder() -> Path:
+    """The Alembic scripts: inside the installed package, or at the top of a checkout."""
+    installed = Path(__file__).resolve().parent / "migrations"
+    if (installed / "env.py").exists():
+        return installed
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_folder()))
+    return config
+
+
+def upgrade(app: Flask) -> tuple[str | None, str]:
+    """Bring the schema to the newest revision. Returns (revision before, revision after)."""
+    config = _alembic_config()
+    with app.app_context():
+        with db.engine.begin() as connection:
+            before = MigrationContext.configure(connection).get_current_revision()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            after = MigrationContext.configure(connection).get_current_revision()
+    return before, after
+
+
+def is_current(app: Flask) -> bool:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    with app.app_context():
+        with db.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() == head

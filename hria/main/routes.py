@@ -1,0 +1,29 @@
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from .. import access
+from ..extensions import db
+from ..models import Assessment, System
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    systems = db.session.scalars(access.visible_systems(current_user).order_by(System.name)).all()
+    assessments = db.session.scalars(
+        access.visible_assessments(current_user).order_by(Assessment.created_at)
+    ).all()
+    by_system: dict[int, list[Assessment]] = {}
+    for assessment in assessments:
+        by_system.setdefault(assessment.system_id, []).append(assessment)
+    return render_template(
+        "main/dashboard.html", systems=systems, by_system=by_system,
+        can_create=access.can_create_systems(current_user),
+    )
+
+
+@bp.route("/healthz")
+def health():
+    return {"status": "ok"}

@@ -1,0 +1,176 @@
+"""The database models (SQLAlchemy 2 typed mappings).
+
+Domain models carry ``__audited__ = True``: every insert, update and delete of
+them writes an Event in the same transaction (see ``hria.audit``). Columns whose
+values must never appear in the trail carry ``info={"audit": "redact"}``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, so SQLite and PostgreSQL round-trip the same value."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256), info={"audit": "redact"})
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r}>"
+
+
+class OversightAssignment(db.Model):
+    """An oversight body's mandate over another organisation, granted by an admin."""
+
+    __tablename__ = "oversight_assignment"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("oversight_id", "overseen_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    oversight_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    overseen_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    oversight: Mapped[Organisation] = relationship(foreign_keys=[oversight_id])
+    overseen: Mapped[Organisation] = relationship(foreign_keys=[overseen_id])
+
+
+class System(db.Model):
+    """An AI or algorithmic system that a city buys or runs."""
+
+    __tablename__ = "ai_system"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    vendor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    sector: Mapped[str] = mapped_column(String(40))
+    automated_decisions: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[Organisation] = relationship(foreign_keys=[owner_id])
+    vendor: Mapped[Optional[Organisation]] = relationship(foreign_keys=[vendor_id])
+    assessments: Mapped[list["Assessment"]] = relationship(
+        back_populates="system", order_by="Assessment.created_at"
+    )
+
+
+class Assessment(db.Model):
+    """Human-rights due diligence of one system at one lifecycle stage."""
+
+    __tablename__ = "assessment"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("ai_system.id"))
+    stage: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30), default="draft")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    impact_level: Mapped[Optional[str]] = mapped_column(String(5))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    system: Mapped[System] = relationship(back_populates="assessments")
+    created_by: Mapped[Optional[User]] = relationship()
+    invitations: Mapped[list["Invitation"]] = relationship(back_populates="assessment")
+
+
+class Invitation(db.Model):
+    """A vendor organisation invited to take part in one assessment."""
+
+    __tablename__ = "invitation"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assessment_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="invitations")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """Recent sign-in attempts, kept to throttle password guessing."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Event(db.Model):
+    """One entry of the append-only, hash-chained audit trail."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[Optional[int]] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[Optional[int]] = mapped_column(Integer)
+    before: Mapped[Optional[str]] = mapped_column(Text)
+    after: Mapped[Optional[str]] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

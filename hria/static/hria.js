@@ -1,0 +1,7 @@
+// A second click on a submit button while its form is on its way does nothing.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.dataset.sent) { event.preventDefault(); return; }
+  form.dataset.sent = "1";
+  form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = true; });
+});

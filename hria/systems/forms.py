@@ -1,0 +1,38 @@
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..forms import EditForm, SubmitOnceForm
+from ..vocabulary import LANGUAGES, LIFECYCLE_STAGES, SECTORS
+
+NO_VENDOR = 0
+
+
+class SystemFields:
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    purpose = TextAreaField(
+        "Purpose", validators=[Length(max=5000)],
+        description="What the system is for, whom it affects and what it decides or recommends.",
+    )
+    owner_id = SelectField("Owner organisation", coerce=int)
+    vendor_id = SelectField("Vendor", coerce=int)
+    sector = SelectField("Urban sector", choices=SECTORS.choices())
+    automated_decisions = BooleanField("It makes or supports automated decisions about people")
+
+
+class NewSystemForm(SubmitOnceForm, SystemFields):
+    submit = SubmitField("Register system")
+
+
+class EditSystemForm(EditForm, SystemFields):
+    submit = SubmitField("Save changes")
+
+
+class NewAssessmentForm(SubmitOnceForm):
+    stage = SelectField("Lifecycle stage", choices=LIFECYCLE_STAGES.choices())
+    language = SelectField("Language of the questions and the report", choices=LANGUAGES.choices())
+    submit = SubmitField("Start assessment")
+
+
+class InviteForm(SubmitOnceForm):
+    organisation_id = SelectField("Vendor organisation", coerce=int)
+    submit = SubmitField("Invite")

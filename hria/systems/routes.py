@@ -1,0 +1,151 @@
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import access
+from ..extensions import db
+from ..models import Assessment, Invitation, Organisation, System
+from .forms import NO_VENDOR, EditSystemForm, InviteForm, NewAssessmentForm, NewSystemForm
+
+bp = Blueprint("systems", __name__)
+
+
+def _vendors() -> list[Organisation]:
+    return db.session.scalars(
+        select(Organisation).where(Organisation.kind == "vendor").order_by(Organisation.name)
+    ).all()
+
+
+def _fill_choices(form) -> None:
+    form.owner_id.choices = [(o.id, o.name) for o in access.owner_choices(current_user)]
+    form.vendor_id.choices = [(NO_VENDOR, "— none yet —")] + [(o.id, o.name) for o in _vendors()]
+
+
+def _apply(form, system: System) -> None:
+    system.name = form.name.data.strip()
+    system.purpose = form.purpose.data.strip()
+    system.owner_id = form.owner_id.data
+    system.vendor_id = form.vendor_id.data or None
+    system.sector = form.sector.data
+    system.automated_decisions = form.automated_decisions.data
+
+
+def _version(system: System) -> str:
+    return system.updated_at.isoformat()
+
+
+@bp.route("/systems/new", methods=["GET", "POST"])
+@login_required
+def new_system():
+    access.require(access.can_create_systems(current_user))
+    form = NewSystemForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        if form.already_submitted():
+            flash("This system was already registered: the form was sent twice.", "info")
+            return redirect(url_for("main.dashboard"))
+        system = System(created_by_id=current_user.id)
+        _apply(form, system)
+        db.session.add(system)
+        db.session.commit()
+        flash(f"Registered “{system.name}”.", "info")
+        return redirect(url_for("systems.view_system", system_id=system.id))
+    return render_template("systems/edit.html", form=form, system=None)
+
+
+@bp.route("/systems/<int:system_id>")
+@login_required
+def view_system(system_id: int):
+    system = access.system_or_404(current_user, system_id)
+    assessments = db.session.scalars(
+        access.visible_assessments(current_user)
+        .where(Assessment.system_id == system.id)
+        .order_by(Assessment.created_at)
+    ).all()
+    manage = access.can_manage_system(current_user, system)
+    return render_template(
+        "systems/view.html", system=system, assessments=assessments,
+        manage=manage, assessment_form=NewAssessmentForm() if manage else None,
+    )
+
+
+@bp.route("/systems/<int:system_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_system(system_id: int):
+    system = access.system_or_404(current_user, system_id)
+    access.require(access.can_manage_system(current_user, system))
+    form = EditSystemForm(obj=system)
+    _fill_choices(form)
+    if not form.is_submitted():
+        form.vendor_id.data = system.vendor_id or NO_VENDOR
+        form.loaded_version.data = _version(system)
+    elif form.validate():
+        if form.is_stale(_version(system)):
+            flash("Someone else changed this system while you were editing it. Your input is shown below; "
+                  "compare it with the current values, then save again.", "error")
+            form.loaded_version.data = _version(system)
+            return render_template("systems/edit.html", form=form, system=system, current=system), 409
+        _apply(form, system)
+        db.session.commit()
+        flash("Changes saved.", "info")
+        return redirect(url_for("systems.view_system", system_id=system.id))
+    return render_template("systems/edit.html", form=form, system=system)
+
+
+@bp.route("/systems/<int:system_id>/assessments", methods=["POST"])
+@login_required
+def new_assessment(system_id: int):
+    system = access.system_or_404(current_user, system_id)
+    access.require(access.can_manage_system(current_user, system))
+    form = NewAssessmentForm()
+    if form.validate_on_submit():
+        if form.already_submitted():
+            flash("This assessment was already started: the form was sent twice.", "info")
+            return redirect(url_for("systems.view_system", system_id=system.id))
+        assessment = Assessment(
+            system=system, stage=form.stage.data, language=form.language.data,
+            status="draft", created_by_id=current_user.id,
+        )
+        db.session.add(assessment)
+        db.session.commit()
+        return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return redirect(url_for("systems.view_system", system_id=system.id))
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@login_required
+def view_assessment(assessment_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    manage = access.can_manage_system(current_user, assessment.system)
+    invite_form = None
+    if manage:
+        invite_form = InviteForm()
+        invite_form.organisation_id.choices = _invitable(assessment)
+    return render_template("systems/assessment.html", assessment=assessment, manage=manage, invite_form=invite_form)
+
+
+def _invitable(assessment: Assessment) -> list[tuple[int, str]]:
+    invited = {i.organisation_id for i in assessment.invitations}
+    return [(o.id, o.name) for o in _vendors() if o.id not in invited]
+
+
+@bp.route("/assessments/<int:assessment_id>/invitations", methods=["POST"])
+@login_required
+def invite(assessment_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    access.require(access.can_manage_system(current_user, assessment.system))
+    form = InviteForm()
+    form.organisation_id.choices = _invitable(assessment)
+    if form.validate_on_submit() and not form.already_submitted():
+        invitation = Invitation(
+            assessment=assessment, organisation_id=form.organisation_id.data, invited_by_id=current_user.id
+        )
+        db.session.add(invitation)
+        db.session.commit()
+        flash(f"{invitation.organisation.name} is invited to this assessment.", "info")
+    elif form.errors:
+        flash("Choose a vendor organisation that is not invited yet.", "error")
+    return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))

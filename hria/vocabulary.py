@@ -1,0 +1,101 @@
+"""The product's fixed vocabularies: each defined once here and imported everywhere else.
+
+Every entry pairs a stable key (stored in the database and in the question banks)
+with an English and a Chinese label.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str
+    en: str
+    zh: str
+
+    def label(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Vocabulary:
+    """An ordered set of terms with lookup by key."""
+
+    def __init__(self, *terms: Term):
+        self.terms = terms
+        self._by_key = {t.key: t for t in terms}
+
+    def __iter__(self):
+        return iter(self.terms)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def __getitem__(self, key: str) -> Term:
+        return self._by_key[key]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.terms)
+
+    def choices(self, lang: str = "en") -> list[tuple[str, str]]:
+        return [(t.key, t.label(lang)) for t in self.terms]
+
+    def label(self, key: str, lang: str = "en") -> str:
+        term = self._by_key.get(key)
+        return term.label(lang) if term else key
+
+
+ORGANISATION_KINDS = Vocabulary(
+    Term("buyer", "Public buyer", "公共采购方"),
+    Term("vendor", "Vendor", "供应商"),
+    Term("oversight", "Oversight body", "监督机构"),
+)
+
+ROLES = Vocabulary(
+    Term("admin", "Administrator", "管理员"),
+    Term("procurer", "Procurement officer", "采购官员"),
+    Term("vendor", "Vendor", "供应商"),
+    Term("oversight", "Oversight reviewer", "监督审查员"),
+)
+
+# The role a user of each kind of organisation ordinarily holds.
+ROLE_FOR_KIND = {"buyer": "procurer", "vendor": "vendor", "oversight": "oversight"}
+
+# The nine urban sectors of footnote 58 of the guidelines.
+SECTORS = Vocabulary(
+    Term("urban_planning", "Urban and spatial planning", "城市和空间规划"),
+    Term("housing", "Housing", "住房"),
+    Term("transport", "Transport", "交通"),
+    Term("energy", "Energy", "能源"),
+    Term("water", "Water", "水"),
+    Term("waste", "Waste", "废物"),
+    Term("disaster", "Disaster prevention and management", "灾害预防和管理"),
+    Term("safety", "Safety and security", "安全和安保"),
+    Term("welfare", "Welfare", "福利"),
+)
+
+LIFECYCLE_STAGES = Vocabulary(
+    Term("scoping", "Scoping", "范围界定"),
+    Term("procurement", "Procurement", "采购"),
+    Term("design", "Design and data", "设计和数据"),
+    Term("deployment", "Deployment", "部署"),
+    Term("operation", "Operation and monitoring", "运行和监测"),
+    Term("retirement", "Retirement", "退役"),
+)
+
+ASSESSMENT_STATUSES = Vocabulary(
+    Term("draft", "Draft", "草稿"),
+    Term("in_progress", "In progress", "进行中"),
+    Term("submitted", "Submitted for review", "已提交审查"),
+    Term("under_review", "Under review", "审查中"),
+    Term("approved", "Approved", "已批准"),
+    Term("approved_with_conditions", "Approved with conditions", "有条件批准"),
+    Term("changes_requested", "Changes requested", "要求修改"),
+    Term("rejected", "Rejected", "已拒绝"),
+)
+
+LANGUAGES = Vocabulary(
+    Term("en", "English", "英文"),
+    Term("zh", "Chinese", "中文"),
+)

@@ -6,6 +6,7 @@ import secrets
 from flask import session
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
+from wtforms.fields.choices import SelectChoice
 
 _USED_KEY = "used_form_tokens"
 _REMEMBERED = 50
@@ -40,3 +41,8 @@ class EditForm(FlaskForm):
 
     def is_stale(self, current_version: str) -> bool:
         return bool(self.loaded_version.data) and self.loaded_version.data != current_version
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for a SelectField from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

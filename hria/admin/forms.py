@@ -2,13 +2,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import SubmitOnceForm
+from ..forms import SubmitOnceForm, options
 from ..vocabulary import ORGANISATION_KINDS, ROLES
 
 
 class OrganisationForm(SubmitOnceForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    kind = SelectField("Kind", choices=ORGANISATION_KINDS.choices())
+    kind = SelectField("Kind", choices=options(ORGANISATION_KINDS.choices()))
     submit = SubmitField("Create organisation")
 
 
@@ -16,7 +16,7 @@ class UserForm(SubmitOnceForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[Length(max=200)])
     organisation_id = SelectField("Organisation", coerce=int)
-    role = SelectField("Role", choices=ROLES.choices())
+    role = SelectField("Role", choices=options(ROLES.choices()))
     submit = SubmitField("Create user")
 
 

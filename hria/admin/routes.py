@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import accounts
+from ..forms import options
 from ..extensions import db
 from ..models import Organisation, OversightAssignment, User
 from .forms import ConfirmForm, OrganisationForm, OversightForm, UserForm
@@ -46,8 +47,8 @@ def organisations():
 
 
 def _oversight_choices(form: OversightForm) -> None:
-    form.oversight_id.choices = [(o.id, o.name) for o in _organisations("oversight")]
-    form.overseen_id.choices = [(o.id, o.name) for o in _organisations() if o.kind != "oversight"]
+    form.oversight_id.choices = options((o.id, o.name) for o in _organisations("oversight"))
+    form.overseen_id.choices = options((o.id, o.name) for o in _organisations() if o.kind != "oversight")
 
 
 @bp.route("/oversight", methods=["POST"])
@@ -83,7 +84,7 @@ def remove_oversight(assignment_id: int):
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     form = UserForm()
-    form.organisation_id.choices = [(o.id, o.name) for o in _organisations()]
+    form.organisation_id.choices = options((o.id, o.name) for o in _organisations())
     if form.validate_on_submit() and not form.already_submitted():
         organisation = db.session.get(Organisation, form.organisation_id.data)
         password = accounts.generate_password()

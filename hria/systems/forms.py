@@ -1,7 +1,7 @@
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import EditForm, SubmitOnceForm
+from ..forms import EditForm, SubmitOnceForm, options
 from ..vocabulary import LANGUAGES, LIFECYCLE_STAGES, SECTORS
 
 NO_VENDOR = 0
@@ -15,7 +15,7 @@ class SystemFields:
     )
     owner_id = SelectField("Owner organisation", coerce=int)
     vendor_id = SelectField("Vendor", coerce=int)
-    sector = SelectField("Urban sector", choices=SECTORS.choices())
+    sector = SelectField("Urban sector", choices=options(SECTORS.choices()))
     automated_decisions = BooleanField("It makes or supports automated decisions about people")
 
 
@@ -28,8 +28,8 @@ class EditSystemForm(EditForm, SystemFields):
 
 
 class NewAssessmentForm(SubmitOnceForm):
-    stage = SelectField("Lifecycle stage", choices=LIFECYCLE_STAGES.choices())
-    language = SelectField("Language of the questions and the report", choices=LANGUAGES.choices())
+    stage = SelectField("Lifecycle stage", choices=options(LIFECYCLE_STAGES.choices()))
+    language = SelectField("Language of the questions and the report", choices=options(LANGUAGES.choices()))
     submit = SubmitField("Start assessment")
 
 

@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import access
+from ..forms import options
 from ..extensions import db
 from ..models import Assessment, Invitation, Organisation, System
 from .forms import NO_VENDOR, EditSystemForm, InviteForm, NewAssessmentForm, NewSystemForm
@@ -17,13 +18,13 @@ def _vendors() -> list[Organisation]:
 
 
 def _fill_choices(form) -> None:
-    form.owner_id.choices = [(o.id, o.name) for o in access.owner_choices(current_user)]
-    form.vendor_id.choices = [(NO_VENDOR, "— none yet —")] + [(o.id, o.name) for o in _vendors()]
+    form.owner_id.choices = options((o.id, o.name) for o in access.owner_choices(current_user))
+    form.vendor_id.choices = options([(NO_VENDOR, "— none yet —")] + [(o.id, o.name) for o in _vendors()])
 
 
 def _apply(form, system: System) -> None:
     system.name = form.name.data.strip()
-    system.purpose = form.purpose.data.strip()
+    system.purpose = (form.purpose.data or "").strip()
     system.owner_id = form.owner_id.data
     system.vendor_id = form.vendor_id.data or None
     system.sector = form.sector.data
@@ -127,9 +128,9 @@ def view_assessment(assessment_id: int):
     return render_template("systems/assessment.html", assessment=assessment, manage=manage, invite_form=invite_form)
 
 
-def _invitable(assessment: Assessment) -> list[tuple[int, str]]:
+def _invitable(assessment: Assessment):
     invited = {i.organisation_id for i in assessment.invitations}
-    return [(o.id, o.name) for o in _vendors() if o.id not in invited]
+    return options((o.id, o.name) for o in _vendors() if o.id not in invited)
 
 
 @bp.route("/assessments/<int:assessment_id>/invitations", methods=["POST"])

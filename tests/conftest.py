@@ -1,0 +1,133 @@
+"""Fixtures: an app on a fresh instance folder, a test client with a sign-in helper, and a small world
+of organisations, users, systems and assessments to test against."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from hria import create_app, database
+from werkzeug.security import generate_password_hash
+
+from hria.accounts import create_organisation
+from hria.extensions import db
+from hria.models import Assessment, Invitation, OversightAssignment, System, User
+
+PASSWORD = "correct horse battery"
+# Hashed once: scrypt is slow on purpose, and the world fixture needs seven users per test.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    for name in ("HRIA_DATABASE_URL", "HRIA_SECRET_KEY", "HRIA_MAX_UPLOAD_MB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True})
+    database.upgrade(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The hidden fields of the first form on a page (CSRF and submit-once tokens)."""
+    return dict(re.findall(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)"', html))
+
+
+class Auth:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, next: str | None = None):
+        page = self._client.get("/login").get_data(as_text=True)
+        data = {"email": email, "password": password, "csrf_token": csrf_token(page)}
+        if next is not None:
+            data["next"] = next
+        return self._client.post("/login", data=data)
+
+    def logout(self):
+        page = self._client.get("/").get_data(as_text=True)
+        return self._client.post("/logout", data={"csrf_token": csrf_token(page)})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def post_form(client, page_url: str, action: str, data: dict, follow_redirects: bool = False):
+    """Load the page that holds a form, then post to it with the page's hidden tokens."""
+    page = client.get(page_url).get_data(as_text=True)
+    fields = form_fields(page)
+    fields.update(data)
+    return client.post(action, data=fields, follow_redirects=follow_redirects)
+
+
+@dataclass
+class World:
+    """Two cities, two vendors and an oversight body; each city has a system with an assessment."""
+
+    users: dict[str, str] = field(default_factory=dict)     # key -> email
+    orgs: dict[str, int] = field(default_factory=dict)
+    systems: dict[str, int] = field(default_factory=dict)
+    assessments: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(app) -> World:
+    w = World()
+    with app.app_context():
+        orgs = {
+            "city_a": create_organisation("City A", "buyer"),
+            "city_b": create_organisation("City B", "buyer"),
+            "vendor_a": create_organisation("Vendor A", "vendor"),
+            "vendor_b": create_organisation("Vendor B", "vendor"),
+            "board_a": create_organisation("Board A", "oversight"),
+            "board_b": create_organisation("Board B", "oversight"),
+        }
+        people = {
+            "admin": ("admin@a.example", "admin", "city_a"),
+            "procurer_a": ("procurer@a.example", "procurer", "city_a"),
+            "procurer_b": ("procurer@b.example", "procurer", "city_b"),
+            "vendor_a": ("vendor@va.example", "vendor", "vendor_a"),
+            "vendor_b": ("vendor@vb.example", "vendor", "vendor_b"),
+            "oversight_a": ("oversight@ba.example", "oversight", "board_a"),
+            "oversight_b": ("oversight@bb.example", "oversight", "board_b"),
+        }
+        for key, (email, role, org) in people.items():
+            db.session.add(User(email=email, role=role, organisation=orgs[org], password_hash=PASSWORD_HASH))
+            w.users[key] = email
+        db.session.add(OversightAssignment(oversight=orgs["board_a"], overseen=orgs["city_a"]))
+        db.session.add(OversightAssignment(oversight=orgs["board_b"], overseen=orgs["city_b"]))
+        for city, vendor in (("a", "vendor_a"), ("b", "vendor_b")):
+            system = System(name=f"Benefit scoring {city.upper()}", purpose="Scores applications",
+                            owner=orgs[f"city_{city}"], vendor=orgs[vendor], sector="welfare",
+                            automated_decisions=True)
+            assessment = Assessment(system=system, stage="scoping", status="draft", language="en")
+            db.session.add_all([system, assessment])
+            db.session.add(Invitation(assessment=assessment, organisation=orgs[vendor]))
+            db.session.flush()
+            w.systems[city] = system.id
+            w.assessments[city] = assessment.id
+        db.session.commit()
+        w.orgs = {key: org.id for key, org in orgs.items()}
+    return w

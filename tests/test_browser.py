@@ -1,0 +1,56 @@
+"""The foundation in a real browser: Chromium driven by Playwright against a live server."""
+import pytest
+
+from hria import demo
+
+from browser import chromium_page, live_server, sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_logins(app):
+    with app.app_context():
+        return {login.email: login.password for login in demo.seed(app.instance_path)}
+
+
+def test_procurer_registers_a_system_that_vendors_do_not_see(app, demo_logins, tmp_path):
+    with live_server(app) as base, chromium_page() as page:
+        sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
+        assert page.get_by_role("link", name="Welfare fraud risk score").is_visible()
+
+        page.get_by_role("link", name="Register a system").click()
+        page.get_by_label("Name").fill("Flood early-warning model")
+        page.get_by_label("Purpose").fill("Predicts street flooding from rainfall radar to dispatch crews.")
+        page.get_by_label("Vendor").select_option(label="UrbanSight Systems")
+        page.get_by_label("Urban sector").select_option(label="Disaster prevention and management")
+        page.get_by_role("button", name="Register system").click()
+        page.wait_for_url(f"{base}/systems/*")
+        assert page.get_by_role("heading", level=1).inner_text() == "Flood early-warning model"
+
+        page.get_by_role("link", name="Dashboard").click()
+        row = page.get_by_role("row").filter(has_text="Flood early-warning model")
+        assert "Disaster prevention and management" in row.inner_text()
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        sign_out(page)
+
+        sign_in(page, base, "vendor@urbansight.example", demo_logins["vendor@urbansight.example"])
+        body = page.locator("main").inner_text()
+        assert "Flood early-warning model" not in body
+        assert "Welfare fraud risk score" not in body
+        sign_out(page)
+
+        sign_in(page, base, "vendor@civic-analytics.example", demo_logins["vendor@civic-analytics.example"])
+        body = page.locator("main").inner_text()
+        assert "Welfare fraud risk score" in body
+        assert "Flood early-warning model" not in body
+
+
+def test_skip_link_and_keyboard_focus(app, demo_logins):
+    with live_server(app) as base, chromium_page() as page:
+        page.goto(f"{base}/login")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent")
+        assert focused.strip() == "Skip to content"
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid"

@@ -291,6 +291,7 @@ def validated_chunks(frames: Iterator[pd.DataFrame], mapping: ColumnMap, report:
         next_row += len(frame)
         total += len(frame)
         y, usable = label(frame[mapping.y_true], rows, problems)
+        usable = usable.copy()
         problems.add(mapping.y_true, "missing", rows[frame[mapping.y_true].isna().to_numpy()])
         score = None
         if mapping.score:

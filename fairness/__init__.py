@@ -2,7 +2,7 @@
 
 A plain library: no Flask, no database. ``from fairness import audit``.
 """
-from .audit import (DISPARITY, INCONCLUSIVE, NO_EVIDENCE, TOO_SMALL, UNDEFINED, VERDICTS, AuditResult, Disparity,
+from .analysis import (DISPARITY, INCONCLUSIVE, NO_EVIDENCE, TOO_SMALL, UNDEFINED, VERDICTS, AuditResult, Disparity,
                     Group, ImpactRatio, audit, fairlearn_summary)
 from .errors import InputError
 from .loading import MISSING

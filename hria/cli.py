@@ -10,6 +10,7 @@ import click
 from sqlalchemy import select
 
 from . import accounts, audit, create_app, database, demo
+from .audit_cli import audit_command
 from .extensions import db
 from .models import Assessment, Organisation
 from .vocabulary import ORGANISATION_KINDS, ROLES
@@ -116,6 +117,9 @@ def create_user(app, email, role, organisation_name, kind, name, password) -> No
     click.echo(f"Created {user.email} ({role}, {organisation.name}).")
     if generated:
         click.echo(f"Password: {password}")
+
+
+main.add_command(audit_command)
 
 
 @main.group(help="Assessments.")

@@ -194,7 +194,7 @@ def audit(
         source = open_source(data)
         check_columns(source.header, mapping)
         report["warnings"] = list(source.warnings)
-        frames = iter_frames(source, mapping.columns, chunk_rows)
+        frames = iter_frames(source, mapping.columns, chunk_rows, categorical=mapping.sensitive_features)
 
     cells = CellCounts(columns=mapping.sensitive_features)
     for chunk in validated_chunks(frames, mapping, report):
@@ -207,6 +207,7 @@ def audit(
 
 def analyse(cells: CellCounts, mapping: ColumnMap, report: dict, *, reference, min_group_size, confidence,
             n_bootstrap, random_state, ratio_threshold, difference_threshold, impact_ratio_min_share) -> AuditResult:
+    cells = cells.canonical()
     total = cells.total
     if total == 0:
         raise InputError("No row has both an outcome and a decision, so there is nothing to audit.")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .loading import Coded
+
 # Column order of every count array: sklearn's confusion_matrix(...).ravel() order.
 TN, FP, FN, TP = range(4)
 
@@ -29,7 +31,7 @@ class CellCounts:
     _index: dict[tuple[str, ...], int] = field(default_factory=dict)
     scores: list[pd.DataFrame] = field(default_factory=list)
 
-    def add(self, sensitive: dict[str, pd.Series], y_true: np.ndarray, y_pred: np.ndarray,
+    def add(self, sensitive: dict[str, Coded], y_true: np.ndarray, y_pred: np.ndarray,
             score: np.ndarray | None = None) -> None:
         if len(y_true) == 0:
             return
@@ -66,21 +68,34 @@ class CellCounts:
         table = pd.concat(self.scores, ignore_index=True)
         return table.groupby(["cell", "score", "y"], sort=False)["n"].sum().reset_index()
 
+    def canonical(self) -> "CellCounts":
+        """The same counts with cells in sorted order, so results do not depend on the order rows came in."""
+        order = sorted(range(len(self.cells)), key=lambda i: self.cells[i])
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(len(order))
+        result = CellCounts(columns=self.columns, cells=[self.cells[i] for i in order], counts=self.counts[order])
+        result._index = {cell: i for i, cell in enumerate(result.cells)}
+        if self.scores:
+            table = self.score_table()
+            table["cell"] = position[table["cell"].to_numpy(dtype=np.int64)]
+            result.scores = [table]
+        return result
+
     @property
     def total(self) -> int:
         return int(self.counts.sum())
 
 
-def _combine(sensitive: dict[str, pd.Series], columns: tuple[str, ...]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+def _combine(sensitive: dict[str, Coded], columns: tuple[str, ...]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Code each row by its combination of sensitive values without sorting the rows."""
-    codes = np.zeros(len(next(iter(sensitive.values()))), dtype=np.int64)
+    codes = np.zeros(len(next(iter(sensitive.values())).codes), dtype=np.int64)
     uniques_per_column = []
     radix = 1
     for name in columns:
-        column_codes, uniques = pd.factorize(sensitive[name], sort=False)
-        codes += column_codes.astype(np.int64) * radix
-        uniques_per_column.append(list(uniques))
-        radix *= max(len(uniques), 1)
+        column = sensitive[name]
+        codes += column.codes * radix
+        uniques_per_column.append(column.labels)
+        radix *= max(len(column.labels), 1)
     present, dense = np.unique(codes, return_inverse=True) if radix > 4 * len(codes) else _dense(codes, radix)
     cells = []
     for code in present:

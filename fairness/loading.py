@@ -67,6 +67,17 @@ class ColumnMap:
 
 
 @dataclass
+class Coded:
+    """A sensitive column as integer codes into its labels (missing values as MISSING)."""
+
+    codes: np.ndarray
+    labels: list[str]
+
+    def take(self, keep: np.ndarray) -> "Coded":
+        return Coded(self.codes[keep], self.labels)
+
+
+@dataclass
 class Chunk:
     """Validated arrays for a run of rows."""
 
@@ -74,7 +85,7 @@ class Chunk:
     y_true: np.ndarray          # int8, 0/1
     y_pred: np.ndarray          # int8, 0/1
     score: np.ndarray | None    # float64
-    sensitive: dict[str, pd.Series]  # string labels, missing as MISSING
+    sensitive: dict[str, "Coded"]
 
 
 @dataclass
@@ -171,8 +182,9 @@ def check_columns(header: list[str], mapping: ColumnMap) -> None:
             raise InputError(f"There is no column '{name}' in the file.{hint}", column=name)
 
 
-def iter_frames(source: Source, columns: list[str], chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """The chosen columns, as text for CSV, a chunk of rows at a time."""
+def iter_frames(source: Source, columns: list[str], chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                categorical: tuple[str, ...] = ()) -> Iterator[pd.DataFrame]:
+    """The chosen columns, a chunk of rows at a time; ``categorical`` columns are read as categories."""
     if source.kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -183,7 +195,7 @@ def iter_frames(source: Source, columns: list[str], chunk_rows: int = DEFAULT_CH
     reader = pd.read_csv(
         source.path, sep=source.delimiter, encoding=source.encoding, usecols=positions, header=0,
         names=None, chunksize=chunk_rows, skipinitialspace=True, low_memory=False,
-        dtype={i: str for i in positions if source.header[i] in columns}, keep_default_na=True,
+        dtype={source.header.index(c): "category" for c in categorical}, keep_default_na=True,
         na_values=["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"],
     )
     try:
@@ -266,10 +278,18 @@ def positive_values(pos_label) -> set[str] | None:
     return {v.strip() for v in str(pos_label).split(",") if v.strip()}
 
 
-def labels_of(series: pd.Series) -> pd.Series:
-    """Group labels as text, with missing values as their own reported group."""
-    text = series.astype("string").str.strip()
-    return text.mask(text.isna() | (text == ""), MISSING).astype(object)
+def coded(series: pd.Series) -> Coded:
+    """Codes and text labels of a sensitive column; missing and blank values form the MISSING group."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy().astype(np.int64), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, sort=False)
+        codes = codes.astype(np.int64)
+    labels = [str(u).strip() or MISSING for u in uniques]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(labels), codes)
+        labels.append(MISSING)
+    return Coded(codes, labels)
 
 
 def validated_chunks(frames: Iterator[pd.DataFrame], mapping: ColumnMap, report: dict) -> Iterator[Chunk]:
@@ -310,15 +330,15 @@ def validated_chunks(frames: Iterator[pd.DataFrame], mapping: ColumnMap, report:
                 p = (score >= mapping.threshold).astype(np.int8)
         sensitive = {}
         for name in mapping.sensitive_features:
-            labels = labels_of(frame[name])
+            column = coded(frame[name])
             if len(distinct[name]) <= MAX_CATEGORIES:
-                distinct[name].update(labels.unique())
-            sensitive[name] = labels
+                distinct[name].update(column.labels)
+            sensitive[name] = column
         if not usable.all():
             keep = np.flatnonzero(usable)
             y, p = y[keep], p[keep]
             score = score[keep] if score is not None else None
-            sensitive = {k: v.iloc[keep] for k, v in sensitive.items()}
+            sensitive = {k: v.take(keep) for k, v in sensitive.items()}
             rows = rows[keep]
         yield Chunk(int(rows[0]) if len(rows) else next_row, y, p, score, sensitive)
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, database
 from .config import instance_path_from_env, load_config
-from .extensions import csrf, db, login_manager
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,6 +21,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
@@ -38,6 +37,9 @@ def _templates_folder() -> Path:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import audit, database
+    from .extensions import csrf, db, login_manager
+
     database.register_sqlite_pragmas()
     audit.install()
     db.init_app(app)

@@ -7,12 +7,8 @@ import json
 import sys
 
 import click
-from sqlalchemy import select
 
-from . import accounts, audit, create_app, database, demo
 from .audit_cli import audit_command
-from .extensions import db
-from .models import Assessment, Organisation
 from .vocabulary import ORGANISATION_KINDS, ROLES
 
 
@@ -26,6 +22,8 @@ def with_app(migrate: bool):
     def decorate(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
+            from . import audit, create_app, database
+
             app = create_app()
             if migrate:
                 database.upgrade(app)
@@ -47,6 +45,9 @@ def main() -> None:
 
 @main.command(help="Create the instance folder and bring the database schema up to date.")
 def init() -> None:
+    from . import create_app, database
+    from .extensions import db
+
     app = create_app()
     before, after = database.upgrade(app)
     click.echo(f"Instance folder: {app.instance_path}")
@@ -67,6 +68,8 @@ def init() -> None:
 def serve(app, host: str, port: int, threads: int, with_demo: bool) -> None:
     import waitress
 
+    from . import demo
+
     if with_demo:
         if demo.is_empty():
             demo.seed(app.instance_path)
@@ -82,6 +85,8 @@ def serve(app, host: str, port: int, threads: int, with_demo: bool) -> None:
 @main.command("demo", help="Seed demo organisations, users and systems into an empty database.")
 @with_app(migrate=True)
 def demo_command(app) -> None:
+    from . import accounts, demo
+
     try:
         logins = demo.seed(app.instance_path)
     except accounts.AccountError as error:
@@ -99,6 +104,12 @@ def demo_command(app) -> None:
 @click.option("--password", envvar="HRIA_NEW_PASSWORD", help="Default: generated and printed.")
 @with_app(migrate=True)
 def create_user(app, email, role, organisation_name, kind, name, password) -> None:
+    from sqlalchemy import select
+
+    from . import accounts
+    from .extensions import db
+    from .models import Organisation
+
     organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
     try:
         if organisation is None:
@@ -131,6 +142,11 @@ def assessments() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @with_app(migrate=False)
 def list_assessments(app, as_json: bool) -> None:
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Assessment
+
     rows = [
         {
             "id": a.id,
@@ -166,6 +182,9 @@ def events() -> None:
 @events.command("verify", help="Check the hash chain of the audit trail; exit 1 at the first broken event.")
 @with_app(migrate=False)
 def verify_events(app) -> None:
+    from . import audit
+    from .extensions import db
+
     report = audit.verify_chain(db.session)
     if report.intact:
         click.echo(f"Audit trail intact: {report.count} events.")

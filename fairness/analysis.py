@@ -150,6 +150,7 @@ def audit(
     difference_threshold: float = 0.1,
     impact_ratio_min_share: float | None = 0.02,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress=None,
 ) -> AuditResult:
     """Audit a table of model outputs for differences between groups.
 
@@ -170,6 +171,7 @@ def audit(
         inverse) or a difference beyond ``difference_threshold`` is a disparity
     impact_ratio_min_share : groups below this share of rows are left out of the NYC Local Law 144
         impact ratios (and counted); None keeps every group
+    progress : called with the number of rows counted so far, after each chunk
 
     Returns
     -------
@@ -199,6 +201,8 @@ def audit(
     cells = CellCounts(columns=mapping.sensitive_features)
     for chunk in validated_chunks(frames, mapping, report):
         cells.add(chunk.sensitive, chunk.y_true, chunk.y_pred, chunk.score)
+        if progress is not None:
+            progress(cells.total)
     return analyse(cells, mapping, report, reference=reference, min_group_size=min_group_size,
                    confidence=confidence, n_bootstrap=n_bootstrap, random_state=random_state,
                    ratio_threshold=ratio_threshold, difference_threshold=difference_threshold,

@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
+    from .audits.routes import bp as audits_bp
     from .auth.routes import bp as auth_bp
     from .main.routes import bp as main_bp
     from .systems.routes import bp as systems_bp
@@ -59,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(systems_bp)
+    app.register_blueprint(audits_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

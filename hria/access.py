@@ -9,7 +9,8 @@ from flask import abort
 from sqlalchemy import Select, select
 
 from .extensions import db
-from .models import Assessment, Invitation, Organisation, OversightAssignment, System, User
+from .models import (Assessment, Evidence, FairnessAudit, Invitation, Organisation, OversightAssignment, System,
+                     User)
 
 
 def _overseen_ids(user: User):
@@ -74,6 +75,29 @@ def can_manage_system(user: User, system: System) -> bool:
     if user.role == "admin":
         return True
     return user.role == "procurer" and system.owner_id == user.organisation_id
+
+
+def can_contribute(user: User, assessment: Assessment) -> bool:
+    """Answer vendor questions and upload outputs for audit: the buyer's procurers and invited vendors."""
+    if can_manage_system(user, assessment.system):
+        return True
+    return user.role == "vendor" and any(i.organisation_id == user.organisation_id for i in assessment.invitations)
+
+
+def audit_or_404(user: User, audit_id: int) -> FairnessAudit:
+    record = db.session.get(FairnessAudit, audit_id)
+    if record is None:
+        abort(404)
+    assessment_or_404(user, record.assessment_id)
+    return record
+
+
+def evidence_or_404(user: User, evidence_id: int) -> Evidence:
+    record = db.session.get(Evidence, evidence_id)
+    if record is None:
+        abort(404)
+    assessment_or_404(user, record.assessment_id)
+    return record
 
 
 def require(allowed: bool) -> None:

@@ -133,14 +133,19 @@ def record(session: Session, action: str, obj: Any = None, *, object_type: str |
     _append(session, action, object_type or "", object_id, before, after, comment)
 
 
+def _recorded(column, value: Any) -> Any:
+    treatment = next((c.info.get("audit") for c in column.columns if c.info.get("audit")), None)
+    if treatment == "redact":
+        return REDACTED
+    if treatment == "digest" and value is not None:
+        return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+    return value
+
+
 def snapshot(obj: Any) -> dict[str, Any]:
-    """The object's column values as they are now, secrets redacted."""
+    """The object's column values as they are now, secrets redacted and large values digested."""
     mapper = inspect(obj).mapper
-    values = {}
-    for column in mapper.column_attrs:
-        redact = any(c.info.get("audit") == "redact" for c in column.columns)
-        values[column.key] = REDACTED if redact else getattr(obj, column.key)
-    return values
+    return {column.key: _recorded(column, getattr(obj, column.key)) for column in mapper.column_attrs}
 
 
 def _previous_snapshot(obj: Any) -> tuple[dict[str, Any], bool]:
@@ -151,8 +156,7 @@ def _previous_snapshot(obj: Any) -> tuple[dict[str, Any], bool]:
         history = state.attrs[column.key].history
         if history.has_changes():
             changed = True
-            if before[column.key] != REDACTED:
-                before[column.key] = history.deleted[0] if history.deleted else None
+            before[column.key] = _recorded(column, history.deleted[0] if history.deleted else None)
     return before, changed
 
 

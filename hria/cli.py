@@ -69,6 +69,7 @@ def serve(app, host: str, port: int, threads: int, with_demo: bool) -> None:
     import waitress
 
     from . import demo
+    from .audits import runner
 
     if with_demo:
         if demo.is_empty():
@@ -76,6 +77,9 @@ def serve(app, host: str, port: int, threads: int, with_demo: bool) -> None:
         logins = demo.saved_logins(app.instance_path)
         if logins:
             click.echo(demo.format_logins(logins))
+    interrupted = runner.fail_interrupted()
+    if interrupted:
+        click.echo(f"{interrupted} fairness audits were interrupted when the server last stopped; run them again.")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(f"HRIA is running at http://{shown}:{port}/  (instance: {app.instance_path}; Ctrl+C stops it)")
     sys.stdout.flush()

@@ -54,8 +54,12 @@ def upgrade(app: Flask) -> tuple[str | None, str]:
     return before, after
 
 
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
 def is_current(app: Flask) -> bool:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = head_revision()
     with app.app_context():
         with db.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision() == head

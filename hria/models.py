@@ -2,7 +2,8 @@
 
 Domain models carry ``__audited__ = True``: every insert, update and delete of
 them writes an Event in the same transaction (see ``hria.audit``). Columns whose
-values must never appear in the trail carry ``info={"audit": "redact"}``.
+values must never appear in the trail carry ``info={"audit": "redact"}``; large
+ones carry ``info={"audit": "digest"}`` and appear as their SHA-256.
 """
 from __future__ import annotations
 
@@ -142,6 +143,49 @@ class Invitation(db.Model):
 
     assessment: Mapped[Assessment] = relationship(back_populates="invitations")
     organisation: Mapped[Organisation] = relationship()
+
+
+class Evidence(db.Model):
+    """An uploaded file, stored once under the instance folder by its SHA-256."""
+
+    __tablename__ = "evidence"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship()
+    uploaded_by: Mapped[Optional[User]] = relationship()
+
+
+class FairnessAudit(db.Model):
+    """A fairness audit of uploaded model outputs, run in the background."""
+
+    __tablename__ = "fairness_audit"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    settings: Mapped[str] = mapped_column(Text)
+    progress: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[Optional[str]] = mapped_column(Text, info={"audit": "digest"})
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    assessment: Mapped[Assessment] = relationship()
+    evidence: Mapped[Evidence] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()
 
 
 class LoginAttempt(db.Model):

@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from hria.accounts import create_organisation
 from hria.extensions import db
-from hria.models import Assessment, Invitation, OversightAssignment, System, User
+from hria.models import Assessment, Evidence, FairnessAudit, Invitation, OversightAssignment, System, User
 
 PASSWORD = "correct horse battery"
 # Hashed once: scrypt is slow on purpose, and the world fixture needs seven users per test.
@@ -90,6 +90,8 @@ class World:
     orgs: dict[str, int] = field(default_factory=dict)
     systems: dict[str, int] = field(default_factory=dict)
     assessments: dict[str, int] = field(default_factory=dict)
+    evidence: dict[str, int] = field(default_factory=dict)
+    audits: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -125,9 +127,16 @@ def world(app) -> World:
             assessment = Assessment(system=system, stage="scoping", status="draft", language="en")
             db.session.add_all([system, assessment])
             db.session.add(Invitation(assessment=assessment, organisation=orgs[vendor]))
+            evidence = Evidence(assessment=assessment, purpose="model_outputs", filename=f"outputs-{city}.csv",
+                                sha256=f"{city}" * 64, size=10)
+            audit = FairnessAudit(assessment=assessment, evidence=evidence, settings="{}", status="failed",
+                                  error="Benefit scoring test audit")
+            db.session.add_all([evidence, audit])
             db.session.flush()
             w.systems[city] = system.id
             w.assessments[city] = assessment.id
+            w.evidence[city] = evidence.id
+            w.audits[city] = audit.id
         db.session.commit()
         w.orgs = {key: org.id for key, org in orgs.items()}
     return w

@@ -53,7 +53,7 @@ def test_installed_hria_serves_the_login_page(installed):
     env = _env(work)
     init = subprocess.run([str(venv / "bin" / "hria"), "init"], capture_output=True, text=True, cwd=work, env=env)
     assert init.returncode == 0, init.stderr
-    assert "to revision 0001" in init.stdout
+    assert "migrated from empty to revision" in init.stdout
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

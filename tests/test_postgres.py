@@ -45,7 +45,7 @@ def test_postgres_migrate_seed_verify_and_isolate(postgres_url, tmp_path, monkey
     runner = CliRunner()
     first = runner.invoke(main, ["init"])
     assert first.exit_code == 0, first.output
-    assert "postgresql" in first.output and "to revision 0001" in first.output
+    assert "postgresql" in first.output and "migrated from empty to revision" in first.output
     assert "already up to date" in runner.invoke(main, ["init"]).output
 
     demo = runner.invoke(main, ["demo"])

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from .. import access
 from ..forms import options
 from ..extensions import db
-from ..models import Assessment, Invitation, Organisation, System
+from ..audits.forms import UploadForm
+from ..models import Assessment, FairnessAudit, Invitation, Organisation, System
 from .forms import NO_VENDOR, EditSystemForm, InviteForm, NewAssessmentForm, NewSystemForm
 
 bp = Blueprint("systems", __name__)
@@ -125,7 +126,12 @@ def view_assessment(assessment_id: int):
     if manage:
         invite_form = InviteForm()
         invite_form.organisation_id.choices = _invitable(assessment)
-    return render_template("systems/assessment.html", assessment=assessment, manage=manage, invite_form=invite_form)
+    contribute = access.can_contribute(current_user, assessment)
+    audits = db.session.scalars(
+        select(FairnessAudit).where(FairnessAudit.assessment_id == assessment.id).order_by(FairnessAudit.created_at.desc())
+    ).all()
+    return render_template("systems/assessment.html", assessment=assessment, manage=manage, invite_form=invite_form,
+                           audits=audits, upload_form=UploadForm() if contribute else None)
 
 
 def _invitable(assessment: Assessment):

@@ -1,0 +1,122 @@
+import re
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms import SubmitOnceForm, options
+
+NONE = ""
+CONFIDENCE_LEVELS = [("0.9", "90 %"), ("0.95", "95 %"), ("0.99", "99 %")]
+
+# Column names that usually hold each role, matched case-insensitively.
+GUESSES = {
+    "y_true": r"^(y_true|label|outcome|actual|target|observed|truth|two_year_recid|is_recid|ground_truth)$",
+    "y_pred": r"^(y_pred|prediction|predicted|decision|pred|flag|selected|high_risk|score_text)$",
+    "score": r"^(score|probability|proba|risk_score|decile_score|y_score|propensity)$",
+    "sensitive": r"^(race|ethnicity|ethnic_group|sex|gender|age_cat|age_group|disability|religion|nationality|"
+                 r"marital_status|language|district|neighbourhood|neighborhood)$",
+}
+
+
+def guess_columns(header: list[str]) -> dict:
+    found = {"y_true": NONE, "y_pred": NONE, "score": NONE, "sensitive": []}
+    for name in header:
+        if header.count(name) > 1:  # a repeated name cannot be chosen, so it is never proposed
+            continue
+        for role, pattern in GUESSES.items():
+            if re.match(pattern, name.strip(), re.IGNORECASE):
+                if role == "sensitive":
+                    found["sensitive"].append(name)
+                elif not found[role]:
+                    found[role] = name
+    return found
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Model outputs (CSV or Parquet)", validators=[FileRequired("Choose a file to upload.")],
+                     description="One row per decision: the observed outcome, the model's decision and/or score, "
+                                 "and the protected attributes. Never a model file.")
+    submit = SubmitField("Upload")
+
+
+class MappingForm(SubmitOnceForm):
+    y_true = SelectField("Observed outcome", description="What actually happened (e.g. reoffended, repaid, fraud found).")
+    y_pred = SelectField("Model decision", description="The binary decision the model made. Leave empty to use a score and threshold.")
+    score = SelectField("Model score", description="Optional: enables AUC, calibration by score band and a threshold sweep.")
+    threshold = DecimalField("Threshold", places=None, validators=[Optional()],
+                             description="A score at or above it counts as a positive decision (needed without a decision column).")
+    sensitive_features = SelectMultipleField("Protected attributes", option_widget=CheckboxInput(),
+                                             widget=ListWidget(prefix_label=False),
+                                             description="Each is audited alone and, with two or more, their intersections.")
+    pos_label = StringField("Positive outcome value(s)", description="Only when outcomes are not 0/1, true/false or yes/no; separate several with commas.")
+    pred_pos_label = StringField("Positive decision value(s)", description="E.g. “Medium,High” for a risk band; defaults to the positive outcome value.")
+    reference = StringField("Reference groups", description="E.g. “race=Caucasian,sex=Male”. Default: the largest group of each attribute.")
+    min_group_size = IntegerField("Smallest group to judge", default=30, validators=[NumberRange(min=1, max=100000)])
+    confidence = SelectField("Confidence level", choices=options(CONFIDENCE_LEVELS), default="0.95")
+    submit = SubmitField("Run the audit")
+
+    def set_columns(self, header: list[str]) -> None:
+        self.repeated = {h for h in header if header.count(h) > 1}
+        named = [(h, h) for h in dict.fromkeys(header)]
+        self.y_true.choices = options(named)
+        self.y_pred.choices = options([(NONE, "— none —")] + named)
+        self.score.choices = options([(NONE, "— none —")] + named)
+        self.sensitive_features.choices = options(named)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in (self.y_true, self.y_pred, self.score, self.sensitive_features):
+            chosen = field.data if isinstance(field.data, list) else [field.data]
+            for name in chosen:
+                if name in self.repeated:
+                    field.errors = list(field.errors) + [
+                        f"The file's header names “{name}” more than once, so it is not clear which column is meant. "
+                        f"Choose another column, or rename the copies in the file and upload it again."]
+                    valid = False
+        return valid
+
+    def validate_sensitive_features(self, field):
+        if not field.data:
+            raise ValidationError("Choose at least one protected attribute.")
+        overlap = set(field.data) & {self.y_true.data, self.y_pred.data, self.score.data}
+        if overlap:
+            raise ValidationError(f"“{', '.join(sorted(overlap))}” is already used as outcome, decision or score.")
+
+    def validate_y_pred(self, field):
+        if not field.data and not self.score.data:
+            raise ValidationError("Choose the model's decision column, or a score column and a threshold.")
+        if field.data and field.data == self.y_true.data:
+            raise ValidationError("The decision and the outcome must be different columns.")
+
+    def validate_threshold(self, field):
+        if not self.y_pred.data and self.score.data and field.data is None:
+            raise ValidationError("Give the threshold that turns the score into decisions.")
+
+    def reference_groups(self) -> dict | None:
+        text = (self.reference.data or "").strip()
+        if not text:
+            return None
+        groups = {}
+        for part in text.split(","):
+            if "=" not in part:
+                raise ValidationError(f"“{part.strip()}” should look like column=value.")
+            column, value = part.split("=", 1)
+            groups[column.strip()] = value.strip()
+        return groups
+
+    def settings(self) -> dict:
+        return {
+            "y_true": self.y_true.data,
+            "y_pred": self.y_pred.data or None,
+            "score": self.score.data or None,
+            "threshold": float(self.threshold.data) if self.threshold.data is not None else None,
+            "sensitive_features": list(self.sensitive_features.data),
+            "pos_label": (self.pos_label.data or "").strip() or None,
+            "pred_pos_label": (self.pred_pos_label.data or "").strip() or None,
+            "reference": self.reference_groups(),
+            "min_group_size": self.min_group_size.data,
+            "confidence": float(self.confidence.data),
+        }

@@ -1,0 +1,55 @@
+"""Turning an audit result into what a person reads: findings in plain words and chart data."""
+from __future__ import annotations
+
+from fairness import DISPARITY, INCONCLUSIVE, METRIC_LABELS, NO_EVIDENCE, TOO_SMALL
+from fairness.analysis import INTERSECTION
+
+CHART_METRICS = ("selection_rate", "false_positive_rate", "false_negative_rate", "true_positive_rate")
+PRIORITY = {m: i for i, m in enumerate(("false_positive_rate", "false_negative_rate", "selection_rate",
+                                        "true_positive_rate", "precision"))}
+TABLE_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
+                 "precision", "accuracy")
+
+
+def group_name(group: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in group.items())
+
+
+def _pct(value) -> str:
+    return "undefined" if value is None else f"{value * 100:.1f} %"
+
+
+def finding_sentence(d: dict, confidence: float) -> str:
+    label = METRIC_LABELS[d["metric"]]
+    low, high = d["ratio_interval"]
+    interval = f" ({confidence:.0%} interval of the ratio {low:.2f}–{high:.2f})" if low is not None else ""
+    name = group_name(d["group"])
+    return (f"{name[:1].upper() + name[1:]}: {label} {_pct(d['value'])} against {_pct(d['reference_value'])} "
+            f"for {group_name(d['reference'])}, {d['ratio']:.2f} times as much{interval}.")
+
+
+def present(result: dict) -> dict:
+    confidence = result["parameters"]["confidence"]
+    judged = [d for d in result["disparities"] if d["verdict"]]
+    findings = [d for d in judged if d["verdict"] == DISPARITY]
+    # the rates people argue about first, then the largest gaps
+    findings.sort(key=lambda d: (d["family"] == INTERSECTION, PRIORITY.get(d["metric"], len(PRIORITY)),
+                                 -abs(d["difference"] or 0)))
+    families = list(dict.fromkeys(g["family"] for g in result["groups"]))
+    charts = []
+    for family in families:
+        groups = [g for g in result["groups"] if g["family"] == family]
+        for metric in CHART_METRICS:
+            bars = [{"name": group_name(g["group"]), "value": g[metric], "low": g["intervals"][metric][0],
+                     "high": g["intervals"][metric][1], "small": g["too_small"]} for g in groups]
+            charts.append({"family": family, "metric": metric, "label": METRIC_LABELS[metric], "bars": bars})
+    return {
+        **result,
+        "confidence": confidence,
+        "findings": [{"sentence": finding_sentence(d, confidence), **d} for d in findings],
+        "counts": {verdict: sum(d["verdict"] == verdict for d in judged)
+                   for verdict in (DISPARITY, INCONCLUSIVE, NO_EVIDENCE, TOO_SMALL)},
+        "families": families,
+        "charts": charts,
+        "table_metrics": [(m, METRIC_LABELS[m]) for m in TABLE_METRICS],
+    }

@@ -1,0 +1,116 @@
+import json
+
+import pandas as pd
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from wtforms.validators import ValidationError
+
+from fairness import InputError
+from fairness.loading import open_source
+
+from .. import access, evidence, jobs
+from ..extensions import db
+from ..models import Evidence, FairnessAudit
+from . import runner
+from .forms import MappingForm, UploadForm, guess_columns
+from .presentation import present
+
+bp = Blueprint("audits", __name__)
+
+OUTPUTS = "model_outputs"
+PREVIEW_ROWS = 5
+
+
+@bp.route("/assessments/<int:assessment_id>/audits/upload", methods=["POST"])
+@login_required
+def upload(assessment_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    access.require(access.can_contribute(current_user, assessment))
+    form = UploadForm()
+    back = redirect(url_for("systems.view_assessment", assessment_id=assessment.id) + "#audits")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return back
+    record = None
+    try:
+        record = evidence.store(form.file.data, assessment, OUTPUTS, current_user.id)
+        open_source(evidence.path_of(record.sha256))
+    except (evidence.UploadError, InputError) as error:
+        db.session.rollback()
+        if record is not None:
+            evidence.discard_unreferenced(record.sha256)
+        flash(f"The file cannot be audited: {error}", "error")
+        return back
+    db.session.commit()
+    return redirect(url_for("audits.configure", assessment_id=assessment.id, evidence_id=record.id))
+
+
+def _preview(record: Evidence):
+    source = open_source(evidence.path_of(record.sha256))
+    if source.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        batch = next(pq.ParquetFile(source.path).iter_batches(batch_size=PREVIEW_ROWS), None)
+        rows = batch.to_pandas() if batch is not None else pd.DataFrame(columns=source.header)
+    else:
+        rows = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, nrows=PREVIEW_ROWS,
+                           dtype=str, keep_default_na=False, header=0)
+    return source, rows.head(PREVIEW_ROWS).astype(str).values.tolist()
+
+
+@bp.route("/assessments/<int:assessment_id>/audits/new/<int:evidence_id>", methods=["GET", "POST"])
+@login_required
+def configure(assessment_id: int, evidence_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    record = access.evidence_or_404(current_user, evidence_id)
+    if record.assessment_id != assessment.id or record.purpose != OUTPUTS:
+        return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
+    access.require(access.can_contribute(current_user, assessment))
+    try:
+        source, preview = _preview(record)
+    except InputError as error:
+        flash(f"The file cannot be audited: {error}", "error")
+        return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
+    form = MappingForm()
+    form.set_columns(source.header)
+    if not form.is_submitted():
+        guessed = guess_columns(source.header)
+        form.y_true.data, form.y_pred.data, form.score.data = guessed["y_true"], guessed["y_pred"], guessed["score"]
+        form.sensitive_features.data = guessed["sensitive"]
+    elif form.validate():
+        if form.already_submitted():
+            flash("This audit was already started: the form was sent twice.", "info")
+            return redirect(url_for("systems.view_assessment", assessment_id=assessment.id) + "#audits")
+        try:
+            settings = form.settings()
+        except ValidationError as error:
+            form.reference.errors = [str(error)]
+        else:
+            job = FairnessAudit(assessment=assessment, evidence=record, settings=json.dumps(settings),
+                                status=runner.QUEUED, created_by_id=current_user.id)
+            db.session.add(job)
+            db.session.commit()
+            jobs.submit(current_app._get_current_object(), runner.run, job.id)
+            return redirect(url_for("audits.view", audit_id=job.id))
+    return render_template("audits/configure.html", assessment=assessment, record=record, form=form,
+                           header=source.header, preview=preview, warnings=source.warnings)
+
+
+@bp.route("/audits/<int:audit_id>")
+@login_required
+def view(audit_id: int):
+    record = access.audit_or_404(current_user, audit_id)
+    settings = json.loads(record.settings)
+    result = present(json.loads(record.result)) if record.result else None
+    return render_template("audits/view.html", audit=record, settings=settings, result=result,
+                           assessment=record.assessment)
+
+
+@bp.route("/evidence/<int:evidence_id>/download")
+@login_required
+def download(evidence_id: int):
+    record = access.evidence_or_404(current_user, evidence_id)
+    return send_file(evidence.path_of(record.sha256), as_attachment=True, download_name=record.filename,
+                     mimetype="application/octet-stream")

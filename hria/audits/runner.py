@@ -1,0 +1,59 @@
+"""Running a fairness audit in the background and keeping its result."""
+from __future__ import annotations
+
+import json
+
+from flask import current_app
+
+import fairness
+
+from .. import audit as trail
+from ..evidence import path_of
+from ..extensions import db
+from ..models import FairnessAudit, utcnow
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+def run(audit_id: int) -> None:
+    record = db.session.get(FairnessAudit, audit_id)
+    if record is None or record.status != QUEUED:
+        return
+    actor = record.created_by.email if record.created_by else "system"
+    with trail.acting_as(actor, record.created_by_id):
+        record.status, record.started_at, record.progress = RUNNING, utcnow(), "Reading the file…"
+        db.session.commit()
+        settings = json.loads(record.settings)
+        try:
+            result = fairness.audit(path_of(record.evidence.sha256), progress=lambda rows: _progress(audit_id, rows),
+                                    **settings)
+            record.result = result.to_json()
+            record.status = DONE
+            record.progress = f"{result.rows:,} rows audited."
+        except fairness.InputError as error:
+            record.status, record.error = FAILED, str(error)
+        except Exception:  # noqa: BLE001 - a failed job must be recorded, never left running
+            current_app.logger.exception("Fairness audit %s failed", audit_id)
+            record.status = FAILED
+            record.error = "The audit stopped because of an error on our side. Nothing is lost; try running it again."
+        record.finished_at = utcnow()
+        db.session.commit()
+
+
+def _progress(audit_id: int, rows: int) -> None:
+    # Progress is transient display state, so it is written around the audit trail, not through it.
+    db.session.execute(
+        FairnessAudit.__table__.update().where(FairnessAudit.id == audit_id).values(progress=f"{rows:,} rows counted…")
+    )
+    db.session.commit()
+
+
+def fail_interrupted() -> int:
+    """Audits left queued or running by a stopped server are marked failed, so nobody waits forever."""
+    stuck = db.session.query(FairnessAudit).filter(FairnessAudit.status.in_([QUEUED, RUNNING])).all()
+    for record in stuck:
+        record.status = FAILED
+        record.error = "The server stopped before this audit finished. Run it again."
+        record.finished_at = utcnow()
+    db.session.commit()
+    return len(stuck)

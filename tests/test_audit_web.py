@@ -1,0 +1,195 @@
+"""The fairness audit on an assessment: upload, map the columns, run in the background, read the results."""
+import hashlib
+import io
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hria import jobs
+from hria.extensions import db
+from hria.models import Evidence, FairnessAudit
+
+from conftest import csrf_token, form_fields
+
+
+def outputs_csv(n=2000, seed=5) -> bytes:
+    rng = np.random.default_rng(seed)
+    race = rng.choice(["Black", "White", "Other"], n, p=[0.45, 0.45, 0.10])
+    y = rng.integers(0, 2, n)
+    # the model flags Black people who did not reoffend far more often
+    flagged = np.where(y == 1, rng.random(n) < 0.7, rng.random(n) < np.where(race == "Black", 0.45, 0.2))
+    df = pd.DataFrame({"two_year_recid": y, "high_risk": flagged.astype(int), "race": race,
+                       "sex": rng.choice(["Female", "Male"], n), "decile_score": rng.integers(1, 11, n)})
+    return df.to_csv(index=False).encode()
+
+
+def upload(client, assessment_id, content: bytes, name="outputs.csv"):
+    page = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    return client.post(f"/assessments/{assessment_id}/audits/upload",
+                       data={"csrf_token": csrf_token(page), "file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def run_audit(client, assessment_id, content: bytes, **mapping):
+    response = upload(client, assessment_id, content)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    configure_url = response.headers["Location"]
+    page = client.get(configure_url).get_data(as_text=True)
+    data = form_fields(page)
+    data.update({"score": "", "min_group_size": "30", "confidence": "0.95", **mapping})
+    return configure_url, page, client.post(configure_url, data=data)
+
+
+def test_upload_guess_run_and_read_results(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    content = outputs_csv()
+    configure_url, page, response = run_audit(
+        client, world.assessments["a"], content,
+        y_true="two_year_recid", y_pred="high_risk", score="", sensitive_features=["race", "sex"],
+        reference="race=White", min_group_size="30", confidence="0.95")
+    # the mapping form guessed the usual column names
+    assert re.search(r'<option selected value="two_year_recid">', page)
+    assert re.search(r'checked[^>]*value="race"|value="race"[^>]*checked', page)
+    assert hashlib.sha256(content).hexdigest() in page
+    assert response.status_code == 302
+    audit_url = response.headers["Location"]
+    jobs.wait_all(timeout=60)
+
+    body = client.get(audit_url).get_data(as_text=True)
+    assert "What the audit found" in body
+    assert hashlib.sha256(content).hexdigest() in body
+    assert re.search(r"Race Black: false positive rate 4\d\.\d % against 2\d\.\d % for race White", body)
+    assert "<svg" in body and "whisker" in body
+    with app.app_context():
+        record = db.session.get(FairnessAudit, int(audit_url.rsplit("/", 1)[1]))
+        assert record.status == "done"
+        result = json.loads(record.result)
+        black = next(g for g in result["groups"] if g["group"] == {"race": "Black"})
+        assert black["count"] == result["groups"][0]["count"] or black["count"] > 800
+        fpr = next(d for d in result["disparities"] if d["metric"] == "false_positive_rate"
+                   and d["group"] == {"race": "Black"})
+        assert fpr["verdict"] == "disparity"
+        stored = app.config["UPLOAD_FOLDER"] + "/" + record.evidence.sha256[:2] + "/" + record.evidence.sha256
+        assert open(stored, "rb").read() == content
+
+
+def test_progress_page_refreshes_while_running(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    with app.app_context():
+        record = db.session.get(FairnessAudit, world.audits["a"])
+        record.status, record.progress = "running", "500,000 rows counted…"
+        db.session.commit()
+    body = client.get(f"/audits/{world.audits['a']}").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in body
+    assert "500,000 rows counted…" in body
+
+
+def test_bad_mapping_is_explained_and_nothing_runs(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    _, _, response = run_audit(client, world.assessments["a"], outputs_csv(),
+                               y_true="two_year_recid", y_pred="", score="", sensitive_features=[])
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Choose at least one protected attribute." in body
+    assert "Choose the model&#39;s decision column, or a score column and a threshold." in body
+    with app.app_context():
+        assert db.session.query(FairnessAudit).filter_by(assessment_id=world.assessments["a"]).count() == 1
+
+
+def test_failed_audit_says_why(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    _, _, response = run_audit(client, world.assessments["a"], outputs_csv(),
+                               y_true="two_year_recid", y_pred="race", sensitive_features=["sex"])
+    jobs.wait_all(timeout=60)
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The audit could not be completed." in body
+    assert "The decision column &#39;race&#39; must be binary" in body
+
+
+def test_double_submitted_mapping_runs_once(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    response = upload(client, world.assessments["a"], outputs_csv())
+    url = response.headers["Location"]
+    data = form_fields(client.get(url).get_data(as_text=True))
+    data.update(y_true="two_year_recid", y_pred="high_risk", score="", sensitive_features=["race"], min_group_size="30",
+                confidence="0.95")
+    client.post(url, data=data)
+    second = client.post(url, data=data, follow_redirects=True)
+    jobs.wait_all(timeout=60)
+    assert "already started: the form was sent twice" in second.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(FairnessAudit).filter_by(assessment_id=world.assessments["a"]).count() == 2
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"\x80\x04\x95pickle\x00\x00data", "not a text table"),
+])
+def test_unusable_uploads_are_refused_and_not_kept(app, client, world, auth, content, message):
+    auth.login(world.users["procurer_a"])
+    response = upload(client, world.assessments["a"], content, "bad.csv")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert message in page
+    with app.app_context():
+        assert db.session.query(Evidence).filter_by(filename="bad.csv").count() == 0
+    import os
+    leftovers = [f for _, _, files in os.walk(app.config["UPLOAD_FOLDER"]) for f in files]
+    assert leftovers == []
+
+
+def test_too_large_upload_gets_413(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    response = upload(client, world.assessments["a"], outputs_csv(5000))
+    assert response.status_code == 413
+    assert "The file is too large" in response.get_data(as_text=True)
+
+
+def test_invited_vendor_uploads_oversight_only_reads(app, client, world, auth):
+    auth.login(world.users["vendor_a"])
+    assert upload(client, world.assessments["a"], outputs_csv()).status_code == 302
+    auth.logout()
+    auth.login(world.users["oversight_a"])
+    assert upload(client, world.assessments["a"], outputs_csv()).status_code == 403
+    assert client.get(f"/audits/{world.audits['a']}").status_code == 200
+
+
+def test_evidence_download_for_those_who_may_see_it(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    content = outputs_csv(300)
+    response = upload(client, world.assessments["a"], content)
+    evidence_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    download = client.get(f"/evidence/{evidence_id}/download")
+    assert download.status_code == 200 and download.data == content
+    auth.logout()
+    auth.login(world.users["procurer_b"])
+    assert client.get(f"/evidence/{evidence_id}/download").status_code == 404
+
+
+def test_interrupted_audits_are_marked_failed(app, world):
+    from hria.audits import runner
+
+    with app.app_context():
+        db.session.get(FairnessAudit, world.audits["b"]).status = "running"
+        db.session.commit()
+        assert runner.fail_interrupted() == 1
+        record = db.session.get(FairnessAudit, world.audits["b"])
+        assert record.status == "failed" and "Run it again" in record.error
+
+
+def test_repeated_header_names_are_explained_on_the_form(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    text = "outcome,decision,race,score,score\n" + "\n".join(f"{i % 2},{i % 3 == 0:d},{'ab'[i % 2]},{i},{i}"
+                                                             for i in range(100))
+    configure_url, page, response = run_audit(client, world.assessments["a"], text.encode(),
+                                              y_true="outcome", y_pred="", score="score", threshold="50",
+                                              sensitive_features=["race"])
+    assert "<th scope=\"col\">score</th>" in page
+    assert response.status_code == 200
+    assert "The file&#39;s header names “score” more than once" in response.get_data(as_text=True)
+    _, _, ok = run_audit(client, world.assessments["a"], text.encode(), y_true="outcome", y_pred="decision",
+                         sensitive_features=["race"])
+    assert ok.status_code == 302

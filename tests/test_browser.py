@@ -54,3 +54,29 @@ def test_skip_link_and_keyboard_focus(app, demo_logins):
         assert focused.strip() == "Skip to content"
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline == "solid"
+
+
+def test_fairness_audit_from_upload_to_results(app, demo_logins, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    n = 1500
+    race = rng.choice(["Black", "White"], n)
+    y = rng.integers(0, 2, n)
+    flagged = np.where(y == 1, rng.random(n) < 0.7, rng.random(n) < np.where(race == "Black", 0.45, 0.2))
+    path = tmp_path / "welfare-outputs.csv"
+    pd.DataFrame({"fraud_found": y, "decision": flagged.astype(int), "race": race}).to_csv(path, index=False)
+
+    with live_server(app) as base, chromium_page() as page:
+        sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
+        page.get_by_role("link", name="Scoping").click()
+        page.set_input_files("input[type=file]", str(path))
+        page.get_by_role("button", name="Upload").click()
+        page.get_by_label("Observed outcome").select_option("fraud_found")
+        page.get_by_label("Model decision").select_option("decision")
+        assert page.get_by_label("race").is_checked()  # guessed
+        page.get_by_role("button", name="Run the audit").click()
+        page.wait_for_selector("text=What the audit found", timeout=30_000)
+        assert "Race Black: false positive rate" in page.locator(".findings").inner_text()
+        assert page.locator("figure.chart svg").count() >= 4

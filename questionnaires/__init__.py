@@ -1,0 +1,251 @@
+"""The question banks: load them and check them. Data only, apart from this loader.
+
+``load_bank()`` reads ``bank.yaml``, ``guidelines.yaml`` and ``stages/*.yaml`` from a folder
+(this one by default), validates every stage file against ``schema.json`` and then checks
+what a schema cannot: unique ids, known paragraphs of the guidelines, conditions that refer
+to earlier questions and their options, scoring that fits the question type, and complete
+English and Chinese text. It raises ``BankError`` listing every problem.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+CITATION = re.compile(r"^§(\d{1,3})(?:\(([a-z])\))?$")
+YES_NO = ("yes", "partly", "no", "not_applicable")
+SCORED_KINDS = ("risk", "safeguard")
+
+
+class BankError(ValueError):
+    """A question bank with problems; ``problems`` lists each one in words."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(f"- {p}" for p in problems))
+        self.problems = problems
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        problems.append(f"{path.name}: the file is missing.")
+    except yaml.YAMLError as error:
+        problems.append(f"{path.name}: not valid YAML ({error}).")
+    return None
+
+
+def _schema_problems(name: str, data: Any) -> list[str]:
+    import jsonschema
+
+    schema = json.loads((HERE / "schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    found = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        where = _where(data, list(error.absolute_path))
+        message = error.message
+        if error.validator == "required":
+            missing = re.search(r"'(\w+)' is a required property", message)
+            field = missing.group(1) if missing else ""
+            message = (f"missing translation: '{field}' has no text" if field in ("en", "zh")
+                       else f"'{field}' is required")
+        found.append(f"{name}{where}: {message}")
+    return found
+
+
+def _where(data: Any, path: list) -> str:
+    if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
+        try:
+            qid = data["questions"][path[1]].get("id", f"#{path[1] + 1}")
+        except (IndexError, AttributeError, KeyError):
+            qid = f"#{path[1] + 1}"
+        rest = ".".join(str(p) for p in path[2:])
+        return f" question {qid}" + (f" ({rest})" if rest else "")
+    return (" at " + ".".join(str(p) for p in path)) if path else ""
+
+
+def load_bank(folder: str | Path | None = None) -> dict[str, Any]:
+    """The whole bank as plain data, checked. Raises BankError with every problem found."""
+    bank, problems = check_bank(folder)
+    if problems:
+        raise BankError(problems)
+    return bank
+
+
+def check_bank(folder: str | Path | None = None) -> tuple[dict[str, Any] | None, list[str]]:
+    folder = Path(folder) if folder else HERE
+    problems: list[str] = []
+    meta = _read_yaml(folder / "bank.yaml", problems)
+    guidelines = _read_yaml(folder / "guidelines.yaml", problems) or _read_yaml(HERE / "guidelines.yaml", problems)
+    stage_files = sorted((folder / "stages").glob("*.yaml"))
+    if not stage_files:
+        problems.append("stages/: there is no stage file.")
+    if not isinstance(meta, dict) or not isinstance(guidelines, dict):
+        return None, problems
+
+    stages = {}
+    for path in stage_files:
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        found = _schema_problems(f"stages/{path.name}", data)
+        if found:
+            problems.extend(found)
+            continue
+        if data["stage"] in stages:
+            problems.append(f"stages/{path.name}: stage '{data['stage']}' is defined twice.")
+            continue
+        stages[data["stage"]] = data
+
+    problems.extend(_semantic_problems(meta, guidelines, stages))
+    bank = {
+        "version": str(meta.get("version", "")),
+        "title": meta.get("title"),
+        "rights": meta.get("rights", []),
+        "answered_by": meta.get("answered_by", []),
+        "yes_no_values": meta.get("yes_no_values", []),
+        "scoring": meta.get("scoring", {}),
+        "obligations": meta.get("obligations", {}),
+        "risk_matrix": meta.get("risk_matrix", {}),
+        "default_points": meta.get("default_points", {}),
+        "pillars": guidelines.get("pillars", []),
+        "stages": stages,
+    }
+    if not problems:
+        _apply_defaults(bank)
+    bank["sha256"] = hashlib.sha256(json.dumps(bank, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return bank, problems
+
+
+def _apply_defaults(bank: dict) -> None:
+    """Yes/partly/no risk and safeguard questions without their own points take the bank's defaults."""
+    for stage in bank["stages"].values():
+        for q in stage["questions"]:
+            if q["type"] == "yes_no" and q["kind"] in SCORED_KINDS and "points" not in q:
+                q["points"] = dict(bank["default_points"][q["kind"]])
+
+
+def _semantic_problems(meta: dict, guidelines: dict, stages: dict) -> list[str]:
+    problems = []
+    paragraphs = {int(k): v for k, v in (guidelines.get("paragraphs") or {}).items()}
+    pillars = {p["key"] for p in guidelines.get("pillars", [])}
+    rights = {r["key"] for r in meta.get("rights", [])}
+    answerers = {a["key"] for a in meta.get("answered_by", [])}
+    for key in ("version", "scoring", "obligations", "risk_matrix", "default_points"):
+        if key not in meta:
+            problems.append(f"bank.yaml: '{key}' is missing.")
+    for entry in meta.get("rights", []) + meta.get("answered_by", []) + meta.get("yes_no_values", []):
+        for lang in ("en", "zh"):
+            if not entry.get(lang):
+                problems.append(f"bank.yaml: missing translation: '{entry.get('key')}' has no {lang} text.")
+    levels = [row["level"] for row in meta.get("scoring", {}).get("levels", [])]
+    for level in levels:
+        for item in meta.get("obligations", {}).get(level, []) or [None]:
+            if item is None:
+                problems.append(f"bank.yaml: impact level {level} has no obligations.")
+            elif not item.get("en") or not item.get("zh"):
+                problems.append(f"bank.yaml: missing translation in the obligations of level {level}.")
+
+    seen: dict[str, str] = {}
+    for stage_key, stage in stages.items():
+        sections = {s["key"] for s in stage["sections"]}
+        earlier: dict[str, dict] = {}
+        for q in stage["questions"]:
+            qid = q["id"]
+            where = f"stages/{stage_key}.yaml question {qid}"
+            if qid in seen:
+                problems.append(f"{where}: duplicate id (also in {seen[qid]}).")
+            seen[qid] = f"stages/{stage_key}.yaml"
+            if q["section"] not in sections:
+                problems.append(f"{where}: unknown section '{q['section']}'.")
+            if q["pillar"] not in pillars:
+                problems.append(f"{where}: unknown pillar '{q['pillar']}' (use one of {', '.join(sorted(pillars))}).")
+            for right in q["rights"]:
+                if right not in rights:
+                    problems.append(f"{where}: unknown right '{right}'.")
+            if q["answered_by"] not in answerers:
+                problems.append(f"{where}: unknown answerer '{q['answered_by']}'.")
+            for cite in q["cites"]:
+                problems.extend(f"{where}: {p}" for p in _citation_problems(cite, paragraphs))
+            problems.extend(f"{where}: {p}" for p in _scoring_problems(q))
+            if q.get("when"):
+                problems.extend(f"{where}: {p}" for p in _condition_problems(q["when"], earlier, stage))
+            earlier[qid] = q
+    return problems
+
+
+def _citation_problems(cite: str, paragraphs: dict[int, list[str]]) -> list[str]:
+    match = CITATION.match(cite)
+    if not match:
+        return [f"citation '{cite}' should look like §50 or §50(c)."]
+    number, letter = int(match.group(1)), match.group(2)
+    if number not in paragraphs:
+        return [f"unknown paragraph {cite}: the guidelines have no paragraph {number}."]
+    if letter and letter not in paragraphs[number]:
+        letters = paragraphs[number]
+        has = f"(a)–({letters[-1]})" if letters else "no lettered sub-paragraphs"
+        return [f"unknown paragraph {cite}: paragraph {number} has {has}."]
+    return []
+
+
+def _scoring_problems(q: dict) -> list[str]:
+    kind, qtype = q["kind"], q["type"]
+    has_points = "points" in q or "bands" in q or any("points" in o for o in q.get("options", []))
+    problems = []
+    if qtype in ("single", "multiple") and not q.get("options"):
+        problems.append(f"a {qtype} question needs options.")
+    if qtype not in ("single", "multiple") and q.get("options"):
+        problems.append(f"a {qtype} question takes no options.")
+    if kind == "context" and has_points:
+        problems.append("scoring on a context question: only risk and safeguard questions score.")
+    if qtype == "text" and has_points:
+        problems.append("scoring on a text question: free text cannot be scored.")
+    if qtype == "text" and kind != "context":
+        problems.append("a text question cannot be a risk or a safeguard; make it context.")
+    if kind in SCORED_KINDS:
+        if qtype in ("single", "multiple") and not all("points" in o for o in q.get("options", [])):
+            problems.append("every option of a scored question needs points.")
+        if qtype == "number" and not q.get("bands"):
+            problems.append("a scored number question needs bands.")
+        if qtype == "evidence" and set(q.get("points", {})) != {"provided"}:
+            problems.append("a scored evidence question needs points: {provided: N}.")
+        if qtype == "yes_no" and "points" in q:
+            unknown = set(q["points"]) - set(YES_NO)
+            if unknown:
+                problems.append(f"points for unknown answers: {', '.join(sorted(unknown))}.")
+        if "bands" in q and q["bands"][-1].get("below") is not None:
+            problems.append("the last band must have no 'below' limit.")
+    if qtype != "number" and "bands" in q:
+        problems.append("only number questions take bands.")
+    if kind == "safeguard" and not q.get("remediation"):
+        problems.append("a safeguard needs the remediation it suggests when missing.")
+    if kind != "safeguard" and q.get("remediation"):
+        problems.append("only safeguards suggest remediation.")
+    return problems
+
+
+def _condition_problems(when: dict, earlier: dict[str, dict], stage: dict) -> list[str]:
+    target_id = when["question"]
+    target = earlier.get(target_id)
+    if target is None:
+        later = any(q["id"] == target_id for q in stage["questions"])
+        return [f"the condition refers to {target_id}, which " + ("comes later; conditions may only look back."
+                                                                   if later else "does not exist in this stage.")]
+    if target["type"] == "yes_no":
+        allowed = set(YES_NO)
+    elif target["type"] in ("single", "multiple"):
+        allowed = {o["value"] for o in target.get("options", [])}
+    else:
+        return [f"the condition refers to {target_id}, a {target['type']} question; only choice questions can be conditions."]
+    unknown = [v for v in when["in"] if v not in allowed]
+    return [f"the condition refers to option '{v}', which {target_id} does not have." for v in unknown]
+
+
+def question_index(bank: dict) -> dict[str, dict]:
+    return {q["id"]: q for stage in bank["stages"].values() for q in stage["questions"]}

@@ -7,11 +7,11 @@ ones carry ``info={"audit": "digest"}`` and appear as their SHA-256.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -119,13 +119,100 @@ class Assessment(db.Model):
     status: Mapped[str] = mapped_column(String(30), default="draft")
     language: Mapped[str] = mapped_column(String(5), default="en")
     impact_level: Mapped[Optional[str]] = mapped_column(String(5))
+    bank_id: Mapped[Optional[int]] = mapped_column(ForeignKey("question_bank.id"))
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     system: Mapped[System] = relationship(back_populates="assessments")
     created_by: Mapped[Optional[User]] = relationship()
+    bank: Mapped[Optional["QuestionBank"]] = relationship()
     invitations: Mapped[list["Invitation"]] = relationship(back_populates="assessment")
+
+
+class QuestionBank(db.Model):
+    """A version of the question bank as it was when an assessment was answered against it."""
+
+    __tablename__ = "question_bank"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Answer(db.Model):
+    __tablename__ = "answer"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    answered_by: Mapped[Optional[User]] = relationship()
+
+
+class RiskRating(db.Model):
+    """The assessor's rating of the risk to one right, in the manner of HUDERIA."""
+
+    __tablename__ = "risk_rating"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assessment_id", "right"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    right: Mapped[str] = mapped_column(String(30))
+    scale: Mapped[int] = mapped_column(Integer)
+    scope: Mapped[int] = mapped_column(Integer)
+    reversibility: Mapped[int] = mapped_column(Integer)
+    likelihood: Mapped[int] = mapped_column(Integer)
+    treatment: Mapped[str] = mapped_column(Text, default="")
+    rated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    rated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    rated_by: Mapped[Optional[User]] = relationship()
+
+
+class Finding(db.Model):
+    """A finding from a technical check (a fairness audit…) that bears on a right."""
+
+    __tablename__ = "finding"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    right: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[Optional[int]] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RemediationAction(db.Model):
+    __tablename__ = "remediation_action"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[Optional[str]] = mapped_column(String(20))
+    finding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("finding.id"))
+    right: Mapped[str] = mapped_column(String(30))
+    paragraph: Mapped[str] = mapped_column(String(100), default="")
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_date: Mapped[Optional[date]] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    justification: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    finding: Mapped[Optional[Finding]] = relationship()
 
 
 class Invitation(db.Model):
@@ -154,6 +241,7 @@ class Evidence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
+    question_id: Mapped[Optional[str]] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)

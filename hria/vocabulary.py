@@ -99,3 +99,11 @@ LANGUAGES = Vocabulary(
     Term("en", "English", "英文"),
     Term("zh", "Chinese", "中文"),
 )
+
+REMEDIATION_STATUSES = Vocabulary(
+    Term("open", "Open", "未处理"),
+    Term("in_progress", "In progress", "进行中"),
+    Term("done", "Done", "已完成"),
+    Term("accepted_risk", "Risk accepted (with justification)", "接受风险（附理由）"),
+    Term("resolved", "Resolved by a later answer", "因后续回答而解决"),
+)

@@ -1,0 +1,66 @@
+"""The question bank as HRIA uses it: the current version, and the version each assessment was answered against."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import questionnaires
+
+from .extensions import db
+from .models import Answer, Assessment, QuestionBank
+from .vocabulary import LIFECYCLE_STAGES
+
+
+@lru_cache(maxsize=1)
+def current_bank() -> dict:
+    return questionnaires.load_bank()
+
+
+@lru_cache(maxsize=32)
+def _snapshot(bank_id: int, sha256: str) -> dict:
+    return json.loads(db.session.get(QuestionBank, bank_id).content)
+
+
+def coverage_problems(bank: dict) -> list[str]:
+    """Stages of the lifecycle that have no question bank, and bank stages the lifecycle does not know."""
+    problems = [f"stage '{s}' has no question bank (stages/{s}.yaml)." for s in LIFECYCLE_STAGES.keys
+                if s not in bank["stages"]]
+    problems += [f"stages/{s}.yaml: '{s}' is not a lifecycle stage ({', '.join(LIFECYCLE_STAGES.keys)})."
+                 for s in bank["stages"] if s not in LIFECYCLE_STAGES]
+    return problems
+
+
+def bank_for(assessment: Assessment) -> dict:
+    """The bank version the assessment is answered against; the first call pins the current one."""
+    if assessment.bank_id is None:
+        bank = current_bank()
+        snapshot = db.session.query(QuestionBank).filter_by(sha256=bank["sha256"]).first()
+        if snapshot is None:
+            snapshot = QuestionBank(version=bank["version"], sha256=bank["sha256"],
+                                    content=json.dumps(bank, ensure_ascii=False))
+            db.session.add(snapshot)
+            db.session.flush()
+        assessment.bank_id = snapshot.id
+        assessment.bank = snapshot
+        return bank
+    return _snapshot(assessment.bank_id, assessment.bank.sha256)
+
+
+def stage_questions(bank: dict, assessment: Assessment) -> dict:
+    return bank["stages"][assessment.stage]
+
+
+def answers_of(assessment: Assessment) -> dict[str, object]:
+    rows = db.session.query(Answer).filter_by(assessment_id=assessment.id).all()
+    return {row.question_id: json.loads(row.value) for row in rows}
+
+
+def text(entry: dict, lang: str) -> str:
+    return entry.get(lang) or entry.get("en", "")
+
+
+def term(bank: dict, group: str, key: str, lang: str) -> str:
+    for entry in bank.get(group, []):
+        if entry.get("key") == key:
+            return text(entry, lang)
+    return key

@@ -1,0 +1,133 @@
+"""Impact scoring and the risk matrix, as plain functions of the bank and the answers.
+
+Impact follows Canada's Algorithmic Impact Assessment with the fixes its users ask for: only
+questions shown to the user count, in the score and in the maximum; "not applicable" takes a
+question out of both; absolute points are reported beside the shares. The thresholds and the
+reduction come from the bank's data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NOT_APPLICABLE = "not_applicable"
+
+
+def visible(question: dict, answers: dict, by_id: dict) -> bool:
+    """Shown when it has no condition, or when the question it depends on is shown and answered as required."""
+    condition = question.get("when")
+    if not condition:
+        return True
+    target = by_id.get(condition["question"])
+    if target is None or not visible(target, answers, by_id):
+        return False
+    answer = answers.get(condition["question"])
+    chosen = answer if isinstance(answer, list) else [answer]
+    return any(value in condition["in"] for value in chosen)
+
+
+def visible_questions(stage: dict, answers: dict) -> list[dict]:
+    by_id = {q["id"]: q for q in stage["questions"]}
+    return [q for q in stage["questions"] if visible(q, answers, by_id)]
+
+
+def maximum(question: dict) -> float:
+    if question["type"] == "yes_no":
+        return max(question.get("points", {}).values(), default=0)
+    if question["type"] == "single":
+        return max((o.get("points", 0) for o in question["options"]), default=0)
+    if question["type"] == "multiple":
+        return sum(o.get("points", 0) for o in question["options"])
+    if question["type"] == "number":
+        return max(b["points"] for b in question["bands"])
+    if question["type"] == "evidence":
+        return question.get("points", {}).get("provided", 0)
+    return 0
+
+
+def points(question: dict, answer, evidence_count: int = 0) -> float:
+    """Points earned by an answer (0 when unanswered)."""
+    qtype = question["type"]
+    if qtype == "evidence":
+        return question.get("points", {}).get("provided", 0) if evidence_count else 0
+    if answer is None or answer == "":
+        return 0
+    if qtype == "yes_no":
+        return question.get("points", {}).get(answer, 0)
+    if qtype == "single":
+        return next((o.get("points", 0) for o in question["options"] if o["value"] == answer), 0)
+    if qtype == "multiple":
+        return sum(o.get("points", 0) for o in question["options"] if o["value"] in (answer or []))
+    if qtype == "number":
+        for band in question["bands"]:
+            if band.get("below") is None or float(answer) < band["below"]:
+                return band["points"]
+    return 0
+
+
+@dataclass
+class Impact:
+    raw: float = 0
+    raw_max: float = 0
+    mitigation: float = 0
+    mitigation_max: float = 0
+    reduced: bool = False
+    score: float = 0
+    share: float = 0
+    level: str = ""
+    counted: list[str] = field(default_factory=list)
+
+    @property
+    def mitigation_share(self) -> float:
+        return self.mitigation / self.mitigation_max if self.mitigation_max else 0.0
+
+
+def impact(bank: dict, stage: dict, answers: dict, evidence_counts: dict[str, int] | None = None) -> Impact:
+    evidence_counts = evidence_counts or {}
+    result = Impact()
+    for question in visible_questions(stage, answers):
+        kind = question["kind"]
+        if kind not in ("risk", "safeguard") or answers.get(question["id"]) == NOT_APPLICABLE:
+            continue
+        earned = points(question, answers.get(question["id"]), evidence_counts.get(question["id"], 0))
+        if kind == "risk":
+            result.raw += earned
+            result.raw_max += maximum(question)
+        else:
+            result.mitigation += earned
+            result.mitigation_max += maximum(question)
+        result.counted.append(question["id"])
+    rules = bank["scoring"]
+    result.reduced = bool(result.mitigation_max) and result.mitigation >= rules["mitigation_threshold"] * result.mitigation_max
+    result.score = result.raw * (1 - rules["mitigation_reduction"]) if result.reduced else result.raw
+    result.share = result.score / result.raw_max if result.raw_max else 0.0
+    result.level = level_for(rules["levels"], result.share)
+    return result
+
+
+def level_for(levels: list[dict], share: float) -> str:
+    for row in levels:
+        if share <= row["up_to"] + 1e-12:
+            return row["level"]
+    return levels[-1]["level"]
+
+
+def risk_level(matrix: dict, scale: int, scope: int, reversibility: int, likelihood: int) -> tuple[int, int, str]:
+    """(severity, risk, level): severity = scale + scope + reversibility; risk = severity × likelihood."""
+    severity = scale + scope + reversibility
+    risk = severity * likelihood
+    for row in matrix["levels"]:
+        if risk <= row["up_to"]:
+            return severity, risk, row["level"]
+    return severity, risk, matrix["levels"][-1]["level"]
+
+
+def missing_safeguard(question: dict, answer) -> bool:
+    """A safeguard that is not fully in place: answered no or partly, or a choice below its best."""
+    if question["kind"] != "safeguard" or answer in (None, "", NOT_APPLICABLE) or question["type"] == "evidence":
+        return False
+    return points(question, answer) < maximum(question)
+
+
+def safeguard_in_place(question: dict, answer) -> bool:
+    return question["kind"] == "safeguard" and answer not in (None, "", NOT_APPLICABLE) \
+        and question["type"] != "evidence" and points(question, answer) >= maximum(question)

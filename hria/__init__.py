@@ -56,11 +56,13 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .main.routes import bp as main_bp
     from .systems.routes import bp as systems_bp
+    from .wizard.routes import bp as wizard_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(systems_bp)
     app.register_blueprint(audits_bp)
+    app.register_blueprint(wizard_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -84,6 +84,28 @@ def can_contribute(user: User, assessment: Assessment) -> bool:
     return user.role == "vendor" and any(i.organisation_id == user.organisation_id for i in assessment.invitations)
 
 
+EDITABLE_STATUSES = ("draft", "in_progress", "changes_requested")
+ALL_ANSWERERS = frozenset({"procurer", "vendor", "either"})
+
+
+def answerers_readable(user: User) -> frozenset[str]:
+    """Whose questions a user may read: a vendor reads only the vendor's part."""
+    return frozenset({"vendor", "either"}) if user.role == "vendor" else ALL_ANSWERERS
+
+
+def answerers_writable(user: User, assessment: Assessment) -> frozenset[str]:
+    """Whose questions a user may answer in this assessment, now."""
+    if assessment.status not in EDITABLE_STATUSES:
+        return frozenset()
+    if user.role == "admin":
+        return ALL_ANSWERERS
+    if can_manage_system(user, assessment.system):
+        return frozenset({"procurer", "either"})
+    if can_contribute(user, assessment):
+        return frozenset({"vendor", "either"})
+    return frozenset()
+
+
 def audit_or_404(user: User, audit_id: int) -> FairnessAudit:
     record = db.session.get(FairnessAudit, audit_id)
     if record is None:

@@ -23,8 +23,14 @@ def object_routes(app):
             yield rule, method
 
 
+# Valid values for the other parts of a URL, so that only the object's owner decides the answer.
+OTHER_ARGS = {"section_key": "purpose", "question_id": "SCO-02", "action_id": "1"}
+
+
 def _build(rule, values):
     url = rule.rule
+    for name, value in OTHER_ARGS.items():
+        url = url.replace(f"<{name}>", value).replace(f"<int:{name}>", value)
     for name, value in values.items():
         url = url.replace(f"<int:{name}>", str(value))
     return url

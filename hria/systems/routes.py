@@ -2,7 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import access
+from .. import access, questions, register
 from ..forms import options
 from ..extensions import db
 from ..audits.forms import UploadForm
@@ -109,6 +109,7 @@ def new_assessment(system_id: int):
             status="draft", created_by_id=current_user.id,
         )
         db.session.add(assessment)
+        questions.bank_for(assessment)
         db.session.commit()
         return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
     for errors in form.errors.values():
@@ -130,8 +131,19 @@ def view_assessment(assessment_id: int):
     audits = db.session.scalars(
         select(FairnessAudit).where(FairnessAudit.assessment_id == assessment.id).order_by(FairnessAudit.created_at.desc())
     ).all()
+    from ..wizard.routes import sections_for
+
+    pinned = assessment.bank_id is not None
+    bank = questions.bank_for(assessment)
+    if not pinned:
+        db.session.commit()
+    answers = questions.answers_of(assessment)
+    sections = sections_for(current_user, questions.stage_questions(bank, assessment), answers)
     return render_template("systems/assessment.html", assessment=assessment, manage=manage, invite_form=invite_form,
-                           audits=audits, upload_form=UploadForm() if contribute else None)
+                           audits=audits, upload_form=UploadForm() if contribute else None, bank=bank,
+                           sections=sections, impact=register.current_impact(assessment),
+                           obligations=register.obligations(assessment),
+                           show_scores=current_user.role != "vendor")
 
 
 def _invitable(assessment: Assessment):

@@ -42,15 +42,35 @@ def _alembic_config() -> Config:
     return config
 
 
-def upgrade(app: Flask) -> tuple[str | None, str]:
-    """Bring the schema to the newest revision. Returns (revision before, revision after)."""
+def upgrade(app: Flask, target: str = "head") -> tuple[str | None, str]:
+    """Bring the schema to ``target`` (the newest revision). Returns (revision before, revision after).
+
+    On SQLite, changing a table means copying it, and dropping the old copy would cascade
+    to the rows that refer to it; foreign keys are therefore off while migrations run and
+    checked afterwards.
+    """
     config = _alembic_config()
     with app.app_context():
-        with db.engine.begin() as connection:
-            before = MigrationContext.configure(connection).get_current_revision()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-            after = MigrationContext.configure(connection).get_current_revision()
+        with db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()  # the pragma takes effect only outside a transaction
+            try:
+                with connection.begin():
+                    before = MigrationContext.configure(connection).get_current_revision()
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, target)
+                    after = MigrationContext.configure(connection).get_current_revision()
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise RuntimeError(f"The migration left {len(broken)} rows with broken references; "
+                                               f"nothing was changed.")
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
     return before, after
 
 

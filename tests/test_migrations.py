@@ -42,3 +42,35 @@ def test_commands_refuse_an_uninitialised_database(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["events", "verify"])
     assert result.exit_code == 1
     assert "run `hria init` first" in result.output
+
+
+def test_migrations_keep_the_rows_of_every_table(tmp_path, monkeypatch):
+    """Upgrading a populated database loses nothing, though SQLite copies tables to change them."""
+    from hria import create_app, database
+
+    monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "old"))
+    monkeypatch.delenv("HRIA_DATABASE_URL", raising=False)
+    app = create_app()
+    database.upgrade(app, "0002")
+    db_file = tmp_path / "old" / "hria.sqlite3"
+    with sqlite3.connect(db_file) as connection:
+        connection.executescript("""
+            INSERT INTO organisation (id, name, kind, created_at) VALUES (1, 'City', 'buyer', '2026-01-01'),
+                (2, 'Vendor', 'vendor', '2026-01-01');
+            INSERT INTO ai_system (id, name, purpose, owner_id, vendor_id, sector, automated_decisions, created_at,
+                updated_at) VALUES (1, 'Scoring', '', 1, 2, 'welfare', 1, '2026-01-01', '2026-01-01');
+            INSERT INTO assessment (id, system_id, stage, status, language, created_at, updated_at)
+                VALUES (1, 1, 'scoping', 'draft', 'en', '2026-01-01', '2026-01-01');
+            INSERT INTO invitation (id, assessment_id, organisation_id, created_at) VALUES (1, 1, 2, '2026-01-01');
+            INSERT INTO evidence (id, assessment_id, purpose, filename, sha256, size, uploaded_at)
+                VALUES (1, 1, 'model_outputs', 'a.csv', 'ab', 2, '2026-01-01');
+        """)
+    before, after = database.upgrade(app)
+    assert (before, after) == ("0002", HEAD)
+    with sqlite3.connect(db_file) as connection:
+        assert connection.execute("SELECT count(*) FROM invitation").fetchone() == (1,)
+        assert connection.execute("SELECT count(*) FROM evidence").fetchone() == (1,)
+        assert connection.execute("SELECT bank_id FROM assessment").fetchone() == (None,)
+    from hria.extensions import db
+    with app.app_context():
+        assert db.session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -193,3 +193,22 @@ def test_repeated_header_names_are_explained_on_the_form(app, client, world, aut
     _, _, ok = run_audit(client, world.assessments["a"], text.encode(), y_true="outcome", y_pred="decision",
                          sensitive_features=["race"])
     assert ok.status_code == 302
+
+
+def test_disparities_feed_the_risk_register_and_the_plan(app, client, world, auth):
+    from hria.models import Finding, RemediationAction
+
+    auth.login(world.users["procurer_a"])
+    _, _, response = run_audit(client, world.assessments["a"], outputs_csv(), y_true="two_year_recid",
+                               y_pred="high_risk", sensitive_features=["race"], reference="race=White")
+    jobs.wait_all(timeout=60)
+    with app.app_context():
+        finding = db.session.query(Finding).filter_by(assessment_id=world.assessments["a"]).one()
+        assert finding.right == "equality" and finding.source == "fairness_audit"
+        assert "false positive rate of race Black" in finding.text
+        action = db.session.query(RemediationAction).filter_by(finding_id=finding.id).one()
+        assert action.status == "open" and action.paragraph == "§50(d), §63(d)"
+    risks = client.get(f"/assessments/{world.assessments['a']}/risks").get_data(as_text=True)
+    assert "Equality and non-discrimination" in risks and "false positive rate of race Black" in risks
+    plan = client.get(f"/assessments/{world.assessments['a']}/remediation").get_data(as_text=True)
+    assert "Investigate the disparities found by fairness audit" in plan

@@ -80,3 +80,22 @@ def test_fairness_audit_from_upload_to_results(app, demo_logins, tmp_path):
         page.wait_for_selector("text=What the audit found", timeout=30_000)
         assert "Race Black: false positive rate" in page.locator(".findings").inner_text()
         assert page.locator("figure.chart svg").count() >= 4
+
+
+def test_procurer_answers_a_section_and_sees_the_level(app, demo_logins):
+    with live_server(app) as base, chromium_page() as page:
+        sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
+        page.get_by_role("link", name="Scoping").click()
+        page.get_by_role("link", name="Purpose and appropriateness").click()
+        page.get_by_label("SCO-01 · What public problem").fill("Prioritise fraud investigations")
+        page.locator("#q-SCO-02").get_by_label("Yes").check()
+        page.get_by_label("It decides who is examined or served first").check()
+        page.locator("#q-SCO-04").get_by_label("Yes").check()
+        page.locator("#q-SCO-05").get_by_label("No", exact=True).check()
+        page.get_by_role("button", name="Save and continue").click()
+        page.wait_for_url("**/sections/people")
+        assert "Saved 5 answer(s)." in page.locator(".flashes").inner_text()
+        page.get_by_role("link", name="Welfare fraud risk score · Scoping").click()
+        # raw 3 + 4 = 7 of 23 points (30.4 %), mitigation 2 of 15: level II
+        assert page.locator(".impact h3").inner_text() == "Impact level: II"
+        assert "7 of 23 points" in page.locator(".impact").inner_text()

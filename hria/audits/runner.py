@@ -8,6 +8,7 @@ from flask import current_app
 import fairness
 
 from .. import audit as trail
+from .. import register
 from ..evidence import path_of
 from ..extensions import db
 from ..models import FairnessAudit, utcnow
@@ -30,6 +31,7 @@ def run(audit_id: int) -> None:
             record.result = result.to_json()
             record.status = DONE
             record.progress = f"{result.rows:,} rows audited."
+            _record_findings(record, result)
         except fairness.InputError as error:
             record.status, record.error = FAILED, str(error)
         except Exception:  # noqa: BLE001 - a failed job must be recorded, never left running
@@ -57,3 +59,36 @@ def fail_interrupted() -> int:
         record.finished_at = utcnow()
     db.session.commit()
     return len(stuck)
+
+
+KEY_METRICS = ("false_positive_rate", "false_negative_rate", "selection_rate", "true_positive_rate", "precision")
+SHOWN_IN_FINDING = 6
+
+
+def _record_findings(record: FairnessAudit, result: fairness.AuditResult) -> None:
+    """Disparities go to the risk register under equality and non-discrimination, with an action."""
+    found = [d for d in result.findings() if d.metric in KEY_METRICS]
+    if not found:
+        return
+    single = [d for d in found if d.family != "intersection"]
+    shown = sorted(single or found, key=lambda d: (KEY_METRICS.index(d.metric), -abs(d.difference or 0)))
+    lines = [_describe(d, result.parameters["confidence"]) for d in shown[:SHOWN_IN_FINDING]]
+    more = len(found) - len(lines)
+    text = (f"Fairness audit {record.id} of {record.evidence.filename} found {len(found)} disparities: "
+            + "; ".join(lines) + (f"; and {more} more." if more > 0 else "."))
+    register.add_finding(
+        record.assessment, "equality", "fairness_audit", record.id, text,
+        remediation=(f"Investigate the disparities found by fairness audit {record.id}: check the features and the "
+                     f"threshold that drive them, give the groups concerned human review of adverse decisions, "
+                     f"and audit again after the change."),
+        paragraph="§50(d), §63(d)",
+    )
+
+
+def _describe(d, confidence: float) -> str:
+    group = ", ".join(f"{k} {v}" for k, v in d.group.items())
+    reference = ", ".join(f"{k} {v}" for k, v in d.reference.items())
+    low, high = d.ratio_interval
+    interval = f", {confidence:.0%} interval {low:.2f}–{high:.2f}" if low is not None else ""
+    return (f"{fairness.METRIC_LABELS[d.metric]} of {group} {d.value:.1%} against {d.reference_value:.1%} for "
+            f"{reference} (ratio {d.ratio:.2f}{interval})")

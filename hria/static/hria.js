@@ -3,5 +3,8 @@ document.addEventListener("submit", function (event) {
   var form = event.target;
   if (form.dataset.sent) { event.preventDefault(); return; }
   form.dataset.sent = "1";
-  form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = true; });
+  // Disabled only after the browser has taken the clicked button's name into the form data.
+  setTimeout(function () {
+    form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = true; });
+  }, 0);
 });

@@ -17,8 +17,11 @@ bp = Blueprint("wizard", __name__)
 QUESTION_EVIDENCE = "question"
 
 
-def _context(assessment_id: int):
+def _context(assessment_id: int, buyer_side: bool = False):
+    """The assessment and its bank; ``buyer_side`` pages (register, plan) are not the vendor's to see."""
     assessment = access.assessment_or_404(current_user, assessment_id)
+    if buyer_side and current_user.role == "vendor":
+        abort(404)
     pinned = assessment.bank_id is not None
     bank = questions.bank_for(assessment)
     if not pinned:
@@ -192,7 +195,7 @@ def attach(assessment_id: int, question_id: str):
 @bp.route("/assessments/<int:assessment_id>/risks", methods=["GET", "POST"])
 @login_required
 def risks(assessment_id: int):
-    assessment, bank, stage = _context(assessment_id)
+    assessment, bank, stage = _context(assessment_id, buyer_side=True)
     lang = assessment.language
     can_rate = access.can_manage_system(current_user, assessment.system) and \
         assessment.status in access.EDITABLE_STATUSES
@@ -234,7 +237,7 @@ def _action_version(action: RemediationAction) -> str:
 @bp.route("/assessments/<int:assessment_id>/remediation", methods=["GET"])
 @login_required
 def remediation(assessment_id: int):
-    assessment, bank, stage = _context(assessment_id)
+    assessment, bank, stage = _context(assessment_id, buyer_side=True)
     actions = (db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)
                .order_by(RemediationAction.created_at, RemediationAction.id).all())
     can_edit = access.can_manage_system(current_user, assessment.system)
@@ -251,7 +254,7 @@ def remediation(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/remediation/<int:action_id>", methods=["POST"])
 @login_required
 def edit_action(assessment_id: int, action_id: int):
-    assessment, bank, stage = _context(assessment_id)
+    assessment, bank, stage = _context(assessment_id, buyer_side=True)
     action = db.session.get(RemediationAction, action_id)
     if action is None or action.assessment_id != assessment.id:
         abort(404)

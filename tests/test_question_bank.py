@@ -1,0 +1,106 @@
+"""The shipped question banks are valid and complete; `hria questions check` names each kind of problem."""
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import questionnaires
+from hria.cli import main
+from hria.vocabulary import LIFECYCLE_STAGES
+
+SOURCE = Path(questionnaires.__file__).resolve().parent
+
+
+def test_shipped_banks_pass_the_check():
+    result = CliRunner().invoke(main, ["questions", "check"])
+    assert result.exit_code == 0, result.output
+    assert "questions, valid." in result.output
+    assert "§50(c)" in result.output and "§81(a)" in result.output
+
+
+def test_shipped_banks_cover_every_stage_with_enough_questions():
+    bank = questionnaires.load_bank()
+    assert set(bank["stages"]) == set(LIFECYCLE_STAGES.keys)
+    counts = {key: len(stage["questions"]) for key, stage in bank["stages"].items()}
+    assert all(n >= 10 for n in counts.values()), counts
+    assert sum(counts.values()) >= 90
+    for q in questionnaires.question_index(bank).values():
+        assert q["cites"] and q["text"]["en"] and q["text"]["zh"] and q["help"]["en"] and q["help"]["zh"]
+        if q["kind"] == "safeguard":
+            assert q["remediation"]["en"] and q["remediation"]["zh"]
+
+
+@pytest.fixture
+def bank_copy(tmp_path):
+    target = tmp_path / "bank"
+    shutil.copytree(SOURCE, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return target
+
+
+def edit(folder: Path, stage: str, change):
+    path = folder / "stages" / f"{stage}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def question(data, qid):
+    return next(q for q in data["questions"] if q["id"] == qid)
+
+
+BREAKAGES = {
+    "duplicate id": (lambda d: question(d, "SCO-02").update(id="SCO-01"),
+                     "question SCO-01: duplicate id"),
+    "unknown paragraph": (lambda d: question(d, "SCO-02").update(cites=["§999"]),
+                          "unknown paragraph §999: the guidelines have no paragraph 999"),
+    "unknown sub-paragraph": (lambda d: question(d, "SCO-02").update(cites=["§50(z)"]),
+                              "unknown paragraph §50(z): paragraph 50 has (a)–(e)"),
+    "condition on a missing question": (lambda d: question(d, "SCO-04").update(when={"question": "SCO-77", "in": ["yes"]}),
+                                        "the condition refers to SCO-77, which does not exist in this stage"),
+    "condition on a later question": (lambda d: question(d, "SCO-04").update(when={"question": "SCO-10", "in": ["yes"]}),
+                                      "the condition refers to SCO-10, which comes later"),
+    "condition on a missing option": (lambda d: question(d, "SCO-04").update(when={"question": "SCO-03", "in": ["robot"]}),
+                                      "the condition refers to option 'robot', which SCO-03 does not have"),
+    "missing translation": (lambda d: question(d, "SCO-02")["text"].pop("zh"),
+                            "question SCO-02 (text): missing translation: 'zh' has no text"),
+    "scoring on a text question": (lambda d: question(d, "SCO-01").update(points={"yes": 1}),
+                                   "question SCO-01: scoring on a context question"),
+    "safeguard without remediation": (lambda d: question(d, "SCO-02").pop("remediation"),
+                                      "a safeguard needs the remediation it suggests when missing"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKAGES))
+def test_check_names_each_kind_of_problem(bank_copy, name):
+    change, expected = BREAKAGES[name]
+    edit(bank_copy, "scoping", change)
+    result = CliRunner().invoke(main, ["questions", "check", str(bank_copy)])
+    assert result.exit_code == 1, result.output
+    assert expected in result.output, result.output
+
+
+def test_scoring_on_a_free_text_question_is_named(bank_copy):
+    def change(data):
+        q = question(data, "SCO-01")
+        q["kind"] = "risk"
+        q["points"] = {"yes": 1}
+    edit(bank_copy, "scoping", change)
+    result = CliRunner().invoke(main, ["questions", "check", str(bank_copy)])
+    assert result.exit_code == 1
+    assert "scoring on a text question: free text cannot be scored" in result.output
+
+
+def test_missing_stage_is_named(bank_copy):
+    (bank_copy / "stages" / "retirement.yaml").unlink()
+    result = CliRunner().invoke(main, ["questions", "check", str(bank_copy)])
+    assert result.exit_code == 1
+    assert "stage 'retirement' has no question bank" in result.output
+
+
+def test_broken_yaml_is_named(bank_copy):
+    (bank_copy / "stages" / "design.yaml").write_text("stage: design\nquestions: [unclosed\n")
+    result = CliRunner().invoke(main, ["questions", "check", str(bank_copy)])
+    assert result.exit_code == 1
+    assert "design.yaml: not valid YAML" in result.output

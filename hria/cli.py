@@ -9,6 +9,7 @@ import sys
 import click
 
 from .audit_cli import audit_command
+from .explain_cli import explain_command
 from .vocabulary import ORGANISATION_KINDS, ROLES
 
 
@@ -135,6 +136,7 @@ def create_user(app, email, role, organisation_name, kind, name, password) -> No
 
 
 main.add_command(audit_command)
+main.add_command(explain_command)
 
 
 @main.group(help="The question banks.")

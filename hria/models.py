@@ -253,12 +253,13 @@ class Evidence(db.Model):
 
 
 class FairnessAudit(db.Model):
-    """A fairness audit of uploaded model outputs, run in the background."""
+    """A check of uploaded model outputs, run in the background: a fairness audit or an explanation."""
 
     __tablename__ = "fairness_audit"
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="audit", server_default="audit")
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"))
     status: Mapped[str] = mapped_column(String(20), default="queued")

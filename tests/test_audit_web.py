@@ -212,3 +212,44 @@ def test_disparities_feed_the_risk_register_and_the_plan(app, client, world, aut
     assert "Equality and non-discrimination" in risks and "false positive rate of race Black" in risks
     plan = client.get(f"/assessments/{world.assessments['a']}/remediation").get_data(as_text=True)
     assert "Investigate the disparities found by fairness audit" in plan
+
+
+def proxy_csv(n=3000, seed=9) -> bytes:
+    rng = np.random.default_rng(seed)
+    race = rng.choice(["Black", "White"], n)
+    postcode_signal = (race == "Black") + rng.normal(scale=0.3, size=n)
+    income, tenure = rng.normal(size=n), rng.normal(size=n)
+    risk = 2 * income + 1.5 * postcode_signal + 0.2 * tenure
+    df = pd.DataFrame({"outcome": rng.integers(0, 2, n), "flagged": (risk > np.median(risk)).astype(int),
+                       "race": race, "postcode_index": postcode_signal.round(3), "income": income.round(3),
+                       "tenure": tenure.round(3)})
+    return df.to_csv(index=False).encode()
+
+
+def test_explanation_beside_the_audit(app, client, world, auth):
+    from hria.models import Finding
+
+    auth.login(world.users["procurer_a"])
+    aid = world.assessments["a"]
+    _, _, response = run_audit(client, aid, proxy_csv(), y_true="outcome", y_pred="flagged",
+                               sensitive_features=["race"])
+    jobs.wait_all(timeout=60)
+    audit_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/assessments/\d+/explanations/new/\d+)"', audit_page).group(1)
+    page = client.get(link).get_data(as_text=True)
+    # the audit's mapping is carried over: the outcome and the decision are not offered as features
+    assert re.search(r'checked[^>]*value="income"|value="income"[^>]*checked', page)
+    assert not re.search(r'checked[^>]*value="outcome"|value="outcome"[^>]*checked', page.split("Features the model saw")[1])
+    data = form_fields(page)
+    data.update(output="flagged", sensitive_features=["race"], features=["postcode_index", "income", "tenure"],
+                sample="1000")
+    started = client.post(link, data=data)
+    assert started.status_code == 302, started.get_data(as_text=True)[:3000]
+    jobs.wait_all(timeout=120)
+    body = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "Fidelity:" in body and "faithful" in body
+    assert "What drives the decisions" in body
+    assert "postcode_index predicts race" in body
+    with app.app_context():
+        rights = {f.right for f in db.session.query(Finding).filter_by(assessment_id=aid, source="explanation")}
+        assert rights == {"equality", "privacy"}

@@ -74,3 +74,14 @@ def test_migrations_keep_the_rows_of_every_table(tmp_path, monkeypatch):
     from hria.extensions import db
     with app.app_context():
         assert db.session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_models_and_migrations_agree(app):
+    """A model change without its migration would show up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from hria.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []

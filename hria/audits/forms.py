@@ -120,3 +120,46 @@ class MappingForm(SubmitOnceForm):
             "min_group_size": self.min_group_size.data,
             "confidence": float(self.confidence.data),
         }
+
+
+class ExplainForm(SubmitOnceForm):
+    output = SelectField("Model output to explain", description="The decision, or better the score if there is one.")
+    pos_label = StringField("Positive decision value(s)", description="Only for a decision whose values are not 0/1, true/false or yes/no.")
+    sensitive_features = SelectMultipleField("Protected attributes", option_widget=CheckboxInput(),
+                                             widget=ListWidget(prefix_label=False),
+                                             description="Left out of the surrogate; used for per-group attributions and proxy detection.")
+    features = SelectMultipleField("Features the model saw", option_widget=CheckboxInput(),
+                                   widget=ListWidget(prefix_label=False),
+                                   description="Untick the observed outcome and anything the model did not receive.")
+    sample = IntegerField("Rows given SHAP attributions", default=2000, validators=[NumberRange(min=100, max=20000)])
+    submit = SubmitField("Explain")
+
+    def set_columns(self, header: list[str]) -> None:
+        self.repeated = {h for h in header if header.count(h) > 1}
+        named = [(h, h) for h in dict.fromkeys(header)]
+        self.output.choices = options(named)
+        self.sensitive_features.choices = options(named)
+        self.features.choices = options(named)
+
+    def validate_sensitive_features(self, field):
+        if not field.data:
+            raise ValidationError("Choose at least one protected attribute.")
+
+    def validate_features(self, field):
+        chosen = [f for f in field.data if f != self.output.data and f not in (self.sensitive_features.data or [])]
+        if not chosen:
+            raise ValidationError("Choose the features the model saw.")
+        repeated = sorted(set(chosen) & self.repeated)
+        if repeated:
+            raise ValidationError(f"The header names {', '.join(repeated)} more than once; untick them or rename the copies.")
+
+    def settings(self, is_score: bool) -> dict:
+        features = [f for f in self.features.data if f != self.output.data and f not in self.sensitive_features.data]
+        return {
+            "y_pred": None if is_score else self.output.data,
+            "score": self.output.data if is_score else None,
+            "pos_label": (self.pos_label.data or "").strip() or None,
+            "sensitive_features": list(self.sensitive_features.data),
+            "features": features,
+            "sample": self.sample.data,
+        }

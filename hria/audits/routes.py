@@ -1,7 +1,7 @@
 import json
 
 import pandas as pd
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
@@ -12,7 +12,7 @@ from .. import access, evidence, jobs
 from ..extensions import db
 from ..models import Evidence, FairnessAudit
 from . import runner
-from .forms import MappingForm, UploadForm, guess_columns
+from .forms import ExplainForm, MappingForm, UploadForm, guess_columns
 from .presentation import present
 
 bp = Blueprint("audits", __name__)
@@ -98,14 +98,88 @@ def configure(assessment_id: int, evidence_id: int):
                            header=source.header, preview=preview, warnings=source.warnings)
 
 
+@bp.route("/assessments/<int:assessment_id>/explanations/new/<int:evidence_id>", methods=["GET", "POST"])
+@login_required
+def configure_explanation(assessment_id: int, evidence_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    record = access.evidence_or_404(current_user, evidence_id)
+    if record.assessment_id != assessment.id or record.purpose != OUTPUTS:
+        abort(404)
+    access.require(access.can_contribute(current_user, assessment))
+    source, preview = _preview(record)
+    form = ExplainForm()
+    form.set_columns(source.header)
+    numeric = _numeric_columns(source, preview)
+    if not form.is_submitted():
+        _prefill_explanation(form, assessment, record, source.header)
+    elif form.validate():
+        if form.already_submitted():
+            flash("This explanation was already started: the form was sent twice.", "info")
+            return redirect(url_for("systems.view_assessment", assessment_id=assessment.id) + "#audits")
+        settings = form.settings(is_score=form.output.data in numeric and _is_score(record, form.output.data))
+        job = FairnessAudit(assessment=assessment, evidence=record, kind=runner.EXPLANATION,
+                            settings=json.dumps(settings), status=runner.QUEUED, created_by_id=current_user.id)
+        db.session.add(job)
+        db.session.commit()
+        jobs.submit(current_app._get_current_object(), runner.run, job.id)
+        return redirect(url_for("audits.view", audit_id=job.id))
+    return render_template("audits/explain.html", assessment=assessment, record=record, form=form,
+                           header=source.header, preview=preview)
+
+
+def _numeric_columns(source, preview) -> set[str]:
+    numeric = set()
+    for i, name in enumerate(source.header):
+        values = [row[i] for row in preview if i < len(row)]
+        try:
+            [float(v) for v in values if v not in ("", "nan", "None")]
+            numeric.add(name)
+        except ValueError:
+            continue
+    return numeric
+
+
+def _is_score(record: Evidence, column: str) -> bool:
+    """A numeric output with more than two values is a score; 0/1 is a decision."""
+    source = open_source(evidence.path_of(record.sha256))
+    if source.kind == "parquet":
+        values = pd.read_parquet(source.path, columns=[column])[column]
+    else:
+        values = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding,
+                             usecols=[source.header.index(column)], nrows=5000).iloc[:, 0]
+    return pd.to_numeric(values, errors="coerce").dropna().nunique() > 2
+
+
+def _prefill_explanation(form: ExplainForm, assessment, record: Evidence, header: list[str]) -> None:
+    """Start from the mapping of the latest audit of the same file, if there is one."""
+    previous = (db.session.query(FairnessAudit).filter_by(evidence_id=record.id, kind=runner.AUDIT)
+                .order_by(FairnessAudit.id.desc()).first())
+    guessed = guess_columns(header)
+    settings = json.loads(previous.settings) if previous else {}
+    output = settings.get("score") or settings.get("y_pred") or guessed["score"] or guessed["y_pred"]
+    sensitive = settings.get("sensitive_features") or guessed["sensitive"]
+    outcome = settings.get("y_true") or guessed["y_true"]
+    form.output.data = output
+    form.pos_label.data = settings.get("pred_pos_label") or ""
+    form.sensitive_features.data = sensitive
+    others = {settings.get("y_pred"), settings.get("score")} - {output}
+    form.features.data = [h for h in dict.fromkeys(header) if h not in {output, outcome, *sensitive, *others}
+                          and header.count(h) == 1]
+
+
 @bp.route("/audits/<int:audit_id>")
 @login_required
 def view(audit_id: int):
     record = access.audit_or_404(current_user, audit_id)
     settings = json.loads(record.settings)
+    if record.kind == runner.EXPLANATION:
+        result = json.loads(record.result) if record.result else None
+        return render_template("audits/explanation.html", audit=record, settings=settings, result=result,
+                               assessment=record.assessment)
     result = present(json.loads(record.result)) if record.result else None
     return render_template("audits/view.html", audit=record, settings=settings, result=result,
-                           assessment=record.assessment)
+                           assessment=record.assessment,
+                           can_explain=access.can_contribute(current_user, record.assessment))
 
 
 @bp.route("/evidence/<int:evidence_id>/download")

@@ -6,6 +6,7 @@ import json
 from flask import current_app
 
 import fairness
+from fairness.explain import explain
 
 from .. import audit as trail
 from .. import register
@@ -14,6 +15,7 @@ from ..extensions import db
 from ..models import FairnessAudit, utcnow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+AUDIT, EXPLANATION = "audit", "explanation"
 
 
 def run(audit_id: int) -> None:
@@ -26,12 +28,17 @@ def run(audit_id: int) -> None:
         db.session.commit()
         settings = json.loads(record.settings)
         try:
-            result = fairness.audit(path_of(record.evidence.sha256), progress=lambda rows: _progress(audit_id, rows),
-                                    **settings)
+            if record.kind == EXPLANATION:
+                result = explain(path_of(record.evidence.sha256), **settings)
+                record.progress = f"{result.rows:,} rows explained."
+                _record_proxy_findings(record, result)
+            else:
+                result = fairness.audit(path_of(record.evidence.sha256),
+                                        progress=lambda rows: _progress(audit_id, rows), **settings)
+                record.progress = f"{result.rows:,} rows audited."
+                _record_findings(record, result)
             record.result = result.to_json()
             record.status = DONE
-            record.progress = f"{result.rows:,} rows audited."
-            _record_findings(record, result)
         except fairness.InputError as error:
             record.status, record.error = FAILED, str(error)
         except Exception:  # noqa: BLE001 - a failed job must be recorded, never left running
@@ -92,3 +99,31 @@ def _describe(d, confidence: float) -> str:
     interval = f", {confidence:.0%} interval {low:.2f}–{high:.2f}" if low is not None else ""
     return (f"{fairness.METRIC_LABELS[d.metric]} of {group} {d.value:.1%} against {d.reference_value:.1%} for "
             f"{reference} (ratio {d.ratio:.2f}{interval})")
+
+
+REVEALING_AUC = 0.85  # a proxy this strong also reveals the protected attribute itself
+
+
+def _record_proxy_findings(record: FairnessAudit, result) -> None:
+    """Features that are strong proxies and important in the decisions go to the risk register."""
+    flagged = [f for f in result.flags if f["flagged"]]
+    if not flagged:
+        return
+    caveat = "" if result.explains_model else " (the surrogate is not faithful enough to speak for the model)"
+    text = (f"Explanation {record.id} of {record.evidence.filename}{caveat}: "
+            + "; ".join(f["text"].rstrip(".") for f in flagged) + ".")
+    register.add_finding(
+        record.assessment, "equality", "explanation", record.id, text,
+        remediation=(f"Review the proxies found by explanation {record.id} ({', '.join(f['feature'] for f in flagged)}): "
+                     f"remove them or show that they are needed and do not produce disparities."),
+        paragraph="§50(d), §63(c)",
+    )
+    revealing = [f for f in flagged if f["auc"] >= REVEALING_AUC]
+    if revealing:
+        register.add_finding(
+            record.assessment, "privacy", "explanation", record.id,
+            f"Explanation {record.id}: " + "; ".join(f"{f['feature']} reveals {f['attribute']} (AUC {f['auc']:.2f})"
+                                                     for f in revealing) + ": protected data is processed indirectly.",
+            remediation="Treat these features as protected data: check the legal basis for processing them, or remove them.",
+            paragraph="§50(a), §61(d)",
+        )

@@ -240,6 +240,12 @@ def _choose_features(frame, target, sensitive, features, exclude, use_sensitive,
     return chosen
 
 
+def usable_features(frame: pd.DataFrame) -> list[str]:
+    """The columns that can be features: not identifiers or free text, not empty, not repeated names."""
+    names = [str(c) for c in frame.columns]
+    return [n for n in names if names.count(n) == 1 and not frame[n].isna().all() and not _is_identifier(frame[n])]
+
+
 def _is_identifier(column: pd.Series) -> bool:
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         return False

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
 from fairness import InputError
+from fairness.explain import usable_features
 from fairness.loading import open_source
 
 from .. import access, evidence, jobs
@@ -163,8 +164,26 @@ def _prefill_explanation(form: ExplainForm, assessment, record: Evidence, header
     form.pos_label.data = settings.get("pred_pos_label") or ""
     form.sensitive_features.data = sensitive
     others = {settings.get("y_pred"), settings.get("score")} - {output}
+    usable = set(usable_features(_sample_rows(record)))
     form.features.data = [h for h in dict.fromkeys(header) if h not in {output, outcome, *sensitive, *others}
-                          and header.count(h) == 1]
+                          and h in usable]
+
+
+SAMPLE_ROWS = 20_000
+
+
+def _sample_rows(record: Evidence) -> pd.DataFrame:
+    """The first rows of an upload, enough to tell identifiers and free text from features."""
+    source = open_source(evidence.path_of(record.sha256))
+    if source.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        batch = next(pq.ParquetFile(source.path).iter_batches(batch_size=SAMPLE_ROWS), None)
+        return batch.to_pandas() if batch is not None else pd.DataFrame(columns=source.header)
+    frame = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, nrows=SAMPLE_ROWS, header=0,
+                        names=[f"{i}" for i in range(len(source.header))], low_memory=False)
+    frame.columns = source.header
+    return frame
 
 
 @bp.route("/audits/<int:audit_id>")

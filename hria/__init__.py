@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .audits.routes import bp as audits_bp
     from .auth.routes import bp as auth_bp
+    from .issued.routes import bp as issued_bp
     from .main.routes import bp as main_bp
     from .systems.routes import bp as systems_bp
     from .wizard.routes import bp as wizard_bp
@@ -63,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(systems_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(wizard_bp)
+    app.register_blueprint(issued_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -78,6 +78,13 @@ def serve(app, host: str, port: int, threads: int, with_demo: bool) -> None:
         logins = demo.saved_logins(app.instance_path)
         if logins:
             click.echo(demo.format_logins(logins))
+    from . import signing_keys
+    from .extensions import db
+    from .models import Organisation
+
+    if not signing_keys.authority_path().exists():
+        signing_keys.init_keys(db.session.query(Organisation).all())
+        click.echo(f"Created a development certificate authority and signing keys in {signing_keys.folder()}.")
     interrupted = runner.fail_interrupted()
     if interrupted:
         click.echo(f"{interrupted} fairness audits were interrupted when the server last stopped; run them again.")
@@ -235,3 +242,166 @@ def verify_events(app) -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@main.group(help="Signing keys of the organisations.")
+def keys() -> None:
+    pass
+
+
+@keys.command("init", help="Create a development certificate authority and a signing key per organisation.")
+@with_app(migrate=True)
+def init_keys(app) -> None:
+    from . import signing_keys
+    from .extensions import db
+    from .models import Organisation
+
+    made = signing_keys.init_keys(db.session.query(Organisation).order_by(Organisation.id).all())
+    click.echo(f"Keys folder: {signing_keys.folder()}")
+    click.echo(("Created: " + ", ".join(made)) if made else "Every organisation already has a signing key.")
+
+
+@keys.command("install", help="Install an organisation's own PKCS#12 signing key.")
+@click.argument("organisation")
+@click.argument("pkcs12", type=click.Path(exists=True, dir_okay=False))
+@click.option("--passphrase", envvar="HRIA_SIGNING_PASSPHRASE", prompt=True, hide_input=True)
+@with_app(migrate=True)
+def install_key(app, organisation, pkcs12, passphrase) -> None:
+    from pathlib import Path
+
+    from reports import SigningKeyError
+
+    from . import signing_keys
+
+    org = _organisation(organisation)
+    try:
+        signing_keys.install_identity(org, Path(pkcs12), passphrase.encode())
+    except SigningKeyError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Installed the signing key of {org.name}.")
+
+
+def _organisation(name: str):
+    from .extensions import db
+    from .models import Organisation
+
+    org = db.session.query(Organisation).filter_by(name=name).first()
+    if org is None:
+        raise click.ClickException(f"There is no organisation named {name!r}.")
+    return org
+
+
+@main.command("report", help="Issue and sign a report of an assessment, as the web does.")
+@click.argument("assessment_id", type=int)
+@click.option("--kind", type=click.Choice(["risk", "self-certification", "review"]), default="risk", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Default: the assessment's language.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Also write the PDF here.")
+@with_app(migrate=False)
+def report_command(app, assessment_id, kind, lang, output) -> None:
+    from reports import SigningKeyError
+
+    from . import reporting
+    from .extensions import db
+    from .models import Assessment
+
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise click.ClickException(f"There is no assessment {assessment_id}.")
+    try:
+        report = reporting.issue(assessment, kind, None, lang)
+        db.session.commit()
+    except (reporting.ReportError, SigningKeyError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error))
+    if output:
+        from pathlib import Path
+
+        Path(output).write_bytes(Path(report.path).read_bytes())
+    click.echo(f"Issued {report.code}-v{report.version} ({kind}), SHA-256 {report.sha256}"
+               + (f", written to {output}" if output else f", stored at {report.path}"))
+
+
+@main.command("countersign", help="Countersign a registered report as another organisation.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "organisation", required=True, help="The organisation that countersigns.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@with_app(migrate=False)
+def countersign_command(app, file, organisation, output) -> None:
+    import hashlib
+    from pathlib import Path
+
+    from reports import SigningKeyError
+
+    from . import reporting
+    from .extensions import db
+    from .models import Report
+
+    sha = hashlib.sha256(Path(file).read_bytes()).hexdigest()
+    report = db.session.query(Report).filter_by(sha256=sha).first()
+    if report is None:
+        raise click.ClickException("This file is not a report in this instance's registry.")
+    try:
+        new = reporting.countersign(report, _organisation(organisation), None)
+        db.session.commit()
+    except (reporting.ReportError, SigningKeyError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error))
+    Path(output).write_bytes(Path(new.path).read_bytes())
+    click.echo(f"Countersigned {new.code}-v{new.version} as {organisation}; SHA-256 {new.sha256}, written to {output}")
+
+
+@main.group("reports", help="The registry of issued reports.")
+def reports_group() -> None:
+    pass
+
+
+@reports_group.command("list", help="List issued reports.")
+@click.option("--json", "as_json", is_flag=True)
+@with_app(migrate=False)
+def list_reports(app, as_json) -> None:
+    from .extensions import db
+    from .models import Report
+
+    rows = [{"id": f"{r.code}-v{r.version}", "registry_id": r.id, "assessment": r.assessment_id, "kind": r.kind,
+             "path": r.path, "sha256": r.sha256, "signers": json.loads(r.signers), "issued_at": r.issued_at.isoformat(),
+             "superseded_by": r.superseded_by_id} for r in db.session.query(Report).order_by(Report.id)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        state = f"superseded by {row['superseded_by']}" if row["superseded_by"] else "current"
+        click.echo(f"{row['registry_id']:>4}  {row['id']:<24} assessment {row['assessment']:<4} {row['kind']:<18} "
+                   f"{', '.join(row['signers'])}  {state}")
+    if not rows:
+        click.echo("No reports issued.")
+
+
+@main.command("verify", help="Verify the signatures of a PDF report; exit 0 only if all are intact and trusted.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_app(migrate=False)
+def verify_command(app, file) -> None:
+    from pathlib import Path
+
+    from reports.verify import NotSignedPdf
+
+    from . import reporting
+
+    try:
+        result, registered = reporting.verify(Path(file).read_bytes())
+    except NotSignedPdf as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    for i, s in enumerate(result.signatures, 1):
+        click.echo(f"Signature {i} ({s.field}): {s.signer} for {s.organisation or '—'}, signed {s.signing_time}")
+        click.echo(f"  integrity: {'intact' if s.intact else 'BROKEN'}; trust: "
+                   f"{'trusted' if s.trusted else 'NOT trusted by this instance'}; covers the whole file: "
+                   f"{'yes' if s.covers_whole_file else 'no'} ({s.coverage})")
+    for problem in result.problems():
+        click.echo(f"Problem: {problem}")
+    if registered is None:
+        click.echo("Registry: not a report issued by this instance.")
+    else:
+        state = "current" if registered.superseded_by_id is None else "superseded by a later version"
+        click.echo(f"Registry: {registered.code}-v{registered.version}, {registered.kind}, {state}.")
+    click.echo("Verified: every signature is intact and trusted." if result.ok else "NOT verified.")
+    sys.exit(0 if result.ok else 1)

@@ -215,6 +215,29 @@ class RemediationAction(db.Model):
     finding: Mapped[Optional[Finding]] = relationship()
 
 
+class Report(db.Model):
+    """A signed report in the registry. Its file, stored by SHA-256, is never changed or replaced."""
+
+    __tablename__ = "report"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(5))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(500))
+    signers: Mapped[str] = mapped_column(Text)  # JSON list of organisation names, in signing order
+    issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    superseded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id"))
+
+    assessment: Mapped[Assessment] = relationship()
+    issued_by: Mapped[Optional[User]] = relationship()
+
+
 class Invitation(db.Model):
     """A vendor organisation invited to take part in one assessment."""
 

@@ -64,3 +64,15 @@ def term(bank: dict, group: str, key: str, lang: str) -> str:
         if entry.get("key") == key:
             return text(entry, lang)
     return key
+
+
+def describe_answer(bank: dict, question: dict, value, lang: str) -> str:
+    if value in (None, "", []):
+        return "—"
+    if question["type"] == "yes_no":
+        return term(bank, "yes_no_values", value, lang)
+    if question["type"] in ("single", "multiple"):
+        labels = {o["value"]: text(o, lang) for o in question["options"]}
+        chosen = value if isinstance(value, list) else [value]
+        return "; ".join(labels.get(v, v) for v in chosen)
+    return str(value)

@@ -1,3 +1,5 @@
+import json
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -143,7 +145,21 @@ def view_assessment(assessment_id: int):
                            audits=audits, upload_form=UploadForm() if contribute else None, bank=bank,
                            sections=sections, impact=register.current_impact(assessment),
                            obligations=register.obligations(assessment),
-                           show_scores=current_user.role != "vendor")
+                           show_scores=current_user.role != "vendor", **_reports_context(assessment))
+
+
+def _reports_context(assessment: Assessment) -> dict:
+    from flask_wtf import FlaskForm
+
+    from ..issued.routes import can_countersign, kind_for
+    from ..models import Report
+
+    reports = db.session.query(Report).filter_by(assessment_id=assessment.id).order_by(Report.id.desc()).all()
+    if current_user.role == "vendor":
+        reports = [r for r in reports if r.kind == "self-certification"]
+    return {"reports": reports, "report_kind": kind_for(current_user, assessment), "button_form": FlaskForm(),
+            "countersignable": {r.id for r in reports if can_countersign(current_user, r)},
+            "signers_of": lambda r: json.loads(r.signers)}
 
 
 def _invitable(assessment: Assessment):

@@ -147,20 +147,8 @@ def _render(assessment, bank, sections, current, form, answers, rows, editable, 
         answers=answers, rows=rows, editable_ids={q["id"] for q in editable}, stale=stale,
         evidence_by_question=evidence_by_question, evidence_form=EvidenceForm(formdata=None),
         can_attach={q["id"] for q in current["questions"] if q["answered_by"] in writable},
-        lang=assessment.language, describe=lambda q, v: describe_answer(bank, q, v, assessment.language),
+        lang=assessment.language, describe=lambda q, v: questions.describe_answer(bank, q, v, assessment.language),
     )
-
-
-def describe_answer(bank: dict, question: dict, value, lang: str) -> str:
-    if value in (None, "", []):
-        return "—"
-    if question["type"] == "yes_no":
-        return questions.term(bank, "yes_no_values", value, lang)
-    if question["type"] in ("single", "multiple"):
-        labels = {o["value"]: questions.text(o, lang) for o in question["options"]}
-        chosen = value if isinstance(value, list) else [value]
-        return "; ".join(labels.get(v, v) for v in chosen)
-    return str(value)
 
 
 @bp.route("/assessments/<int:assessment_id>/questions/<question_id>/evidence", methods=["POST"])

@@ -1,0 +1,118 @@
+"""Signed reports on the web: issue, download, countersign, and the public verification page."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SubmitField
+
+from reports import SigningKeyError
+from reports.verify import NotSignedPdf
+
+from .. import access, reporting
+from ..extensions import db
+from ..models import OversightAssignment, Report
+
+bp = Blueprint("issued", __name__)
+
+
+class VerifyForm(FlaskForm):
+    file = FileField("Signed PDF report", validators=[FileRequired("Choose the PDF to verify.")])
+    submit = SubmitField("Verify")
+
+
+def kind_for(user, assessment) -> str | None:
+    """The report this user may issue on this assessment."""
+    if access.can_manage_system(user, assessment.system) and user.role != "vendor":
+        return "risk"
+    if user.role == "vendor" and access.can_contribute(user, assessment):
+        return "self-certification"
+    if user.role == "oversight":
+        return "review"
+    return None
+
+
+def can_countersign(user, report: Report) -> bool:
+    if json.loads(report.signers)[-1:] == [user.organisation.name] or report.superseded_by_id:
+        return False
+    if user.organisation.name in json.loads(report.signers):
+        return False
+    owner = report.assessment.system.owner
+    if user.role == "oversight":
+        return db.session.query(OversightAssignment).filter_by(
+            oversight_id=user.organisation_id, overseen_id=owner.id).first() is not None
+    return report.kind == "self-certification" and access.can_manage_system(user, report.assessment.system)
+
+
+def _report_or_404(report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None:
+        abort(404)
+    access.assessment_or_404(current_user, report.assessment_id)
+    if current_user.role == "vendor" and report.kind != "self-certification":
+        abort(404)
+    return report
+
+
+@bp.route("/assessments/<int:assessment_id>/reports", methods=["POST"])
+@login_required
+def issue(assessment_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    kind = kind_for(current_user, assessment)
+    access.require(kind is not None)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    issuer = current_user.organisation if kind != "risk" else None
+    try:
+        report = reporting.issue(assessment, kind, current_user, issuer=issuer)
+        db.session.commit()
+    except (reporting.ReportError, SigningKeyError) as error:
+        db.session.rollback()
+        flash(f"The report could not be issued: {error}", "error")
+    else:
+        flash(f"Issued and signed {report.code}-v{report.version}.", "info")
+    return redirect(url_for("systems.view_assessment", assessment_id=assessment.id) + "#reports")
+
+
+@bp.route("/reports/<int:report_id>/download")
+@login_required
+def download(report_id: int):
+    report = _report_or_404(report_id)
+    return send_file(report.path, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{report.code}-v{report.version}-{len(json.loads(report.signers))}sig.pdf")
+
+
+@bp.route("/reports/<int:report_id>/countersign", methods=["POST"])
+@login_required
+def countersign(report_id: int):
+    report = _report_or_404(report_id)
+    access.require(can_countersign(current_user, report))
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        new = reporting.countersign(report, current_user.organisation, current_user)
+        db.session.commit()
+    except (reporting.ReportError, SigningKeyError) as error:
+        db.session.rollback()
+        flash(f"The report could not be countersigned: {error}", "error")
+    else:
+        flash(f"Countersigned {new.code}-v{new.version} for {current_user.organisation.name}.", "info")
+    return redirect(url_for("systems.view_assessment", assessment_id=report.assessment_id) + "#reports")
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    form = VerifyForm()
+    result = registered = error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result, registered = reporting.verify(form.file.data.read())
+        except NotSignedPdf as problem:
+            error, status = str(problem), 422
+    elif request.method == "POST":
+        error, status = "Choose the PDF to verify.", 400
+    return render_template("issued/verify.html", form=form, result=result, registered=registered, error=error), status

@@ -1,0 +1,106 @@
+"""Development keys: a certificate authority and, per organisation, an ECDSA P-256 signing identity (PKCS#12)."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+
+class KeyError_(ValueError):
+    """A signing key that cannot be created or loaded; the message says why and what to do."""
+
+
+def _name(common_name: str, organisation: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)])
+
+
+def create_authority(folder: Path, name: str = "HRIA development certificate authority") -> Path:
+    """A self-signed CA (key and certificate as PEM) in ``folder``; returns the certificate's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    subject = _name(name, "HRIA instance")
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    _write_private(folder / "ca-key.pem", key.private_bytes(serialization.Encoding.PEM,
+                                                            serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption()))
+    (folder / "ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return folder / "ca.pem"
+
+
+def create_signing_identity(folder: Path, organisation: str, file_name: str, passphrase: bytes) -> Path:
+    """An ECDSA P-256 key and certificate for ``organisation``, issued by the CA in ``folder``, as PKCS#12."""
+    try:
+        ca_key = serialization.load_pem_private_key((folder / "ca-key.pem").read_bytes(), password=None)
+        ca_cert = x509.load_pem_x509_certificate((folder / "ca.pem").read_bytes())
+    except FileNotFoundError:
+        raise KeyError_(f"There is no certificate authority in {folder}; run `hria keys init` first.") from None
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(_name(f"{organisation} (report signing)", organisation))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=825))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    blob = pkcs12.serialize_key_and_certificates(
+        organisation.encode("utf-8"), key, cert, [ca_cert],
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption())
+    path = folder / file_name
+    _write_private(path, blob)
+    return path
+
+
+@contextlib.contextmanager
+def quiet_pyhanko():
+    """pyHanko logs a traceback for every failure it also reports; the caller says it in words instead."""
+    logger = logging.getLogger("pyhanko")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def load_identity(path: Path, passphrase: bytes | None):
+    """The pyHanko signer of a PKCS#12 file; a clear error where pyHanko would only log and return None."""
+    from pyhanko.sign import signers
+
+    if not Path(path).exists():
+        raise KeyError_(f"There is no signing key at {path}. Run `hria keys init`, or install the organisation's "
+                        f"own PKCS#12 file.")
+    with quiet_pyhanko():
+        signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
+    if signer is None:
+        raise KeyError_(f"The signing key at {path} could not be loaded: the passphrase is wrong or the file is not "
+                        f"a PKCS#12 key with its certificate.")
+    return signer
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

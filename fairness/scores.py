@@ -39,7 +39,10 @@ def _weighted_quantiles(per_score: pd.DataFrame, qs: np.ndarray) -> np.ndarray:
 def analyse(table: pd.DataFrame, membership: np.ndarray, descriptors, families, threshold) -> dict:
     overall = _per_score(table, np.arange(membership.shape[1]))
     edges = np.unique(_weighted_quantiles(overall, np.linspace(0.1, 0.9, 9)))
-    sweep = np.unique(np.append(_weighted_quantiles(overall, np.linspace(0.05, 0.95, N_SWEEP)), threshold))
+    sweep = _weighted_quantiles(overall, np.linspace(0.05, 0.95, N_SWEEP))
+    if threshold is not None:
+        sweep = np.append(sweep, threshold)
+    sweep = np.unique(sweep)
     aucs, calibration, sweeps = [], [], []
     for g, descriptor in enumerate(descriptors):
         per_score = _per_score(table, np.flatnonzero(membership[g]))

@@ -75,8 +75,99 @@ def seed(instance_path: str) -> list[DemoLogin]:
     db.session.add_all([welfare, traffic, scoping, deployment])
     db.session.add(Invitation(assessment=scoping, organisation=orgs["civic"], invited_by_id=procurer.id))
     db.session.commit()
+    _complete_scoping(scoping, procurer)
+    from . import signing_keys
+
+    signing_keys.init_keys(orgs.values())
     save_logins(instance_path, logins)
     return logins
+
+
+SCOPING_ANSWERS = {
+    "SCO-01": "Investigators cannot check every claim; the score is meant to send them to the claims most likely "
+              "to be fraudulent first.",
+    "SCO-02": "partly", "SCO-03": "triage", "SCO-04": "yes", "SCO-05": "no", "SCO-06": 42000,
+    "SCO-07": ["low_income", "migrants_minorities", "disability", "women_girls"], "SCO-08": "no",
+    "SCO-09": ["privacy", "equality", "social_economic", "remedy"], "SCO-10": "yes", "SCO-11": "partly",
+    "SCO-12": "yes", "SCO-13": "partly", "SCO-14": "yes", "SCO-15": "yes",
+}
+
+
+def welfare_outputs(rows: int = 6000, seed: int = 2026) -> bytes:
+    """Synthetic outputs of the welfare model: flags fall more often on people who did nothing wrong in some groups."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    nationality = rng.choice(["national", "EU", "non-EU"], rows, p=[0.7, 0.15, 0.15])
+    sex = rng.choice(["female", "male"], rows)
+    household = rng.integers(1, 7, rows)
+    income = np.round(rng.gamma(4, 450, rows), 0)
+    months_on_benefit = rng.integers(1, 120, rows)
+    language_of_forms = np.where(nationality == "national", "local", rng.choice(["local", "other"], rows))
+    postcode = np.where(nationality == "non-EU", rng.choice(["3011", "3012", "3021"], rows),
+                        rng.choice(["3011", "3012", "3021", "3051", "3062", "3071"], rows))
+    fraud = (rng.random(rows) < 0.03 + 0.03 * (household > 4) + 0.04 * (months_on_benefit < 12)).astype(int)
+    # the model sees only the application: its score leans on the language of the forms and the postcode
+    score = (0.3 * (household > 4) + 0.3 * (months_on_benefit < 12) + 0.25 * (language_of_forms == "other")
+             + 0.2 * np.isin(postcode, ["3011", "3021"]) - income / 20000 + rng.normal(0, 0.03, rows))
+    frame = pd.DataFrame({
+        "fraud_found": fraud, "risk_score": np.round(score, 4), "flagged": (score > 0.35).astype(int),
+        "nationality": nationality, "sex": sex, "household_size": household, "monthly_income": income,
+        "months_on_benefit": months_on_benefit, "language_of_forms": language_of_forms, "postcode": postcode,
+    })
+    return frame.to_csv(index=False).encode()
+
+
+def _complete_scoping(assessment: Assessment, procurer: User) -> None:
+    """The welfare system's scoping stage answered, audited, explained and rated, so every report section has content."""
+    import json
+    from datetime import date
+
+    from . import evidence, questions, register
+    from .audits import runner
+    from .models import Answer, FairnessAudit, RemediationAction, RiskRating
+
+    questions.bank_for(assessment)
+    for question_id, value in SCOPING_ANSWERS.items():
+        db.session.add(Answer(assessment_id=assessment.id, question_id=question_id,
+                              value=json.dumps(value, ensure_ascii=False), answered_by_id=procurer.id))
+    outputs = evidence.store_bytes(welfare_outputs(), "welfare-model-outputs-2026Q3.csv", assessment,
+                                   "model_outputs", procurer.id)
+    decision = evidence.store_bytes(b"Decision of the city council, 3 March 2026: start of the welfare risk score project.",
+                                    "council-decision.txt", assessment, "question", procurer.id)
+    decision.question_id = "SCO-16"
+    db.session.flush()
+    audit = FairnessAudit(assessment=assessment, evidence=outputs, kind=runner.AUDIT, status=runner.QUEUED,
+                          created_by_id=procurer.id, settings=json.dumps({
+                              "y_true": "fraud_found", "y_pred": "flagged", "score": "risk_score", "threshold": None,
+                              "sensitive_features": ["nationality", "sex"], "reference": {"nationality": "national"}}))
+    explanation = FairnessAudit(assessment=assessment, evidence=outputs, kind=runner.EXPLANATION, status=runner.QUEUED,
+                                created_by_id=procurer.id, settings=json.dumps({
+                                    "y_pred": None, "score": "risk_score", "sensitive_features": ["nationality", "sex"],
+                                    "features": ["household_size", "monthly_income", "months_on_benefit",
+                                                 "language_of_forms", "postcode"]}))
+    db.session.add_all([audit, explanation])
+    register.recompute(assessment)
+    db.session.commit()
+    runner.run(audit.id)
+    runner.run(explanation.id)
+    for right, scale, scope, reversibility, likelihood, treatment in (
+        ("equality", 3, 3, 3, 3, "Human review of every flag before an investigation starts; quarterly audits."),
+        ("social_economic", 4, 2, 3, 2, "No payment is suspended on the score alone."),
+        ("privacy", 2, 3, 2, 2, "Data protection impact assessment before design."),
+    ):
+        db.session.add(RiskRating(assessment_id=assessment.id, right=right, scale=scale, scope=scope,
+                                  reversibility=reversibility, likelihood=likelihood, treatment=treatment,
+                                  rated_by_id=procurer.id))
+    owners = ["Head of Benefits", "Data Protection Officer", "Procurement lead"]
+    for i, action in enumerate(db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)
+                               .order_by(RemediationAction.id)):
+        action.owner = owners[i % len(owners)]
+        action.due_date = date(2027, 1 + i % 6, 28)
+        if i == 0:
+            action.status = "in_progress"
+    db.session.commit()
 
 
 def save_logins(instance_path: str, logins: list[DemoLogin]) -> None:

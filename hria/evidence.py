@@ -68,3 +68,10 @@ def discard_unreferenced(sha256: str) -> None:
     """Remove a stored file that no evidence record refers to (an upload that was refused)."""
     if not db.session.query(Evidence.id).filter_by(sha256=sha256).first():
         path_of(sha256).unlink(missing_ok=True)
+
+
+def store_bytes(data: bytes, filename: str, assessment: Assessment, purpose: str, user_id: int | None) -> Evidence:
+    """Keep a file the application made itself (demo data, exports) as evidence."""
+    import io
+
+    return store(FileStorage(stream=io.BytesIO(data), filename=filename), assessment, purpose, user_id)

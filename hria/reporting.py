@@ -212,7 +212,10 @@ def _checks(assessment: Assessment) -> tuple[list[dict], list[dict]]:
             continue
         from .audits.presentation import finding_sentence, group_name
 
-        findings = [d for d in result["disparities"] if d["verdict"] == "disparity" and d["family"] != "intersection"]
+        from .audits.runner import KEY_METRICS
+
+        findings = [d for d in result["disparities"] if d["verdict"] == "disparity" and d["family"] != "intersection"
+                    and d["metric"] in KEY_METRICS]
         fairness_results.append({
             "file": record.evidence.filename, "sha256": record.evidence.sha256, "rows": result["rows"],
             "findings": [finding_sentence(d, result["parameters"]["confidence"]) for d in findings[:10]],

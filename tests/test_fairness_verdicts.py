@@ -133,3 +133,10 @@ def test_intersections_are_reported(tmp_path):
     cell = next(g for g in result.groups if g.group == {"group": "b", "sex": "m"})
     assert cell.count == 200 and math.isclose(cell.metrics["selection_rate"],
                                               df[(df.group == "b") & (df.sex == "m")].decision.mean())
+
+
+def test_decision_with_a_score_needs_no_threshold():
+    df = groups_with_rates({"a": (300, 0.5), "b": (300, 0.3)})
+    df["score"] = np.linspace(0, 1, len(df))
+    result = audit(df, "outcome", "decision", sensitive_features="group", score="score", n_bootstrap=0)
+    assert result.scores["thresholds"] and result.groups[0].auc is not None

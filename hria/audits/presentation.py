@@ -21,11 +21,17 @@ def _pct(value) -> str:
 
 def finding_sentence(d: dict, confidence: float) -> str:
     label = METRIC_LABELS[d["metric"]]
-    low, high = d["ratio_interval"]
-    interval = f" ({confidence:.0%} interval of the ratio {low:.2f}–{high:.2f})" if low is not None else ""
     name = group_name(d["group"])
+    if d["ratio"] is not None:
+        low, high = d["ratio_interval"]
+        interval = f" ({confidence:.0%} interval of the ratio {low:.2f}–{high:.2f})" if low is not None else ""
+        gap = f"{d['ratio']:.2f} times as much{interval}"
+    else:
+        low, high = d["difference_interval"]
+        interval = f" ({confidence:.0%} interval {low * 100:+.1f} to {high * 100:+.1f})" if low is not None else ""
+        gap = f"a difference of {d['difference'] * 100:+.1f} points{interval}"
     return (f"{name[:1].upper() + name[1:]}: {label} {_pct(d['value'])} against {_pct(d['reference_value'])} "
-            f"for {group_name(d['reference'])}, {d['ratio']:.2f} times as much{interval}.")
+            f"for {group_name(d['reference'])}, {gap}.")
 
 
 def present(result: dict) -> dict:

@@ -95,10 +95,13 @@ def _record_findings(record: FairnessAudit, result: fairness.AuditResult) -> Non
 def _describe(d, confidence: float) -> str:
     group = ", ".join(f"{k} {v}" for k, v in d.group.items())
     reference = ", ".join(f"{k} {v}" for k, v in d.reference.items())
-    low, high = d.ratio_interval
-    interval = f", {confidence:.0%} interval {low:.2f}–{high:.2f}" if low is not None else ""
+    if d.ratio is None:
+        gap = f"difference {d.difference * 100:+.1f} points"
+    else:
+        low, high = d.ratio_interval
+        gap = f"ratio {d.ratio:.2f}" + (f", {confidence:.0%} interval {low:.2f}–{high:.2f}" if low is not None else "")
     return (f"{fairness.METRIC_LABELS[d.metric]} of {group} {d.value:.1%} against {d.reference_value:.1%} for "
-            f"{reference} (ratio {d.ratio:.2f}{interval})")
+            f"{reference} ({gap})")
 
 
 REVEALING_AUC = 0.85  # a proxy this strong also reveals the protected attribute itself

@@ -296,8 +296,10 @@ def _organisation(name: str):
 @click.option("--kind", type=click.Choice(["risk", "self-certification", "review"]), default="risk", show_default=True)
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Default: the assessment's language.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Also write the PDF here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False),
+              help="Write the report's content as JSON instead (schema: reports.pdf.REPORT_KEYS); nothing is signed.")
 @with_app(migrate=False)
-def report_command(app, assessment_id, kind, lang, output) -> None:
+def report_command(app, assessment_id, kind, lang, output, json_path) -> None:
     from reports import SigningKeyError
 
     from . import reporting
@@ -307,6 +309,17 @@ def report_command(app, assessment_id, kind, lang, output) -> None:
     assessment = db.session.get(Assessment, assessment_id)
     if assessment is None:
         raise click.ClickException(f"There is no assessment {assessment_id}.")
+    if json_path:
+        try:
+            data = reporting.report_data(assessment, kind, lang or assessment.language,
+                                         reporting.issuer_of(assessment, kind), "unsigned export")
+        except reporting.ReportError as error:
+            raise click.ClickException(str(error))
+        from pathlib import Path
+
+        Path(json_path).write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        click.echo(f"Wrote the content of the {kind} report to {json_path}")
+        return
     try:
         report = reporting.issue(assessment, kind, None, lang)
         db.session.commit()

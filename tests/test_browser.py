@@ -85,7 +85,11 @@ def test_fairness_audit_from_upload_to_results(app, demo_logins, tmp_path):
 def test_procurer_answers_a_section_and_sees_the_level(app, demo_logins):
     with live_server(app) as base, chromium_page() as page:
         sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
-        page.get_by_role("link", name="Scoping").click()
+        page.get_by_role("link", name="Welfare fraud risk score").click()
+        page.get_by_label("Lifecycle stage").select_option(label="Scoping")
+        page.get_by_label("Language of the questions and the report").select_option(label="English")
+        page.get_by_role("button", name="Start assessment").click()
+        page.wait_for_url(f"{base}/assessments/*")
         page.get_by_role("link", name="Purpose and appropriateness").click()
         page.get_by_label("SCO-01 · What public problem").fill("Prioritise fraud investigations")
         page.locator("#q-SCO-02").get_by_label("Yes").check()
@@ -96,6 +100,35 @@ def test_procurer_answers_a_section_and_sees_the_level(app, demo_logins):
         page.wait_for_url("**/sections/people")
         assert "Saved 5 answer(s)." in page.locator(".flashes").inner_text()
         page.get_by_role("link", name="Welfare fraud risk score · Scoping").click()
+        assert page.locator(".impact").is_visible()
         # raw 3 + 4 = 7 of 23 points (30.4 %), mitigation 2 of 15: level II
         assert page.locator(".impact h3").inner_text() == "Impact level: II"
         assert "7 of 23 points" in page.locator(".impact").inner_text()
+
+
+def test_issue_countersign_and_verify_a_report(app, demo_logins, tmp_path):
+    with live_server(app) as base, chromium_page() as page:
+        sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
+        page.get_by_role("link", name="Scoping").click()
+        page.get_by_role("button", name="Issue a signed risk and remediation report").click()
+        assert "Issued and signed HRIA-" in page.locator(".flashes").inner_text()
+        sign_out(page)
+
+        sign_in(page, base, "oversight@oversight-board.example", demo_logins["oversight@oversight-board.example"])
+        page.get_by_role("link", name="Scoping").click()
+        page.get_by_role("button", name="Countersign for Riverton Algorithmic Oversight Board").click()
+        assert "Countersigned HRIA-" in page.locator(".flashes").inner_text()
+        row = page.locator("#reports tbody tr").first
+        assert "City of Riverton Procurement Office, Riverton Algorithmic Oversight Board" in row.inner_text()
+        with page.expect_download() as download:
+            row.get_by_role("link").click()
+        pdf = tmp_path / "countersigned.pdf"
+        download.value.save_as(pdf)
+        sign_out(page)
+
+        page.goto(f"{base}/verify")
+        page.set_input_files("input[type=file]", str(pdf))
+        page.get_by_role("button", name="Verify").click()
+        verdict = page.locator("#verdict").inner_text()
+        assert verdict.startswith("Verified: every signature is intact and trusted")
+        assert page.locator("#verdict ~ table tbody tr").count() == 2

@@ -217,3 +217,13 @@ def test_wrong_passphrase_is_a_clear_error(tmp_path):
     path = create_signing_identity(tmp_path, "Org", "org.p12", b"right")
     with pytest.raises(KeyError_, match="passphrase is wrong"):
         load_identity(path, b"wrong")
+
+
+def test_json_export_has_the_report_content(app, keyed, tmp_path):
+    target = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["report", str(keyed.assessments["a"]), "--json", str(target)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(target.read_text())
+    from reports.pdf import REPORT_KEYS
+    assert set(REPORT_KEYS) <= set(data)
+    assert data["system"]["name"] == "Benefit scoring A" and data["organisation"] == "City A"

@@ -109,10 +109,15 @@ def audit_command(file, label, prediction, score, threshold, sensitive, positive
         )
     except fairness.InputError as error:
         fail(str(error))
+    emit(result, render_text, json_path)
+
+
+def emit(result, render, json_path: str | None) -> None:
+    """The result as JSON on standard output ('-'), or as text, with the JSON also written to a file."""
     if json_path == "-":
         click.echo(result.to_json(indent=2))
         return
-    click.echo(render_text(result))
+    click.echo(render(result))
     if json_path:
         with open(json_path, "w", encoding="utf-8") as handle:
             handle.write(result.to_json(indent=2))

@@ -6,7 +6,7 @@ import click
 from fairness import InputError
 from fairness.explain import explain
 
-from .audit_cli import fail
+from .audit_cli import emit, fail
 
 
 def _columns(text: str | None) -> list[str] | None:
@@ -66,11 +66,4 @@ def explain_command(file, prediction, score, sensitive, features, exclude, posit
                          use_sensitive=use_sensitive, sample=sample, random_state=seed)
     except InputError as error:
         fail(str(error))
-    if json_path == "-":
-        click.echo(result.to_json(indent=2))
-        return
-    click.echo(render_text(result))
-    if json_path:
-        with open(json_path, "w", encoding="utf-8") as handle:
-            handle.write(result.to_json(indent=2))
-        click.echo(f"\nFull result written to {json_path}")
+    emit(result, render_text, json_path)

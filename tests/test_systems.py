@@ -115,3 +115,12 @@ def test_unknown_stage_is_refused(app, client, world, auth):
     assert "Not a valid choice" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Assessment).filter_by(stage="teardown").count() == 0
+
+
+def test_assessment_page_has_a_plain_title_and_each_section_once(client, world, auth):
+    auth.login(world.users["procurer_a"])
+    page = client.get(f"/assessments/{world.assessments['a']}").get_data(as_text=True)
+    title = page[page.index("<title>") + 7:page.index("</title>")]
+    assert title == "Scoping · Benefit scoring A · HRIA"
+    for anchor in ('id="audits"', 'id="reports"', 'id="dd-heading"', 'id="vendors-heading"'):
+        assert page.count(anchor) == 1, anchor

@@ -24,7 +24,7 @@ def object_routes(app):
 
 
 # Valid values for the other parts of a URL, so that only the object's owner decides the answer.
-OTHER_ARGS = {"section_key": "purpose", "question_id": "SCO-02", "action_id": "1"}
+OTHER_ARGS = {"section_key": "purpose", "question_id": "SCO-02", "action_id": "1", "key": "submit"}
 
 
 def _build(rule, values):

@@ -157,7 +157,10 @@ def _reports_context(assessment: Assessment) -> dict:
     reports = db.session.query(Report).filter_by(assessment_id=assessment.id).order_by(Report.id.desc()).all()
     if current_user.role == "vendor":
         reports = [r for r in reports if r.kind == "self-certification"]
+    from .. import workflow
+
     return {"reports": reports, "report_kind": kind_for(current_user, assessment), "button_form": FlaskForm(),
+            "transitions": workflow.available(current_user, assessment),
             "countersignable": {r.id for r in reports if can_countersign(current_user, r)},
             "signers_of": lambda r: json.loads(r.signers)}
 
@@ -165,6 +168,29 @@ def _reports_context(assessment: Assessment) -> dict:
 def _invitable(assessment: Assessment):
     invited = {i.organisation_id for i in assessment.invitations}
     return options((o.id, o.name) for o in _vendors() if o.id not in invited)
+
+
+@bp.route("/assessments/<int:assessment_id>/transitions/<key>", methods=["POST"])
+@login_required
+def transition(assessment_id: int, key: str):
+    from flask import request
+    from flask_wtf import FlaskForm
+
+    from .. import workflow
+
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    if not FlaskForm().validate_on_submit():
+        flash("The form has expired; reload the page and try again.", "error")
+        return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
+    try:
+        workflow.apply(current_user, assessment, key, request.form.get("comment", "")[:5000])
+        db.session.commit()
+        flash(f"The assessment is now {assessment.status.replace('_', ' ')}.", "info")
+    except workflow.TransitionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("systems.view_assessment", assessment_id=assessment.id)), 403
+    return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
 
 
 @bp.route("/assessments/<int:assessment_id>/invitations", methods=["POST"])

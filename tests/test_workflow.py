@@ -1,0 +1,82 @@
+"""Who may move an assessment between its states, decided in one place; each move is in the trail."""
+import itertools
+
+import pytest
+
+from hria import workflow
+from hria.extensions import db
+from hria.models import Assessment, Event, User
+from hria.vocabulary import ASSESSMENT_STATUSES
+
+from conftest import form_fields
+
+ALLOWED = {  # (role key, transition) pairs that may happen on city A's assessment, from a suitable state
+    ("procurer_a", "submit"), ("oversight_a", "start_review"), ("oversight_a", "approve"),
+    ("oversight_a", "approve_with_conditions"), ("oversight_a", "request_changes"), ("oversight_a", "reject"),
+    ("admin", "reopen"),
+}
+ROLES = ["admin", "procurer_a", "procurer_b", "vendor_a", "oversight_a", "oversight_b"]
+
+
+def test_every_forbidden_transition_is_refused(app, world):
+    with app.app_context():
+        users = {key: db.session.query(User).filter_by(email=world.users[key]).one() for key in ROLES}
+        assessment = db.session.get(Assessment, world.assessments["a"])
+        checked = 0
+        for status, key, role in itertools.product(ASSESSMENT_STATUSES.keys, workflow.TRANSITIONS, ROLES):
+            transition = workflow.TRANSITIONS[key]
+            assessment.status = status
+            should = (role, key) in ALLOWED and status in transition.sources
+            if should:
+                workflow.apply(users[role], assessment, key)
+                assert assessment.status == transition.target
+            else:
+                with pytest.raises(workflow.TransitionError):
+                    workflow.apply(users[role], assessment, key)
+                assert assessment.status == status
+            checked += 1
+        db.session.rollback()
+    assert checked == len(ASSESSMENT_STATUSES.keys) * len(workflow.TRANSITIONS) * len(ROLES)
+
+
+def post_transition(client, assessment_id, key, comment=""):
+    page = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    return client.post(f"/assessments/{assessment_id}/transitions/{key}",
+                       data={"csrf_token": form_fields(page)["csrf_token"], "comment": comment},
+                       follow_redirects=True)
+
+
+def test_review_round_through_the_web_with_comments_in_the_trail(app, client, world, auth):
+    aid = world.assessments["a"]
+    auth.login(world.users["procurer_a"])
+    assert "The assessment is now submitted." in post_transition(client, aid, "submit").get_data(as_text=True)
+    auth.logout()
+    auth.login(world.users["oversight_a"])
+    post_transition(client, aid, "start_review")
+    body = post_transition(client, aid, "request_changes", "Consult the advice centres first.").get_data(as_text=True)
+    assert "The assessment is now changes requested." in body
+    auth.logout()
+    auth.login(world.users["procurer_a"])
+    # changes requested: the procurer can answer again
+    assert "Save and continue" in client.get(f"/assessments/{aid}/sections/purpose").get_data(as_text=True)
+    post_transition(client, aid, "submit")
+    auth.logout()
+    auth.login(world.users["oversight_a"])
+    post_transition(client, aid, "start_review")
+    post_transition(client, aid, "approve", "Approved for the tender.")
+    auth.logout()
+    auth.login(world.users["procurer_a"])
+    page = client.get(f"/assessments/{aid}/sections/purpose").get_data(as_text=True)
+    assert "Save and continue" not in page  # approved: read-only
+    refused = post_transition(client, aid, "submit")
+    assert refused.status_code == 403
+    with app.app_context():
+        steps = [(e.action, e.comment) for e in db.session.query(Event).filter(Event.action.like("transition:%"))
+                 .order_by(Event.seq)]
+    assert steps == [("transition:submit", ""), ("transition:start_review", ""),
+                     ("transition:request_changes", "Consult the advice centres first."),
+                     ("transition:submit", ""), ("transition:start_review", ""),
+                     ("transition:approve", "Approved for the tender.")]
+    from click.testing import CliRunner
+    from hria.cli import main
+    assert CliRunner().invoke(main, ["events", "verify"]).exit_code == 0

@@ -20,6 +20,7 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,
+    "REVIEW_MONTHS": 12,
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -96,6 +96,7 @@ class System(db.Model):
     vendor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
     sector: Mapped[str] = mapped_column(String(40))
     automated_decisions: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_operation: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -1,6 +1,6 @@
 import json
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -67,10 +67,55 @@ def view_system(system_id: int):
         .order_by(Assessment.created_at)
     ).all()
     manage = access.can_manage_system(current_user, system)
+    from flask_wtf import FlaskForm
+
+    from .. import tracking
+
+    entries, next_review, review_reason = tracking.timeline(current_user, system)
     return render_template(
         "systems/view.html", system=system, assessments=assessments,
         manage=manage, assessment_form=NewAssessmentForm() if manage else None,
+        timeline=entries, next_review=next_review, review_reason=review_reason, button_form=FlaskForm(),
     )
+
+
+@bp.route("/systems/<int:system_id>/remediation")
+@login_required
+def system_remediation(system_id: int):
+    from datetime import date
+
+    from .. import tracking
+
+    system = access.system_or_404(current_user, system_id)
+    if current_user.role == "vendor":
+        abort(404)
+    return render_template("systems/remediation.html", system=system, today=date.today(),
+                           rows=tracking.actions_of_system(current_user, system))
+
+
+@bp.route("/systems/<int:system_id>/operation", methods=["POST"])
+@login_required
+def set_operation(system_id: int):
+    from flask_wtf import FlaskForm
+
+    from .. import tracking
+
+    system = access.system_or_404(current_user, system_id)
+    access.require(access.can_manage_system(current_user, system))
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if not system.in_operation:
+        blocking = tracking.unaccepted_very_high_risks(system)
+        if blocking:
+            rights = ", ".join(sorted({r.right.replace("_", " ") for r in blocking}))
+            flash(f"The system cannot go into operation: very-high risks to {rights} have no accepted treatment. "
+                  f"Record the treatment in the risk register first.", "error")
+            return redirect(url_for("systems.view_system", system_id=system.id)), 409
+    system.in_operation = not system.in_operation
+    db.session.commit()
+    flash("The system is now marked as in operation." if system.in_operation else
+          "The system is no longer marked as in operation.", "info")
+    return redirect(url_for("systems.view_system", system_id=system.id))
 
 
 @bp.route("/systems/<int:system_id>/edit", methods=["GET", "POST"])

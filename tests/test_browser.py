@@ -132,3 +132,26 @@ def test_issue_countersign_and_verify_a_report(app, demo_logins, tmp_path):
         verdict = page.locator("#verdict").inner_text()
         assert verdict.startswith("Verified: every signature is intact and trusted")
         assert page.locator("#verdict ~ table tbody tr").count() == 2
+
+
+def test_review_walked_in_the_browser(app, demo_logins):
+    with live_server(app) as base, chromium_page() as page:
+        sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
+        page.get_by_role("link", name="Scoping").click()
+        page.get_by_role("button", name="Submit for review").click()
+        assert "The assessment is now submitted." in page.locator(".flashes").inner_text()
+        sign_out(page)
+
+        sign_in(page, base, "oversight@oversight-board.example", demo_logins["oversight@oversight-board.example"])
+        page.get_by_role("link", name="Scoping").click()
+        page.get_by_role("button", name="Start the review").click()
+        page.locator("#comment-approve_with_conditions").fill("Quarterly audits of the flags by nationality.")
+        page.get_by_role("button", name="Approve with conditions").click()
+        assert "The assessment is now approved with conditions." in page.locator(".flashes").inner_text()
+        assert "Approved with conditions" in page.locator(".facts").first.inner_text()
+        sign_out(page)
+
+        sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
+        page.get_by_role("link", name="Scoping").click()
+        page.get_by_role("link", name="Purpose and appropriateness").click()
+        assert page.get_by_role("button", name="Save and continue").count() == 0  # read-only once approved

@@ -239,6 +239,35 @@ class Report(db.Model):
     issued_by: Mapped[Optional[User]] = relationship()
 
 
+class Comment(db.Model):
+    """A remark on an assessment, one of its questions, findings or remediation actions; replies form threads."""
+
+    __tablename__ = "comment"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(40))  # "assessment", "question:SCO-02", "finding:3", "action:7"
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("comment.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    read: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    comment: Mapped[Comment] = relationship()
+
+
 class Invitation(db.Model):
     """A vendor organisation invited to take part in one assessment."""
 

@@ -18,11 +18,12 @@ def dashboard():
     by_system: dict[int, list[Assessment]] = {}
     for assessment in assessments:
         by_system.setdefault(assessment.system_id, []).append(assessment)
-    from .. import tracking
+    from .. import comments, tracking
 
     return render_template(
         "main/dashboard.html", systems=systems, by_system=by_system,
         can_create=access.can_create_systems(current_user), overdue=tracking.overdue_for(current_user),
+        notifications=comments.unread(current_user),
     )
 
 

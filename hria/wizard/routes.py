@@ -266,3 +266,50 @@ def edit_action(assessment_id: int, action_id: int):
     db.session.commit()
     flash("Action saved.", "info")
     return redirect(url_for("wizard.remediation", assessment_id=assessment.id) + f"#action-{action.id}")
+
+
+@bp.route("/assessments/<int:assessment_id>/comments", methods=["GET", "POST"])
+@login_required
+def comments(assessment_id: int):
+    from flask_wtf import FlaskForm
+
+    from .. import comments as threads_
+    from ..models import Comment, Finding
+
+    assessment, bank, stage = _context(assessment_id)
+    lang = assessment.language
+    readable = access.answerers_readable(current_user)
+    targets = [] if current_user.role == "vendor" else [("assessment", "The assessment as a whole")]
+    targets += [(f"question:{q['id']}", f"{q['id']} · {questions.text(q['text'], lang)[:80]}")
+                for q in stage["questions"] if q["answered_by"] in readable]
+    if current_user.role != "vendor":
+        targets += [(f"finding:{f.id}", f"Finding: {f.text[:80]}")
+                    for f in db.session.query(Finding).filter_by(assessment_id=assessment.id)]
+        targets += [(f"action:{a.id}", f"Action: {a.text[:80]}")
+                    for a in db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)]
+    labels = dict(targets)
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        body = (request.form.get("body") or "").strip()
+        parent = None
+        if request.form.get("parent_id"):
+            parent = db.session.get(Comment, int(request.form["parent_id"]))
+            if parent is None or parent.assessment_id != assessment.id or parent.target not in labels:
+                abort(404)
+        target = parent.target if parent else request.form.get("target", "")
+        if target not in labels:
+            abort(404)
+        if not body:
+            flash("Write something before posting.", "error")
+        elif len(body) > 5000:
+            flash("A comment may be at most 5,000 characters.", "error")
+        else:
+            threads_.post(assessment, current_user, target, body, parent)
+            db.session.commit()
+            flash("Comment posted; the other parties are notified.", "info")
+        return redirect(url_for("wizard.comments", assessment_id=assessment.id))
+    threads_.mark_read(current_user, assessment)
+    db.session.commit()
+    return render_template("wizard/comments.html", assessment=assessment, targets=targets, labels=labels,
+                           threads=threads_.threads(assessment, current_user), form=FlaskForm())

@@ -121,12 +121,13 @@ class Assessment(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en")
     impact_level: Mapped[Optional[str]] = mapped_column(String(5))
     bank_id: Mapped[Optional[int]] = mapped_column(ForeignKey("question_bank.id"))
+    imported_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assessment.id"))
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     system: Mapped[System] = relationship(back_populates="assessments")
-    created_by: Mapped[Optional[User]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
     bank: Mapped[Optional["QuestionBank"]] = relationship()
     invitations: Mapped[list["Invitation"]] = relationship(back_populates="assessment")
 
@@ -154,6 +155,7 @@ class Answer(db.Model):
     value: Mapped[str] = mapped_column(Text)  # JSON
     answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    carried_from: Mapped[Optional[str]] = mapped_column(String(300))  # provenance, until the answer is confirmed
 
     answered_by: Mapped[Optional[User]] = relationship()
 
@@ -237,6 +239,22 @@ class Report(db.Model):
 
     assessment: Mapped[Assessment] = relationship()
     issued_by: Mapped[Optional[User]] = relationship()
+
+
+class Share(db.Model):
+    """A vendor's self-certification shared, read-only, with a buying organisation."""
+
+    __tablename__ = "share"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assessment_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    shared_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
 
 
 class Comment(db.Model):

@@ -52,7 +52,8 @@ def _report_or_404(report_id: int) -> Report:
     if report is None:
         abort(404)
     access.assessment_or_404(current_user, report.assessment_id)
-    if current_user.role == "vendor" and report.kind != "self-certification":
+    if current_user.role == "vendor" and report.kind != "self-certification" \
+            and not access.self_certifies(current_user, report.assessment):
         abort(404)
     return report
 

@@ -50,6 +50,8 @@ def new_system():
             return redirect(url_for("main.dashboard"))
         system = System(created_by_id=current_user.id)
         _apply(form, system)
+        if current_user.role == "vendor":  # a system the vendor sells: it is its own vendor
+            system.vendor_id = current_user.organisation_id
         db.session.add(system)
         db.session.commit()
         flash(f"Registered “{system.name}”.", "info")
@@ -185,12 +187,28 @@ def view_assessment(assessment_id: int):
     if not pinned:
         db.session.commit()
     answers = questions.answers_of(assessment)
-    sections = sections_for(current_user, questions.stage_questions(bank, assessment), answers)
+    sections = sections_for(current_user, assessment, questions.stage_questions(bank, assessment), answers)
     return render_template("systems/assessment.html", assessment=assessment, manage=manage, invite_form=invite_form,
                            audits=audits, upload_form=UploadForm() if contribute else None, bank=bank,
                            sections=sections, impact=register.current_impact(assessment),
                            obligations=register.obligations(assessment),
-                           show_scores=current_user.role != "vendor", **_reports_context(assessment))
+                           show_scores=current_user.role != "vendor" or access.self_certifies(current_user, assessment),
+                           **_reports_context(assessment), **_sharing_context(assessment))
+
+
+def _sharing_context(assessment: Assessment) -> dict:
+    from ..models import Share
+
+    shares = db.session.query(Share).filter_by(assessment_id=assessment.id).all()
+    can_share = access.self_certifies(current_user, assessment)
+    buyers = []
+    if can_share:
+        shared = {s.organisation_id for s in shares}
+        buyers = [o for o in db.session.scalars(select(Organisation).where(Organisation.kind == "buyer")
+                                                .order_by(Organisation.name)) if o.id not in shared]
+    shared_with_me = current_user.role == "procurer" and any(s.organisation_id == current_user.organisation_id
+                                                             for s in shares)
+    return {"shares": shares, "can_share": can_share, "buyers": buyers, "can_import": shared_with_me}
 
 
 def _reports_context(assessment: Assessment) -> dict:
@@ -235,6 +253,49 @@ def transition(assessment_id: int, key: str):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("systems.view_assessment", assessment_id=assessment.id)), 403
+    return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/shares", methods=["POST"])
+@login_required
+def share(assessment_id: int):
+    from flask import request
+    from flask_wtf import FlaskForm
+
+    from ..models import Share
+
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    access.require(access.self_certifies(current_user, assessment))
+    buyer = db.session.get(Organisation, int(request.form.get("organisation_id") or 0))
+    if not FlaskForm().validate_on_submit() or buyer is None or buyer.kind != "buyer":
+        flash("Choose a buying organisation to share with.", "error")
+    elif db.session.query(Share).filter_by(assessment_id=assessment.id, organisation_id=buyer.id).first():
+        flash(f"Already shared with {buyer.name}.", "info")
+    else:
+        db.session.add(Share(assessment_id=assessment.id, organisation_id=buyer.id, shared_by_id=current_user.id))
+        db.session.commit()
+        flash(f"Shared with {buyer.name}: its procurement officers can read it and import it.", "info")
+    return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/import", methods=["POST"])
+@login_required
+def import_shared(assessment_id: int):
+    from flask_wtf import FlaskForm
+
+    from .. import sharing
+    from ..models import Share
+
+    source = access.assessment_or_404(current_user, assessment_id)
+    shared = db.session.query(Share).filter_by(assessment_id=source.id,
+                                               organisation_id=current_user.organisation_id).first()
+    access.require(current_user.role == "procurer" and shared is not None)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    assessment, carried = sharing.import_self_certification(source, current_user)
+    db.session.commit()
+    flash(f"Imported: {carried} answers carried over from {source.system.owner.name}'s self-certification. "
+          f"They are marked until you confirm them by saving their section.", "info")
     return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
 
 

@@ -20,7 +20,7 @@ QUESTION_EVIDENCE = "question"
 def _context(assessment_id: int, buyer_side: bool = False):
     """The assessment and its bank; ``buyer_side`` pages (register, plan) are not the vendor's to see."""
     assessment = access.assessment_or_404(current_user, assessment_id)
-    if buyer_side and current_user.role == "vendor":
+    if buyer_side and current_user.role == "vendor" and not access.self_certifies(current_user, assessment):
         abort(404)
     pinned = assessment.bank_id is not None
     bank = questions.bank_for(assessment)
@@ -30,9 +30,9 @@ def _context(assessment_id: int, buyer_side: bool = False):
     return assessment, bank, stage
 
 
-def sections_for(user, stage: dict, answers: dict) -> list[dict]:
+def sections_for(user, assessment, stage: dict, answers: dict) -> list[dict]:
     """The sections this user may read, each with its shown questions and progress."""
-    readable = access.answerers_readable(user)
+    readable = access.answerers_readable(user, assessment)
     shown = [q for q in scoring.visible_questions(stage, answers) if q["answered_by"] in readable]
     out = []
     for section in stage["sections"]:
@@ -63,7 +63,7 @@ def section(assessment_id: int, section_key: str):
     lang = assessment.language
     rows = _answer_rows(assessment)
     answers = {qid: json.loads(row.value) for qid, row in rows.items()}
-    sections = sections_for(current_user, stage, answers)
+    sections = sections_for(current_user, assessment, stage, answers)
     current = next((s for s in sections if s["key"] == section_key), None)
     if current is None:
         abort(404)
@@ -111,15 +111,16 @@ def _save(assessment, editable: list[dict], form, rows: dict[str, Answer]) -> in
             db.session.add(Answer(assessment_id=assessment.id, question_id=q["id"], value=encoded,
                                   answered_by_id=current_user.id, answered_at=utcnow()))
             changed += 1
-        elif row.value != encoded:
+        elif row.value != encoded or row.carried_from:
             row.value, row.answered_by_id, row.answered_at = encoded, current_user.id, utcnow()
+            row.carried_from = None  # saved by this party: confirmed
             changed += 1
     return changed
 
 
 def _after_save(assessment, stage: dict, current: dict, changed: int):
     answers = questions.answers_of(assessment)
-    sections = sections_for(current_user, stage, answers)
+    sections = sections_for(current_user, assessment, stage, answers)
     now_here = next((s for s in sections if s["key"] == current["key"]), None)
     appeared = [q for q in (now_here or {}).get("questions", []) if q["id"] not in {x["id"] for x in current["questions"]}]
     here = url_for("wizard.section", assessment_id=assessment.id, section_key=current["key"])
@@ -156,7 +157,7 @@ def _render(assessment, bank, sections, current, form, answers, rows, editable, 
 def attach(assessment_id: int, question_id: str):
     assessment, bank, stage = _context(assessment_id)
     question = next((q for q in stage["questions"] if q["id"] == question_id), None)
-    if question is None or question["answered_by"] not in access.answerers_readable(current_user):
+    if question is None or question["answered_by"] not in access.answerers_readable(current_user, assessment):
         abort(404)
     if question["answered_by"] not in access.answerers_writable(current_user, assessment):
         abort(403)
@@ -278,7 +279,7 @@ def comments(assessment_id: int):
 
     assessment, bank, stage = _context(assessment_id)
     lang = assessment.language
-    readable = access.answerers_readable(current_user)
+    readable = access.answerers_readable(current_user, assessment)
     targets = [] if current_user.role == "vendor" else [("assessment", "The assessment as a whole")]
     targets += [(f"question:{q['id']}", f"{q['id']} · {questions.text(q['text'], lang)[:80]}")
                 for q in stage["questions"] if q["answered_by"] in readable]

@@ -418,3 +418,41 @@ def verify_command(app, file) -> None:
         click.echo(f"Registry: {registered.code}-v{registered.version}, {registered.kind}, {state}.")
     click.echo("Verified: every signature is intact and trusted." if result.ok else "NOT verified.")
     sys.exit(0 if result.ok else 1)
+
+
+@main.command("export", help="Export an assessment as JSON signed with its organisation's key.")
+@click.argument("assessment_id", type=int)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@with_app(migrate=False)
+def export_command(app, assessment_id, output) -> None:
+    from pathlib import Path
+
+    from . import transfer
+    from .extensions import db
+    from .models import Assessment
+
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise click.ClickException(f"There is no assessment {assessment_id}.")
+    document = transfer.export(assessment)
+    db.session.commit()
+    Path(output).write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    click.echo(f"Exported assessment {assessment_id} ({len(document['payload']['assessment']['answers'])} answers), "
+               f"signed for {document['payload']['organisation']}, to {output}")
+
+
+@main.command("import", help="Import a signed assessment export; refused when its signature does not verify.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--organisation", required=True, help="The buying organisation that will own it here.")
+@with_app(migrate=False)
+def import_command(app, file, organisation) -> None:
+    from . import transfer
+    from .extensions import db
+
+    try:
+        assessment = transfer.import_assessment(transfer.read(file), _organisation(organisation), None)
+        db.session.commit()
+    except transfer.TransferError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error))
+    click.echo(f"Imported as assessment {assessment.id} of {organisation}; answers are marked as carried over.")

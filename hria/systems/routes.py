@@ -256,6 +256,26 @@ def transition(assessment_id: int, key: str):
     return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
 
 
+@bp.route("/assessments/<int:assessment_id>/export.json")
+@login_required
+def export_assessment(assessment_id: int):
+    from flask import Response
+
+    from .. import transfer
+    from reports import SigningKeyError
+
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    access.require(access.can_manage_system(current_user, assessment.system))
+    try:
+        document = transfer.export(assessment)
+    except SigningKeyError as error:
+        flash(f"The export could not be signed: {error}", "error")
+        return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
+    db.session.commit()
+    return Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=assessment-{assessment.id}.json"})
+
+
 @bp.route("/assessments/<int:assessment_id>/shares", methods=["POST"])
 @login_required
 def share(assessment_id: int):

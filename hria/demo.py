@@ -75,10 +75,12 @@ def seed(instance_path: str) -> list[DemoLogin]:
     db.session.add_all([welfare, traffic, scoping, deployment])
     db.session.add(Invitation(assessment=scoping, organisation=orgs["civic"], invited_by_id=procurer.id))
     db.session.commit()
-    _complete_scoping(scoping, procurer)
     from . import signing_keys
 
     signing_keys.init_keys(orgs.values())
+    _complete_scoping(scoping, procurer)
+    _procurement_story(welfare, orgs)
+    _self_certification(orgs)
     save_logins(instance_path, logins)
     return logins
 
@@ -191,3 +193,87 @@ def format_logins(logins: list[DemoLogin]) -> str:
     for login in logins:
         lines.append(f"  {login.email:<{width}}  {login.password}  ({login.role}, {login.organisation})")
     return "\n".join(lines)
+
+
+PROCUREMENT_VENDOR = {"PRO-02": "yes", "PRO-03": "partly", "PRO-04": "no", "PRO-10": "no", "PRO-11": "partly",
+                      "PRO-12": "yes", "PRO-15": "no"}
+PROCUREMENT_BUYER = {"PRO-01": "no", "PRO-05": "yes", "PRO-06": "yes", "PRO-07": "partly", "PRO-08": "yes",
+                     "PRO-09": "yes", "PRO-13": "partly", "PRO-14": "yes"}
+
+
+def _user(role: str, organisation: Organisation) -> User:
+    return db.session.scalar(select(User).where(User.role == role, User.organisation_id == organisation.id))
+
+
+def _answer(assessment: Assessment, answers: dict, user: User) -> None:
+    import json
+
+    from .models import Answer
+
+    for question_id, value in answers.items():
+        row = db.session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
+                                                     Answer.question_id == question_id))
+        if row is None:
+            db.session.add(Answer(assessment_id=assessment.id, question_id=question_id, value=json.dumps(value),
+                                  answered_by_id=user.id))
+        else:
+            row.value, row.answered_by_id, row.carried_from = json.dumps(value), user.id, None
+
+
+def _procurement_story(welfare: System, orgs: dict) -> None:
+    """The welfare system's tender, carried between the three parties to a countersigned report."""
+    from . import audit, comments, questions, register, reporting, workflow
+
+    procurer, vendor, board = _user("procurer", orgs["city"]), _user("vendor", orgs["civic"]), _user("oversight", orgs["board"])
+    assessment = Assessment(system=welfare, stage="procurement", status="draft", language="en",
+                            created_by_id=procurer.id)
+    db.session.add(assessment)
+    db.session.flush()
+    questions.bank_for(assessment)
+    db.session.add(Invitation(assessment=assessment, organisation=orgs["civic"], invited_by_id=procurer.id))
+    with audit.acting_as(vendor.email, vendor.id):
+        _answer(assessment, PROCUREMENT_VENDOR, vendor)
+    with audit.acting_as(procurer.email, procurer.id):
+        _answer(assessment, PROCUREMENT_BUYER, procurer)
+        assessment.status = "in_progress"
+        register.recompute(assessment)
+        workflow.apply(procurer, assessment, "submit", "Ready for the tender board.")
+    with audit.acting_as(board.email, board.id):
+        workflow.apply(board, assessment, "start_review")
+        comments.post(assessment, board, "question:PRO-01", "The tender must ask every bidder for a human-rights "
+                      "due-diligence statement (§81(a)). Please add it before we approve.")
+        workflow.apply(board, assessment, "request_changes", "PRO-01: add the due-diligence statement to the tender.")
+    with audit.acting_as(procurer.email, procurer.id):
+        _answer(assessment, {"PRO-01": "yes"}, procurer)
+        register.recompute(assessment)
+        workflow.apply(procurer, assessment, "submit", "Clause 7.3 of the tender now requires the statement.")
+        report = reporting.issue(assessment, "risk", procurer)
+    with audit.acting_as(board.email, board.id):
+        workflow.apply(board, assessment, "start_review")
+        workflow.apply(board, assessment, "approve_with_conditions",
+                       "Approved on condition that the pilot outputs are audited before go-live.")
+        reporting.countersign(report, orgs["board"], board)
+    db.session.commit()
+
+
+def _self_certification(orgs: dict) -> None:
+    """Civic Analytics self-certifies the product it sells and shares it with the city."""
+    from . import audit, questions, register, reporting
+    from .models import Share
+
+    vendor = _user("vendor", orgs["civic"])
+    product = System(name="Civic FraudSense 3", purpose="A fraud risk score for benefit and housing applications, "
+                     "sold to municipalities.", owner=orgs["civic"], vendor=orgs["civic"], sector="welfare",
+                     automated_decisions=True, created_by_id=vendor.id)
+    assessment = Assessment(system=product, stage="procurement", status="in_progress", language="en",
+                            created_by_id=vendor.id)
+    db.session.add_all([product, assessment])
+    db.session.flush()
+    questions.bank_for(assessment)
+    with audit.acting_as(vendor.email, vendor.id):
+        _answer(assessment, {**PROCUREMENT_VENDOR, "PRO-01": "yes", "PRO-11": "yes", "PRO-12": "yes",
+                             "PRO-13": "no", "PRO-14": "yes"}, vendor)
+        register.recompute(assessment)
+        reporting.issue(assessment, "self-certification", vendor, issuer=orgs["civic"])
+        db.session.add(Share(assessment_id=assessment.id, organisation_id=orgs["city"].id, shared_by_id=vendor.id))
+    db.session.commit()

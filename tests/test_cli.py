@@ -62,7 +62,10 @@ def test_demo_seeds_once(app):
     assert "procurer@riverton.example" in result.output
     assert "oversight@oversight-board.example" in result.output
     listing = json.loads(runner.invoke(main, ["assessments", "list", "--json"]).output)
-    assert {r["system"] for r in listing} == {"Welfare fraud risk score", "Traffic camera analytics"}
+    assert {r["system"] for r in listing} == {"Welfare fraud risk score", "Traffic camera analytics",
+                                              "Civic FraudSense 3"}
+    assert {(r["stage"], r["status"]) for r in listing if r["system"] == "Welfare fraud risk score"} == {
+        ("scoping", "in_progress"), ("procurement", "approved_with_conditions")}
     again = runner.invoke(main, ["demo"])
     assert again.exit_code == 1
     assert "only into an empty one" in again.output

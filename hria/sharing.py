@@ -39,3 +39,28 @@ def import_self_certification(source: Assessment, buyer: User, stage: str = "pro
                                                           "answers": carried})
     register.recompute(assessment)
     return assessment, carried
+
+
+def carry_over_previous(assessment: Assessment) -> int:
+    """A re-assessment (or the next stage) starts from the latest earlier answers to the same questions, marked
+    as carried over until confirmed."""
+    bank = questions.bank_for(assessment)
+    wanted = {q["id"] for q in bank["stages"][assessment.stage]["questions"]}
+    earlier = (db.session.query(Assessment).filter(Assessment.system_id == assessment.system_id,
+                                                   Assessment.id != assessment.id)
+               .order_by(Assessment.created_at.desc(), Assessment.id.desc()).all())
+    carried: dict[str, Answer] = {}
+    for previous in earlier:
+        for row in db.session.query(Answer).filter_by(assessment_id=previous.id):
+            if row.question_id in wanted and row.question_id not in carried:
+                carried[row.question_id] = row
+    for question_id, row in carried.items():
+        source = db.session.get(Assessment, row.assessment_id)
+        db.session.add(Answer(assessment_id=assessment.id, question_id=question_id, value=row.value,
+                              answered_by_id=row.answered_by_id, answered_at=row.answered_at,
+                              carried_from=f"the {source.stage} assessment of {source.created_at:%Y-%m-%d} "
+                                           f"(assessment {source.id})"))
+    if carried:
+        db.session.flush()
+        register.recompute(assessment)
+    return len(carried)

@@ -55,3 +55,16 @@ def test_self_certification_shared_and_imported(app, client, world, auth):
         assert provenance["PRO-01"] is None  # confirmed by the buyer's save
         event = db.session.query(Event).filter_by(action="import", object_id=new_id).one()
         assert json.loads(event.after)["imported_from"] == aid
+
+
+def test_reassessment_starts_from_the_previous_answers(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    save_section(client, world.assessments["a"], "purpose", {"SCO-02": "yes", "SCO-03": "advice"}, button="save")
+    url = f"/systems/{world.systems['a']}"
+    started = post(client, url, f"{url}/assessments", stage="scoping", language="en")
+    assert "2 answers were carried over from earlier assessments" in started.get_data(as_text=True)
+    new_id = int(started.request.path.rsplit("/", 1)[1])
+    with app.app_context():
+        rows = {a.question_id: a for a in db.session.query(Answer).filter_by(assessment_id=new_id)}
+        assert json.loads(rows["SCO-03"].value) == "advice"
+        assert rows["SCO-03"].carried_from.startswith("the scoping assessment of")

@@ -91,3 +91,25 @@ def test_timeline_and_next_review(app, client, world, auth):
     auth.login(world.users["procurer_a"])
     page = client.get(f"/systems/{world.systems['a']}").get_data(as_text=True)
     assert "A monitoring audit found a new disparity: review now." in page
+
+
+
+def test_evidence_of_completion_on_an_action(app, client, world, auth):
+    import io
+
+    overdue_action(app, world)
+    with app.app_context():
+        action_id = db.session.query(RemediationAction).filter_by(status="open").first().id
+    auth.login(world.users["procurer_a"])
+    aid = world.assessments["a"]
+    page = client.get(f"/assessments/{aid}/remediation").get_data(as_text=True)
+    response = client.post(f"/assessments/{aid}/remediation/{action_id}/evidence",
+                           data={"csrf_token": form_fields(page)["csrf_token"],
+                                 "file": (io.BytesIO(b"minutes of the consultation"), "minutes.pdf")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "Attached minutes.pdf as evidence of completion." in body and "minutes.pdf</a>" in body
+    auth.logout()
+    auth.login(world.users["oversight_a"])
+    assert client.post(f"/assessments/{aid}/remediation/{action_id}/evidence",
+                       data={"csrf_token": form_fields(page)["csrf_token"]}).status_code in (400, 403)

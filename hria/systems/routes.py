@@ -158,8 +158,14 @@ def new_assessment(system_id: int):
             status="draft", created_by_id=current_user.id,
         )
         db.session.add(assessment)
-        questions.bank_for(assessment)
+        db.session.flush()
+        from .. import sharing
+
+        carried = sharing.carry_over_previous(assessment)
         db.session.commit()
+        if carried:
+            flash(f"{carried} answers were carried over from earlier assessments of this system; they are marked "
+                  f"until you confirm them.", "info")
         return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
     for errors in form.errors.values():
         for error in errors:

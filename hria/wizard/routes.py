@@ -15,6 +15,7 @@ from .forms import ActionForm, EvidenceForm, RatingForm, field_value, section_fo
 bp = Blueprint("wizard", __name__)
 
 QUESTION_EVIDENCE = "question"
+ACTION_EVIDENCE = "action"
 
 
 def _context(assessment_id: int, buyer_side: bool = False):
@@ -236,8 +237,36 @@ def remediation(assessment_id: int):
             form = ActionForm(formdata=None, obj=action)
             form.loaded_version.data = _action_version(action)
             forms[action.id] = form
+    files: dict[str, list[Evidence]] = {}
+    for item in db.session.query(Evidence).filter_by(assessment_id=assessment.id, purpose=ACTION_EVIDENCE):
+        files.setdefault(item.question_id, []).append(item)
     return render_template("wizard/remediation.html", assessment=assessment, bank=bank, actions=actions,
-                           forms=forms, lang=assessment.language)
+                           forms=forms, lang=assessment.language, files=files, evidence_form=EvidenceForm(formdata=None))
+
+
+@bp.route("/assessments/<int:assessment_id>/remediation/<int:action_id>/evidence", methods=["POST"])
+@login_required
+def action_evidence(assessment_id: int, action_id: int):
+    assessment, bank, stage = _context(assessment_id, buyer_side=True)
+    action = db.session.get(RemediationAction, action_id)
+    if action is None or action.assessment_id != assessment.id:
+        abort(404)
+    access.require(access.can_manage_system(current_user, assessment.system))
+    form = EvidenceForm()
+    back = url_for("wizard.remediation", assessment_id=assessment.id) + f"#action-{action.id}"
+    if not form.validate_on_submit():
+        flash("Choose a file to attach.", "error")
+        return redirect(back)
+    try:
+        item = evidence.store(form.file.data, assessment, ACTION_EVIDENCE, current_user.id)
+    except evidence.UploadError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    item.question_id = f"action:{action.id}"
+    db.session.commit()
+    flash(f"Attached {item.filename} as evidence of completion.", "info")
+    return redirect(back)
 
 
 @bp.route("/assessments/<int:assessment_id>/remediation/<int:action_id>", methods=["POST"])

@@ -85,7 +85,8 @@ def test_fairness_audit_from_upload_to_results(app, demo_logins, tmp_path):
 def test_procurer_answers_a_section_and_sees_the_level(app, demo_logins):
     with live_server(app) as base, chromium_page() as page:
         sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
-        page.get_by_role("link", name="Welfare fraud risk score").click()
+        # a system without an earlier scoping stage, so nothing is carried over
+        page.get_by_role("link", name="Traffic camera analytics").click()
         page.get_by_label("Lifecycle stage").select_option(label="Scoping")
         page.get_by_label("Language of the questions and the report").select_option(label="English")
         page.get_by_role("button", name="Start assessment").click()
@@ -99,7 +100,7 @@ def test_procurer_answers_a_section_and_sees_the_level(app, demo_logins):
         page.get_by_role("button", name="Save and continue").click()
         page.wait_for_url("**/sections/people")
         assert "Saved 5 answer(s)." in page.locator(".flashes").inner_text()
-        page.get_by_role("link", name="Welfare fraud risk score · Scoping").click()
+        page.get_by_role("link", name="Traffic camera analytics · Scoping").click()
         assert page.locator(".impact").is_visible()
         # raw 3 + 4 = 7 of 23 points (30.4 %), mitigation 2 of 15: level II
         assert page.locator(".impact h3").inner_text() == "Impact level: II"

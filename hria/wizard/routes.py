@@ -162,24 +162,31 @@ def attach(assessment_id: int, question_id: str):
         abort(404)
     if question["answered_by"] not in access.answerers_writable(current_user, assessment):
         abort(403)
-    form = EvidenceForm()
     back = url_for("wizard.section", assessment_id=assessment.id, section_key=question["section"]) + f"#q-{question_id}"
+    item = _store_attachment(assessment, QUESTION_EVIDENCE, question_id)
+    if item is not None:
+        if assessment.status == "draft":
+            assessment.status = "in_progress"
+        register.recompute(assessment)
+        db.session.commit()
+        flash(f"Attached {item.filename} (SHA-256 {item.sha256[:12]}…).", "info")
+    return redirect(back)
+
+
+def _store_attachment(assessment, purpose: str, key: str) -> Evidence | None:
+    """The uploaded file of an EvidenceForm kept as evidence under ``key``; None (with a message) when refused."""
+    form = EvidenceForm()
     if not form.validate_on_submit():
         flash("Choose a file to attach.", "error")
-        return redirect(back)
+        return None
     try:
-        item = evidence.store(form.file.data, assessment, QUESTION_EVIDENCE, current_user.id)
+        item = evidence.store(form.file.data, assessment, purpose, current_user.id)
     except evidence.UploadError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(back)
-    item.question_id = question_id
-    if assessment.status == "draft":
-        assessment.status = "in_progress"
-    register.recompute(assessment)
-    db.session.commit()
-    flash(f"Attached {item.filename} (SHA-256 {item.sha256[:12]}…).", "info")
-    return redirect(back)
+        return None
+    item.question_id = key
+    return item
 
 
 @bp.route("/assessments/<int:assessment_id>/risks", methods=["GET", "POST"])
@@ -252,21 +259,11 @@ def action_evidence(assessment_id: int, action_id: int):
     if action is None or action.assessment_id != assessment.id:
         abort(404)
     access.require(access.can_manage_system(current_user, assessment.system))
-    form = EvidenceForm()
-    back = url_for("wizard.remediation", assessment_id=assessment.id) + f"#action-{action.id}"
-    if not form.validate_on_submit():
-        flash("Choose a file to attach.", "error")
-        return redirect(back)
-    try:
-        item = evidence.store(form.file.data, assessment, ACTION_EVIDENCE, current_user.id)
-    except evidence.UploadError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(back)
-    item.question_id = f"action:{action.id}"
-    db.session.commit()
-    flash(f"Attached {item.filename} as evidence of completion.", "info")
-    return redirect(back)
+    item = _store_attachment(assessment, ACTION_EVIDENCE, f"action:{action.id}")
+    if item is not None:
+        db.session.commit()
+        flash(f"Attached {item.filename} as evidence of completion.", "info")
+    return redirect(url_for("wizard.remediation", assessment_id=assessment.id) + f"#action-{action.id}")
 
 
 @bp.route("/assessments/<int:assessment_id>/remediation/<int:action_id>", methods=["POST"])

@@ -4,13 +4,12 @@ import json
 from hria.extensions import db
 from hria.models import Answer, Assessment, Event, System
 
-from conftest import form_fields
+from conftest import form_fields, post_form
 from test_wizard import save_section
 
 
 def post(client, page_url, action, **data):
-    fields = form_fields(client.get(page_url).get_data(as_text=True))
-    return client.post(action, data={**fields, **data}, follow_redirects=True)
+    return post_form(client, page_url, action, data, follow_redirects=True)
 
 
 def test_self_certification_shared_and_imported(app, client, world, auth):

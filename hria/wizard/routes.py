@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from .. import access, evidence, questions, register, scoring
 from ..extensions import db
-from ..models import Answer, Evidence, RemediationAction, RiskRating, utcnow
+from ..models import Answer, Assessment, Evidence, RemediationAction, RiskRating, utcnow
 from .forms import ActionForm, EvidenceForm, RatingForm, field_value, section_form
 
 bp = Blueprint("wizard", __name__)
@@ -251,14 +251,20 @@ def remediation(assessment_id: int):
                            forms=forms, lang=assessment.language, files=files, evidence_form=EvidenceForm(formdata=None))
 
 
-@bp.route("/assessments/<int:assessment_id>/remediation/<int:action_id>/evidence", methods=["POST"])
-@login_required
-def action_evidence(assessment_id: int, action_id: int):
-    assessment, bank, stage = _context(assessment_id, buyer_side=True)
+def _managed_action(assessment_id: int, action_id: int) -> tuple[Assessment, RemediationAction]:
+    """A remediation action of a visible assessment that the current user's organisation manages."""
+    assessment, _, _ = _context(assessment_id, buyer_side=True)
     action = db.session.get(RemediationAction, action_id)
     if action is None or action.assessment_id != assessment.id:
         abort(404)
     access.require(access.can_manage_system(current_user, assessment.system))
+    return assessment, action
+
+
+@bp.route("/assessments/<int:assessment_id>/remediation/<int:action_id>/evidence", methods=["POST"])
+@login_required
+def action_evidence(assessment_id: int, action_id: int):
+    assessment, action = _managed_action(assessment_id, action_id)
     item = _store_attachment(assessment, ACTION_EVIDENCE, f"action:{action.id}")
     if item is not None:
         db.session.commit()
@@ -269,11 +275,7 @@ def action_evidence(assessment_id: int, action_id: int):
 @bp.route("/assessments/<int:assessment_id>/remediation/<int:action_id>", methods=["POST"])
 @login_required
 def edit_action(assessment_id: int, action_id: int):
-    assessment, bank, stage = _context(assessment_id, buyer_side=True)
-    action = db.session.get(RemediationAction, action_id)
-    if action is None or action.assessment_id != assessment.id:
-        abort(404)
-    access.require(access.can_manage_system(current_user, assessment.system))
+    assessment, action = _managed_action(assessment_id, action_id)
     form = ActionForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():

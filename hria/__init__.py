@@ -37,11 +37,11 @@ def _templates_folder() -> Path:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import audit, database
+    from . import database, trail
     from .extensions import csrf, db, login_manager
 
     database.register_sqlite_pragmas()
-    audit.install()
+    trail.install()
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

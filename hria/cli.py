@@ -23,14 +23,14 @@ def with_app(migrate: bool):
     def decorate(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            from . import audit, create_app, database
+            from . import create_app, database, trail
 
             app = create_app()
             if migrate:
                 database.upgrade(app)
             elif not database.is_current(app):
                 raise click.ClickException("The database schema is missing or out of date: run `hria init` first.")
-            with app.app_context(), audit.acting_as(f"cli:{getpass.getuser()}"):
+            with app.app_context(), trail.acting_as(f"cli:{getpass.getuser()}"):
                 return func(app, *args, **kwargs)
 
         return wrapper
@@ -221,18 +221,18 @@ def list_assessments(app, as_json: bool) -> None:
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
 
 
-@main.group(help="The audit trail.")
+@main.group(help="The event trail.")
 def events() -> None:
     pass
 
 
-@events.command("verify", help="Check the hash chain of the audit trail; exit 1 at the first broken event.")
+@events.command("verify", help="Check the hash chain of the event trail; exit 1 at the first broken event.")
 @with_app(migrate=False)
 def verify_events(app) -> None:
-    from . import audit
+    from . import trail
     from .extensions import db
 
-    report = audit.verify_chain(db.session)
+    report = trail.verify_chain(db.session)
     if report.intact:
         click.echo(f"Audit trail intact: {report.count} events.")
         return

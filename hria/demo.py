@@ -222,7 +222,7 @@ def _answer(assessment: Assessment, answers: dict, user: User) -> None:
 
 def _procurement_story(welfare: System, orgs: dict) -> None:
     """The welfare system's tender, carried between the three parties to a countersigned report."""
-    from . import audit, comments, questions, register, reporting, workflow
+    from . import comments, questions, register, reporting, trail, workflow
 
     procurer, vendor, board = _user("procurer", orgs["city"]), _user("vendor", orgs["civic"]), _user("oversight", orgs["board"])
     assessment = Assessment(system=welfare, stage="procurement", status="draft", language="en",
@@ -231,24 +231,24 @@ def _procurement_story(welfare: System, orgs: dict) -> None:
     db.session.flush()
     questions.bank_for(assessment)
     db.session.add(Invitation(assessment=assessment, organisation=orgs["civic"], invited_by_id=procurer.id))
-    with audit.acting_as(vendor.email, vendor.id):
+    with trail.acting_as(vendor.email, vendor.id):
         _answer(assessment, PROCUREMENT_VENDOR, vendor)
-    with audit.acting_as(procurer.email, procurer.id):
+    with trail.acting_as(procurer.email, procurer.id):
         _answer(assessment, PROCUREMENT_BUYER, procurer)
         assessment.status = "in_progress"
         register.recompute(assessment)
         workflow.apply(procurer, assessment, "submit", "Ready for the tender board.")
-    with audit.acting_as(board.email, board.id):
+    with trail.acting_as(board.email, board.id):
         workflow.apply(board, assessment, "start_review")
         comments.post(assessment, board, "question:PRO-01", "The tender must ask every bidder for a human-rights "
                       "due-diligence statement (§81(a)). Please add it before we approve.")
         workflow.apply(board, assessment, "request_changes", "PRO-01: add the due-diligence statement to the tender.")
-    with audit.acting_as(procurer.email, procurer.id):
+    with trail.acting_as(procurer.email, procurer.id):
         _answer(assessment, {"PRO-01": "yes"}, procurer)
         register.recompute(assessment)
         workflow.apply(procurer, assessment, "submit", "Clause 7.3 of the tender now requires the statement.")
         report = reporting.issue(assessment, "risk", procurer)
-    with audit.acting_as(board.email, board.id):
+    with trail.acting_as(board.email, board.id):
         workflow.apply(board, assessment, "start_review")
         workflow.apply(board, assessment, "approve_with_conditions",
                        "Approved on condition that the pilot outputs are audited before go-live.")
@@ -258,7 +258,7 @@ def _procurement_story(welfare: System, orgs: dict) -> None:
 
 def _self_certification(orgs: dict) -> None:
     """Civic Analytics self-certifies the product it sells and shares it with the city."""
-    from . import audit, questions, register, reporting
+    from . import questions, register, reporting, trail
     from .models import Share
 
     vendor = _user("vendor", orgs["civic"])
@@ -270,7 +270,7 @@ def _self_certification(orgs: dict) -> None:
     db.session.add_all([product, assessment])
     db.session.flush()
     questions.bank_for(assessment)
-    with audit.acting_as(vendor.email, vendor.id):
+    with trail.acting_as(vendor.email, vendor.id):
         _answer(assessment, {**PROCUREMENT_VENDOR, "PRO-01": "yes", "PRO-11": "yes", "PRO-12": "yes",
                              "PRO-13": "no", "PRO-14": "yes"}, vendor)
         register.recompute(assessment)

@@ -1,9 +1,9 @@
 """The database models (SQLAlchemy 2 typed mappings).
 
 Domain models carry ``__audited__ = True``: every insert, update and delete of
-them writes an Event in the same transaction (see ``hria.audit``). Columns whose
-values must never appear in the trail carry ``info={"audit": "redact"}``; large
-ones carry ``info={"audit": "digest"}`` and appear as their SHA-256.
+them writes an Event in the same transaction (see ``hria.trail``). Columns whose
+values must never appear in the trail carry ``info={"trail": "redact"}``; large
+ones carry ``info={"trail": "digest"}`` and appear as their SHA-256.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    password_hash: Mapped[str] = mapped_column(String(256), info={"audit": "redact"})
+    password_hash: Mapped[str] = mapped_column(String(256), info={"trail": "redact"})
     role: Mapped[str] = mapped_column(String(20))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -337,7 +337,7 @@ class FairnessAudit(db.Model):
     settings: Mapped[str] = mapped_column(Text)
     progress: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(Text, default="")
-    result: Mapped[Optional[str]] = mapped_column(Text, info={"audit": "digest"})
+    result: Mapped[Optional[str]] = mapped_column(Text, info={"trail": "digest"})
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
@@ -361,7 +361,7 @@ class LoginAttempt(db.Model):
 
 
 class Event(db.Model):
-    """One entry of the append-only, hash-chained audit trail."""
+    """One entry of the append-only, hash-chained event trail."""
 
     __tablename__ = "event"
 

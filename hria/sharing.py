@@ -1,7 +1,7 @@
 """A vendor's self-certification imported by a buyer as the start of its own procurement-stage assessment."""
 from __future__ import annotations
 
-from . import audit, questions, register
+from . import questions, register, trail
 from .extensions import db
 from .models import Answer, Assessment, Evidence, Report, System, User
 
@@ -35,7 +35,7 @@ def import_self_certification(source: Assessment, buyer: User, stage: str = "pro
                                     filename=item.filename, sha256=item.sha256, size=item.size,
                                     uploaded_by_id=item.uploaded_by_id, uploaded_at=item.uploaded_at))
     db.session.flush()
-    audit.record(db.session, "import", assessment, after={"imported_from": source.id, "origin": origin,
+    trail.record(db.session, "import", assessment, after={"imported_from": source.id, "origin": origin,
                                                           "answers": carried})
     register.recompute(assessment)
     return assessment, carried

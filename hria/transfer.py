@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from . import audit, evidence, questions, register, signing_keys
+from . import evidence, questions, register, signing_keys, trail
 from .extensions import db
 from .models import Answer, Assessment, Evidence, Organisation, System, User, utcnow
 
@@ -118,7 +118,7 @@ def import_assessment(document: dict, owner: Organisation, user: User | None) ->
             raise TransferError(f"The evidence file {item['filename']} does not match its SHA-256.")
         stored.question_id = item["question_id"]
     db.session.flush()
-    audit.record(db.session, "import", assessment, after={"origin": origin, "answers": len(data["answers"])})
+    trail.record(db.session, "import", assessment, after={"origin": origin, "answers": len(data["answers"])})
     register.recompute(assessment)
     return assessment
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import access, audit
+from . import access, trail
 from .extensions import db
 from .models import Assessment, OversightAssignment, User
 
@@ -60,5 +60,5 @@ def apply(user: User, assessment: Assessment, key: str, comment: str = "") -> No
                               f"{transition.label.lower()}.")
     before = assessment.status
     assessment.status = transition.target
-    audit.record(db.session, f"transition:{key}", assessment, before={"status": before},
+    trail.record(db.session, f"transition:{key}", assessment, before={"status": before},
                  after={"status": transition.target}, comment=comment.strip())

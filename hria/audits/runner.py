@@ -8,7 +8,7 @@ from flask import current_app
 import fairness
 from fairness.explain import explain
 
-from .. import audit as trail
+from .. import trail
 from .. import register
 from ..evidence import path_of
 from ..extensions import db
@@ -50,7 +50,7 @@ def run(audit_id: int) -> None:
 
 
 def _progress(audit_id: int, rows: int) -> None:
-    # Progress is transient display state, so it is written around the audit trail, not through it.
+    # Progress is transient display state, so it is written around the event trail, not through it.
     db.session.execute(
         FairnessAudit.__table__.update().where(FairnessAudit.id == audit_id).values(progress=f"{rows:,} rows counted…")
     )

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import audit
+from .. import trail
 from ..extensions import db, login_manager
 from ..models import User
 from . import throttle
@@ -20,7 +20,7 @@ def load_user(user_id: str):
     user = db.session.get(User, int(user_id))
     if user is None or not user.active:
         return None
-    audit.set_request_actor(user)
+    trail.set_request_actor(user)
     return user
 
 
@@ -58,8 +58,8 @@ def login():
             return render_template("auth/login.html", form=form), 403
         throttle.note_attempt(email, address, succeeded=True)
         login_user(user)
-        audit.set_request_actor(user)
-        audit.record(db.session, "sign_in", user)
+        trail.set_request_actor(user)
+        trail.record(db.session, "sign_in", user)
         db.session.commit()
         return redirect(safe_next(form.next.data) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form)

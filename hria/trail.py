@@ -1,4 +1,4 @@
-"""The audit trail: every change to a domain object becomes a hash-chained Event.
+"""The event trail: every change to a domain object becomes a hash-chained Event.
 
 Events are written by a session hook in the same transaction as the change, so
 a change and its record stand or fall together. Each event stores the SHA-256
@@ -42,12 +42,12 @@ def acting_as(label: str, user_id: int | None = None) -> Iterator[None]:
 
 
 def set_request_actor(user) -> None:
-    g.audit_actor = (user.id, user.email)
+    g.trail_actor = (user.id, user.email)
 
 
 def _current_actor() -> tuple[int | None, str]:
-    if has_app_context() and g.get("audit_actor"):
-        return g.audit_actor
+    if has_app_context() and g.get("trail_actor"):
+        return g.trail_actor
     return _cli_actor.get() or (None, "system")
 
 
@@ -58,7 +58,7 @@ def canonical_json(value: Any) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
+    raise TypeError(f"cannot record {type(value).__name__} in the event trail")
 
 
 def event_hash(fields: dict[str, Any]) -> str:
@@ -134,7 +134,7 @@ def record(session: Session, action: str, obj: Any = None, *, object_type: str |
 
 
 def _recorded(column, value: Any) -> Any:
-    treatment = next((c.info.get("audit") for c in column.columns if c.info.get("audit")), None)
+    treatment = next((c.info.get("trail") for c in column.columns if c.info.get("trail")), None)
     if treatment == "redact":
         return REDACTED
     if treatment == "digest" and value is not None:

@@ -21,6 +21,8 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,
     "REVIEW_MONTHS": 12,
+    # How long a write waits for SQLite's single write lock before the user is asked to retry.
+    "SQLITE_BUSY_SECONDS": 10,
 }
 
 SECRET_KEY_FILE = "secret_key"
@@ -47,6 +49,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'hria.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", float(app.config["SQLITE_BUSY_SECONDS"]))
     app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
     app.config.setdefault("KEYS_FOLDER", str(instance / "keys"))

@@ -1,6 +1,7 @@
 """Engine settings and schema migrations (Alembic, applied programmatically)."""
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -8,24 +9,94 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, inspect, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from .extensions import db
 
 
 def register_sqlite_pragmas() -> None:
-    if not event.contains(Engine, "connect", _sqlite_pragmas):
-        event.listen(Engine, "connect", _sqlite_pragmas)
+    for name, listener in (("connect", _sqlite_pragmas), ("begin", _sqlite_begin),
+                           ("before_cursor_execute", _sqlite_write_lock_before_writing)):
+        if not event.contains(Engine, name, listener):
+            event.listen(Engine, name, listener)
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    if _is_sqlite(dbapi_connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+        # The driver would open transactions only before a write, so a read and the write that
+        # depends on it could see different databases; SQLAlchemy's begin event opens them instead.
+        dbapi_connection.isolation_level = None
+
+
+# SQLite transactions follow PostgreSQL's READ COMMITTED in spirit: they read without blocking
+# anyone, and the first write takes the database's write lock, waiting its turn (busy_timeout).
+# A transaction that read before writing would otherwise fail at once when another writer
+# committed in between (its snapshot is stale); it is moved onto a fresh snapshot instead.
+# Code that must read and write as one step (the event chain, a section's version check)
+# calls ``lock_for_write`` before it reads.
+_MODE = "hria_sqlite_transaction"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+        connection.info[_MODE] = "read"
+
+
+def _sqlite_write_lock_before_writing(connection, cursor, statement, parameters, context, executemany) -> None:
+    if connection.info.get(_MODE) == "read" and statement.lstrip()[:7].upper().startswith(_WRITES):
+        _take_sqlite_write_lock(connection)
+
+
+def _take_sqlite_write_lock(connection: Connection) -> None:
+    if connection.in_nested_transaction():
+        # A savepoint cannot survive the restart; the write simply waits for the lock as it is.
+        connection.info[_MODE] = "write"
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("COMMIT")  # nothing was written yet: this only lets go of the old snapshot
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raw.execute("BEGIN")  # still inside a transaction, as SQLAlchemy believes
+        raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+    connection.info[_MODE] = "write"
+
+
+def lock_connection_for_write(connection: Connection) -> None:
+    """On SQLite, hold the write lock from now on, reading the latest data (no-op elsewhere)."""
+    if connection.info.get(_MODE) == "read":
+        _take_sqlite_write_lock(connection)
+
+
+def lock_for_write(session, obj=None) -> None:
+    """Make the rest of this transaction see the latest data and hold the write lock over ``obj``.
+
+    On SQLite the whole database is locked for writing (one writer at a time); on PostgreSQL
+    the row of ``obj`` is locked (``SELECT … FOR UPDATE``), other rows stay free. Call it
+    before reading what a write depends on.
+    """
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        lock_connection_for_write(connection)
+        session.expire_all()
+    elif obj is not None:
+        mapper = inspect(obj).mapper
+        key = mapper.primary_key[0]
+        session.execute(select(key).where(key == getattr(obj, key.key)).with_for_update())
+        session.expire_all()
 
 
 def migrations_folder() -> Path:
@@ -54,8 +125,8 @@ def upgrade(app: Flask, target: str = "head") -> tuple[str | None, str]:
         with db.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:
-                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-                connection.commit()  # the pragma takes effect only outside a transaction
+                # The pragma takes effect only outside a transaction, so it goes to the driver directly.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
             try:
                 with connection.begin():
                     before = MigrationContext.configure(connection).get_current_revision()
@@ -69,8 +140,7 @@ def upgrade(app: Flask, target: str = "head") -> tuple[str | None, str]:
                                                f"nothing was changed.")
             finally:
                 if sqlite:
-                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                    connection.commit()
+                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     return before, after
 
 

@@ -1,6 +1,7 @@
 """Friendly error pages; no stack trace ever reaches the browser."""
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -13,6 +14,7 @@ MESSAGES = {
     409: ("Conflict", "Someone else changed this at the same time. Reload the page and try again."),
     413: ("The file is too large", "Uploads may be at most {max_upload_mb} MB. Split the file, or ask an administrator to raise the limit."),
     429: ("Too many attempts", "Wait a few minutes and try again."),
+    503: ("Busy", "Many people are saving at this moment and yours could not wait any longer. Nothing was saved; send it again in a few seconds."),
     500: ("Something went wrong on our side", "Nothing you did caused this, and nothing you had saved is lost. Try again in a moment; if it keeps happening, tell your administrator."),
 }
 
@@ -25,6 +27,12 @@ def _page(code: int, detail: str | None = None):
     return render_template("error.html", code=code, title=title, text=detail or text), code
 
 
+def _busy(error: OperationalError) -> bool:
+    """A write that waited for its lock longer than the database allows (SQLite) or deadlocked (PostgreSQL)."""
+    text = str(error.orig).lower()
+    return "database is locked" in text or "deadlock detected" in text or "lock timeout" in text
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -35,6 +43,16 @@ def register(app: Flask) -> None:
         if error.code in MESSAGES:
             return _page(error.code)
         return error
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        db.session.rollback()
+        if not _busy(error):
+            app.logger.exception("Database error on %s %s", request.method, request.path)
+            return _page(500)
+        app.logger.warning("Database busy on %s %s: %s", request.method, request.path, error.orig)
+        body, code = _page(503)
+        return body, code, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(error):

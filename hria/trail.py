@@ -20,6 +20,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
+from . import database
 from .models import Event, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -99,8 +100,12 @@ class _Row:
 def _append(session: Session, action: str, object_type: str, object_id: int | None,
             before: dict | None, after: dict | None, comment: str = "") -> None:
     connection = session.connection()
+    # Appends are serialised, and the last event is read only once this transaction holds the lock,
+    # so two writers can never both extend the chain from the same event.
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    else:
+        database.lock_connection_for_write(connection)
     last = connection.execute(
         select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)
     ).first()

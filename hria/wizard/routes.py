@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import access, evidence, questions, register, scoring
+from .. import access, database, evidence, questions, register, scoring
 from ..extensions import db
 from ..models import Answer, Assessment, Evidence, RemediationAction, RiskRating, utcnow
 from .forms import ActionForm, EvidenceForm, RatingForm, field_value, section_form
@@ -61,6 +61,10 @@ def _answer_rows(assessment) -> dict[str, Answer]:
 @login_required
 def section(assessment_id: int, section_key: str):
     assessment, bank, stage = _context(assessment_id)
+    if request.method == "POST":
+        # The version check below and the write after it must be one step: hold the assessment
+        # until commit, so a save made at the same moment waits and then sees this one.
+        database.lock_for_write(db.session, assessment)
     lang = assessment.language
     rows = _answer_rows(assessment)
     answers = {qid: json.loads(row.value) for qid, row in rows.items()}

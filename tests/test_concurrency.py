@@ -1,0 +1,210 @@
+"""A busy office on a real server: concurrent sign-ins and concurrent saves of one section.
+
+The application is served by waitress in this process, on a SQLite file and (when a server is
+reachable) on PostgreSQL; the clients are real HTTP clients on their own threads. Every response
+is checked (no 5xx), the event chain must stay whole, and no acknowledged save may be overwritten.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select
+
+from hria import create_app, database, trail
+from hria.extensions import db
+from hria.models import Answer, Assessment, Event, System, User
+
+from conftest import CSRF_RE, PASSWORD, PASSWORD_HASH, form_fields
+from test_postgres import postgres_url  # noqa: F401 - the fixture, for the PostgreSQL runs
+
+CLIENTS = 20
+TRIALS = 20
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def served(request, tmp_path, monkeypatch, world_factory):
+    """A waitress server on its own threads, and the app it serves, on either database."""
+    monkeypatch.delenv("HRIA_SECRET_KEY", raising=False)
+    monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "instance"))
+    if request.param == "postgres":
+        monkeypatch.setenv("HRIA_DATABASE_URL", request.getfixturevalue("postgres_url"))
+    else:
+        monkeypatch.delenv("HRIA_DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True})
+    database.upgrade(app)
+    world_factory(app)
+    with serving(app) as base:
+        yield app, base
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def world_factory():
+    def build(app):
+        from hria.accounts import create_organisation
+
+        with app.app_context():
+            city = create_organisation("City A", "buyer")
+            for n in range(CLIENTS):
+                db.session.add(User(email=f"officer{n}@a.example", role="procurer", organisation=city,
+                                    password_hash=PASSWORD_HASH))
+            system = System(name="Benefit scoring", purpose="Scores applications", owner=city, sector="welfare",
+                            automated_decisions=True)
+            db.session.add_all([system, Assessment(system=system, stage="scoping", status="draft", language="en")])
+            db.session.commit()
+    return build
+
+
+@contextmanager
+def serving(app):
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=CLIENTS)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Client:
+    """A browser without a screen: its own cookies, no redirects followed, every status kept."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+                                                  _NoRedirect)
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=120) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def login(self, email: str) -> int:
+        _, page = self.request("/login")
+        token = CSRF_RE.search(page).group(1)
+        status, _ = self.request("/login", {"email": email, "password": PASSWORD, "csrf_token": token})
+        return status
+
+
+def _together(count: int, work) -> list:
+    """Run ``work(i)`` on ``count`` threads released at the same moment; return their results in order."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    return results
+
+
+def test_concurrent_sign_ins_all_succeed_and_keep_the_chain(served):
+    app, base = served
+    clients = [Client(base) for _ in range(CLIENTS)]
+    pages = [c.request("/login")[1] for c in clients]
+    tokens = [CSRF_RE.search(p).group(1) for p in pages]
+
+    statuses = _together(CLIENTS, lambda i: clients[i].request(
+        "/login", {"email": f"officer{i}@a.example", "password": PASSWORD, "csrf_token": tokens[i]})[0])
+
+    assert statuses == [302] * CLIENTS
+    with app.app_context():
+        report = trail.verify_chain(db.session)
+        assert report.intact, report.reason
+        sign_ins = db.session.scalars(select(Event.actor).where(Event.action == "sign_in")).all()
+        assert sorted(sign_ins) == sorted(f"officer{i}@a.example" for i in range(CLIENTS))
+        seqs = db.session.scalars(select(Event.seq).order_by(Event.seq)).all()
+        assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_concurrent_saves_of_one_section_lose_nothing(served):
+    app, base = served
+    with app.app_context():
+        assessment_id = db.session.scalar(select(Assessment.id))
+    url = f"/assessments/{assessment_id}/sections/purpose"
+    alice, bob = Client(base), Client(base)
+    assert alice.login("officer0@a.example") == 302 and bob.login("officer1@a.example") == 302
+
+    outcomes = []
+    for trial in range(TRIALS):
+        forms = [form_fields(c.request(url)[1]) for c in (alice, bob)]
+        assert forms[0]["version"] == forms[1]["version"]
+        for n, form in enumerate(forms):
+            form.update({"SCO-01": f"purpose written by client {n} in trial {trial}", "save": "1"})
+        statuses = _together(2, lambda i: (alice, bob)[i].request(url, forms[i])[0])
+        assert sorted(statuses) == [302, 409], statuses
+        winner = statuses.index(302)
+        with app.app_context():
+            saved = db.session.scalar(select(Answer.value).where(Answer.assessment_id == assessment_id,
+                                                                 Answer.question_id == "SCO-01"))
+        assert json.loads(saved) == f"purpose written by client {winner} in trial {trial}"
+        outcomes.append(winner)
+    with app.app_context():
+        report = trail.verify_chain(db.session)
+        assert report.intact, report.reason
+    assert len(outcomes) == TRIALS
+
+
+def test_a_write_that_cannot_get_the_lock_is_told_to_retry(tmp_path, monkeypatch):
+    """Another process holds SQLite's write lock longer than the busy timeout: 503 with a message, nothing lost."""
+    import sqlite3
+
+    from conftest import Auth, world as make_world
+
+    monkeypatch.delenv("HRIA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "SQLITE_BUSY_SECONDS": 0.2})
+    database.upgrade(app)
+    world = make_world.__wrapped__(app)
+    client = app.test_client()
+    auth = Auth(client)
+    auth.login(world.users["procurer_a"])
+    url = f"/assessments/{world.assessments['a']}/sections/purpose"
+    data = form_fields(client.get(url).get_data(as_text=True))
+    data.update({"SCO-01": "kept", "save": "1"})
+    assert client.post(url, data=data).status_code == 302
+    data = form_fields(client.get(url).get_data(as_text=True))
+    data.update({"SCO-01": "never saved", "save": "1"})
+
+    with app.app_context():
+        path = db.engine.url.database
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post(url, data=data)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "Nothing was saved" in response.get_data(as_text=True)
+    with app.app_context():
+        saved = db.session.scalar(select(Answer.value).where(Answer.question_id == "SCO-01"))
+        assert json.loads(saved) == "kept"
+        assert trail.verify_chain(db.session).intact

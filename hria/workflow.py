@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import access, trail
+from . import access, database, trail
 from .extensions import db
 from .models import Assessment, OversightAssignment, User
 
@@ -48,6 +48,8 @@ def available(user: User, assessment: Assessment) -> list[Transition]:
 
 
 def apply(user: User, assessment: Assessment, key: str, comment: str = "") -> None:
+    # A double submit or two reviewers at once: the second sees the first's result and is refused.
+    database.lock_for_write(db.session, assessment)
     transition = TRANSITIONS.get(key)
     if transition is None:
         raise TransitionError(f"There is no step called '{key}'.")

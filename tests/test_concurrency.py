@@ -208,3 +208,23 @@ def test_a_write_that_cannot_get_the_lock_is_told_to_retry(tmp_path, monkeypatch
         saved = db.session.scalar(select(Answer.value).where(Answer.question_id == "SCO-01"))
         assert json.loads(saved) == "kept"
         assert trail.verify_chain(db.session).intact
+
+
+def test_a_double_submit_moves_the_assessment_once(served):
+    app, base = served
+    with app.app_context():
+        assessment_id = db.session.scalar(select(Assessment.id))
+    url = f"/assessments/{assessment_id}"
+    alice, bob = Client(base), Client(base)
+    assert alice.login("officer0@a.example") == 302 and bob.login("officer1@a.example") == 302
+    tokens = [form_fields(c.request(url)[1])["csrf_token"] for c in (alice, bob)]
+
+    statuses = _together(2, lambda i: (alice, bob)[i].request(
+        f"{url}/transitions/submit", {"csrf_token": tokens[i], "comment": f"ready ({i})"})[0])
+
+    assert sorted(statuses) == [302, 403], statuses
+    with app.app_context():
+        moves = db.session.scalars(select(Event.comment).where(Event.action == "transition:submit")).all()
+        assert len(moves) == 1 and moves[0] == f"ready ({statuses.index(302)})"
+        assert db.session.get(Assessment, assessment_id).status == "submitted"
+        assert trail.verify_chain(db.session).intact

@@ -207,6 +207,7 @@ def risks(assessment_id: int):
         form = RatingForm()
         form.set_scale(labels)
         if form.validate_on_submit() and form.right.data in {r.right for r in rows}:
+            database.lock_for_write(db.session, assessment)  # two first ratings of a right make one row
             rating = db.session.query(RiskRating).filter_by(assessment_id=assessment.id, right=form.right.data).first()
             if rating is None:
                 rating = RiskRating(assessment_id=assessment.id, right=form.right.data)
@@ -280,6 +281,7 @@ def action_evidence(assessment_id: int, action_id: int):
 @login_required
 def edit_action(assessment_id: int, action_id: int):
     assessment, action = _managed_action(assessment_id, action_id)
+    database.lock_for_write(db.session, action)  # the version check and the write as one step
     form = ActionForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():

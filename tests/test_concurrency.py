@@ -228,3 +228,69 @@ def test_a_double_submit_moves_the_assessment_once(served):
         assert len(moves) == 1 and moves[0] == f"ready ({statuses.index(302)})"
         assert db.session.get(Assessment, assessment_id).status == "submitted"
         assert trail.verify_chain(db.session).intact
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(base: str, process, seconds: float = 120) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server stopped: {process.communicate()[0]}")
+        try:
+            urllib.request.urlopen(base + "/login", timeout=5).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise AssertionError(f"the server did not answer within {seconds} s: {process.communicate()[0]}")
+
+
+def test_two_server_processes_on_one_sqlite_file_keep_one_chain(tmp_path, monkeypatch, world_factory):
+    """Two `hria serve` processes share the embedded database; sign-ins through both at once."""
+    import os
+    import subprocess
+    import sys
+
+    instance = tmp_path / "instance"
+    monkeypatch.delenv("HRIA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("HRIA_SECRET_KEY", raising=False)
+    monkeypatch.setenv("HRIA_INSTANCE_PATH", str(instance))
+    app = create_app({"TESTING": True})
+    database.upgrade(app)
+    world_factory(app)
+    with app.app_context():
+        db.engine.dispose()
+
+    env = {**os.environ, "HRIA_INSTANCE_PATH": str(instance)}
+    servers, bases = [], []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            servers.append(subprocess.Popen(
+                [sys.executable, "-c", "from hria.cli import main; main()", "serve", "--port", str(port),
+                 "--threads", str(CLIENTS)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            bases.append(f"http://127.0.0.1:{port}")
+        for base, process in zip(bases, servers):
+            _wait_for(base, process)
+        clients = [Client(bases[i % 2]) for i in range(CLIENTS)]
+        tokens = [CSRF_RE.search(c.request("/login")[1]).group(1) for c in clients]
+        statuses = _together(CLIENTS, lambda i: clients[i].request(
+            "/login", {"email": f"officer{i}@a.example", "password": PASSWORD, "csrf_token": tokens[i]})[0])
+    finally:
+        for process in servers:
+            process.terminate()
+            process.wait(timeout=30)
+
+    assert statuses == [302] * CLIENTS
+    with app.app_context():
+        assert trail.verify_chain(db.session).intact
+        assert db.session.query(Event).filter_by(action="sign_in").count() == CLIENTS

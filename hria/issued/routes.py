@@ -10,7 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
 from reports import SigningKeyError
-from reports.verify import NotSignedPdf
+from reports.verify import RELATIONS, NotSignedPdf
 
 from .. import access, reporting
 from ..extensions import db
@@ -107,13 +107,14 @@ def countersign(report_id: int):
 @bp.route("/verify", methods=["GET", "POST"])
 def verify():
     form = VerifyForm()
-    result = registered = error = None
+    checked = error = None
     status = 200
     if form.validate_on_submit():
         try:
-            result, registered = reporting.verify(form.file.data.read())
+            checked = reporting.verify(form.file.data.read())
         except NotSignedPdf as problem:
             error, status = str(problem), 422
     elif request.method == "POST":
         error, status = "Choose the PDF to verify.", 400
-    return render_template("issued/verify.html", form=form, result=result, registered=registered, error=error), status
+    return render_template("issued/verify.html", form=form, checked=checked, error=error,
+                           relations=RELATIONS), status

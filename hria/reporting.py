@@ -90,7 +90,8 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
     signer = signing_keys.signer_for(issuer)
     pdf = sign_pdf(build_report(data), signer, name=issuer.name, reason=f"Issued: {data['title']}",
                    timestamp_url=current_app.config.get("TIMESTAMP_URL"),
-                   identity=ReportIdentity(code=code, version=version, issuer=issuer.name))
+                   identity=ReportIdentity(code=code, version=version, issuer=issuer.name),
+                   countersignatures=len(data["signoff"]) - 1)
     sha, path = store(pdf)
     report = Report(code=code, assessment_id=assessment.id, kind=kind, language=lang, version=version, sha256=sha,
                     path=str(path), signers=json.dumps([issuer.name]), issued_by_id=user.id if user else None)
@@ -294,6 +295,8 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
         summary.append(f"{len(fairness_results)} fairness audit(s) of the model's outputs are included.")
     oversight = [a.oversight.name for a in _oversight_of(system.owner)]
     signoff = [{"organisation": issuer.name, "role": title}]
+    if kind == "self-certification":
+        signoff.append({"organisation": system.owner.name, "role": "countersignature (buyer)"})
     signoff += [{"organisation": name, "role": "countersignature (oversight)"} for name in oversight
                 if name != issuer.name]
     return {

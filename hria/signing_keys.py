@@ -66,8 +66,11 @@ def install_identity(organisation, source: Path, source_passphrase: bytes) -> No
     certificate = signer.signing_cert.dump()
     holder = registered_certificates().get(keys.fingerprint(certificate))
     if holder is not None and holder != organisation.id:
-        raise keys.KeyError_(f"This certificate is already registered for organisation {holder}; each organisation "
-                             f"signs with a certificate of its own.")
+        from .extensions import db
+        from .models import Organisation
+
+        raise keys.KeyError_(f"This certificate is already registered for {db.session.get(Organisation, holder).name}; "
+                             f"each organisation signs with a certificate of its own.")
     shutil.copyfile(source, identity_path(organisation))
     os.chmod(identity_path(organisation), 0o600)
     record_certificate(organisation.id, certificate)

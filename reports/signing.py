@@ -47,20 +47,29 @@ class ReportIdentity:
 
 
 def sign_pdf(pdf: bytes, signer, *, name: str, reason: str, location: str = "",
-             timestamp_url: str | None = None, identity: ReportIdentity | None = None) -> bytes:
+             timestamp_url: str | None = None, identity: ReportIdentity | None = None,
+             countersignatures: int = 0) -> bytes:
     """Sign (or countersign) ``pdf`` with a PAdES signature (SHA-256); B-T with a timestamp server, else B-B.
 
-    A PDF without signatures gets a certification signature, and ``identity`` is written into the same (signed)
-    revision; a PDF that is already signed gets an approval signature.
+    A PDF without signatures gets a certification signature; ``identity`` and ``countersignatures`` empty
+    signature fields for the parties expected to countersign are added in the same (signed) revision, so that
+    countersigning only fills in a field the certifier prepared. A PDF that is already signed gets an approval
+    signature, in the first empty signature field or else in a new one.
     """
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    existing = len(list(reader.embedded_signatures))
+    signed = [field for field, _, _ in fields.enumerate_sig_fields(reader, filled_status=True)]
+    empty = [field for field, _, _ in fields.enumerate_sig_fields(reader, filled_status=False)]
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    certify = existing == 0
-    if certify and identity is not None:
-        _write_identity(writer, identity)
+    certify = not signed
+    if certify:
+        if identity is not None:
+            _write_identity(writer, identity)
+        # the certifier's own field first, so that readers list the fields in signing order
+        for number in range(1, countersignatures + 2):
+            fields.append_signature_field(writer, fields.SigFieldSpec(f"Signature{number}"))
+    field_name = "Signature1" if certify else (empty[0] if empty else f"Signature{len(signed) + len(empty) + 1}")
     meta = signers.PdfSignatureMetadata(
-        field_name=f"Signature{existing + 1}",
+        field_name=field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,  # pyHanko's default is not PAdES
         reason=reason,

@@ -4,6 +4,7 @@ organisation names longer than a certificate can hold. Each attack goes through 
 import html
 import io
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
 from pyhanko.sign.validation import read_certification_data, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
@@ -108,7 +109,11 @@ def test_issued_report_is_certified_and_a_countersigned_one_is_valid_for_every_v
     issued = issue(keyed.assessments["a"], tmp_path / "issued.pdf")
     both = countersign(issued, "Board A", tmp_path / "countersigned.pdf")
 
+    # the certified revision prepares a field for the oversight body; countersigning only fills it in
+    prepared = PdfFileReader(io.BytesIO(issued.read_bytes()), strict=False)
+    assert [f for f, _, _ in enumerate_sig_fields(prepared, filled_status=False)] == ["Signature2"]
     reader, statuses = pyhanko_statuses(app, both.read_bytes())
+    assert [f for f, _, _ in enumerate_sig_fields(reader)] == ["Signature1", "Signature2"]
     assert read_certification_data(reader).permission == MDPPerm.FILL_FORMS
     assert [s.bottom_line for s in statuses] == [True, True]
     assert [(s.modification_level, s.docmdp_ok) for s in statuses] == [(ModificationLevel.FORM_FILLING, True),
@@ -159,7 +164,8 @@ def test_a_signature_by_an_organisation_with_no_part_in_the_report_is_not_verifi
     issued = issue(keyed.assessments["a"], tmp_path / "issued.pdf")
     refused = CliRunner().invoke(main, ["countersign", str(issued), "--as", "City B", "-o", str(tmp_path / "x.pdf")])
     assert refused.exit_code == 1
-    assert "City B has no part in report HRIA-" in refused.output and "only a body that oversees City A" in refused.output
+    assert "City B has no part in report HRIA-" in refused.output
+    assert "only a body that oversees City A may countersign it." in refused.output
 
     by_stranger = signed_by(app, "City B", issued.read_bytes())
     result = verify_cli(by_stranger, tmp_path)
@@ -301,6 +307,37 @@ def test_the_library_takes_the_parties_as_a_mapping(tmp_path):
     assert not verify_pdf(sign_pdf(data, other, name="Other", reason="x"), roots,
                           lambda identity: seen.append(identity) or parties).ok
     assert seen == [ReportIdentity("R", 1, "City")]
+    board_first = sign_pdf(sign_pdf(build_report({"kind": "risk", "lang": "en", "report_id": "R-v1",
+                                                 "issued_at": "today", "organisation": "City", "system": {"name": "S"},
+                                                 "stage": "Scoping"}), board, name="Board", reason="x"),
+                           city, name="City", reason="x")
+    assert verify_pdf(board_first, roots, parties).problems() == [
+        "Signature1: the first signature must be the issuer's, but it is by Board (oversight body)."]
     unknown = verify_pdf(data, roots, lambda identity: None)
     assert unknown.problems() == ["This verifier does not know report R-v1, so who signed it for whom cannot be "
                                   "checked."]
+
+
+def test_signers_are_recognised_across_key_changes_and_in_key_stores_made_before_the_register(app, keyed, tmp_path):
+    issued = issue(keyed.assessments["a"], tmp_path / "issued.pdf")
+    with app.app_context():
+        folder, passphrase = signing_keys.folder(), signing_keys.passphrase()
+        shutil.rmtree(signing_keys.certificates_folder())  # as a key store from before certificates were registered
+        city_b = signing_keys.identity_path(db.session.query(Organisation).filter_by(name="City B").one())
+    assert "for City A (issuing organisation)" in CliRunner().invoke(main, ["verify", str(issued)]).output
+
+    replacement = create_signing_identity(folder, "City A", "replacement.p12", passphrase)
+    installed = CliRunner().invoke(main, ["keys", "install", "City A", str(replacement)],
+                                   env={"HRIA_SIGNING_PASSPHRASE": passphrase.decode()})
+    assert installed.exit_code == 0, installed.output
+    old = CliRunner().invoke(main, ["verify", str(issued)])
+    assert "for City A (issuing organisation)" in old.output  # signed with the key City A had then
+    reissued = issue(keyed.assessments["a"], tmp_path / "v2.pdf")
+    new = CliRunner().invoke(main, ["verify", str(reissued)])
+    assert new.exit_code == 0 and "for City A (issuing organisation)" in new.output
+
+    borrowed = CliRunner().invoke(main, ["keys", "install", "City A", str(city_b)],
+                                  env={"HRIA_SIGNING_PASSPHRASE": passphrase.decode()})
+    assert borrowed.exit_code == 1
+    assert "This certificate is already registered for City B; each organisation signs with a certificate of its " \
+        "own." in borrowed.output

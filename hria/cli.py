@@ -389,7 +389,9 @@ def list_reports(app, as_json) -> None:
         click.echo("No reports issued.")
 
 
-@main.command("verify", help="Verify the signatures of a PDF report; exit 0 only if all are intact and trusted.")
+@main.command("verify", help="Verify a signed PDF report: exit 0 only if every signature is intact, trusted and by a "
+                             "party to the report, nothing but signatures was added, and it is the current version; "
+                             "1 if not; 2 if it is not a signed PDF.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_app(migrate=False)
 def verify_command(app, file) -> None:
@@ -400,24 +402,23 @@ def verify_command(app, file) -> None:
     from . import reporting
 
     try:
-        result, registered = reporting.verify(Path(file).read_bytes())
+        checked = reporting.verify(Path(file).read_bytes())
     except NotSignedPdf as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
-    for i, s in enumerate(result.signatures, 1):
-        click.echo(f"Signature {i} ({s.field}): {s.signer} for {s.organisation or '—'}, signed {s.signing_time}")
+    for i, s in enumerate(checked.result.signatures, 1):
+        kind = "certification" if s.certification else "approval"
+        who = s.party.described if s.party else (s.organisation or "—")
+        click.echo(f"Signature {i} ({s.field}, {kind}): {s.signer} for {who}, signed {s.signing_time}")
         click.echo(f"  integrity: {'intact' if s.intact else 'BROKEN'}; trust: "
                    f"{'trusted' if s.trusted else 'NOT trusted by this instance'}; covers the whole file: "
-                   f"{'yes' if s.covers_whole_file else 'no'} ({s.coverage})")
-    for problem in result.problems():
+                   f"{'yes' if s.covers_whole_file else 'no'} ({s.coverage}); changed afterwards: "
+                   f"{s.later_changes} ({s.modification}{'' if s.later_changes_allowed else ', NOT allowed'})")
+    for problem in checked.problems():
         click.echo(f"Problem: {problem}")
-    if registered is None:
-        click.echo("Registry: not a report issued by this instance.")
-    else:
-        state = "current" if registered.superseded_by_id is None else "superseded by a later version"
-        click.echo(f"Registry: {registered.code}-v{registered.version}, {registered.kind}, {state}.")
-    click.echo("Verified: every signature is intact and trusted." if result.ok else "NOT verified.")
-    sys.exit(0 if result.ok else 1)
+    click.echo(f"Registry: {checked.registry_note()}")
+    click.echo(checked.verdict)
+    sys.exit(0 if checked.ok else 1)
 
 
 @main.command("export", help="Export an assessment as JSON signed with its organisation's key.")
@@ -441,7 +442,8 @@ def export_command(app, assessment_id, output) -> None:
                f"signed for {document['payload']['organisation']}, to {output}")
 
 
-@main.command("import", help="Import a signed assessment export; refused when its signature does not verify.")
+@main.command("import", help="Import a signed assessment export once. Exit 1 when it is refused (signature, signer or "
+                             "trust fails, or it was imported before), 2 when the file is not a well-formed export.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--organisation", required=True, help="The buying organisation that will own it here.")
 @with_app(migrate=False)
@@ -452,6 +454,10 @@ def import_command(app, file, organisation) -> None:
     try:
         assessment = transfer.import_assessment(transfer.read(file), _organisation(organisation), None)
         db.session.commit()
+    except transfer.MalformedExport as error:
+        db.session.rollback()
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
     except transfer.TransferError as error:
         db.session.rollback()
         raise click.ClickException(str(error))

@@ -122,6 +122,8 @@ class Assessment(db.Model):
     impact_level: Mapped[Optional[str]] = mapped_column(String(5))
     bank_id: Mapped[Optional[int]] = mapped_column(ForeignKey("question_bank.id"))
     imported_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assessment.id"))
+    # the id of the signed export this assessment was imported from: one export imports once
+    source_export_id: Mapped[Optional[str]] = mapped_column(String(64), index=True, unique=True)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

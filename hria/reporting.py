@@ -1,16 +1,18 @@
 """Issuing, countersigning, registering and verifying signed reports of assessments."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event
 
-from reports import build_report, sign_pdf, verify_pdf
-from reports.verify import NotSignedPdf, Verification
+from reports import Party, ReportIdentity, build_report, sign_pdf, verify_pdf
+from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, NotSignedPdf, Verification
 
 from . import questions, register, scoring, signing_keys
 from .extensions import db
@@ -87,7 +89,9 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
     data = report_data(assessment, kind, lang, issuer, f"{code}-v{version}")
     signer = signing_keys.signer_for(issuer)
     pdf = sign_pdf(build_report(data), signer, name=issuer.name, reason=f"Issued: {data['title']}",
-                   timestamp_url=current_app.config.get("TIMESTAMP_URL"))
+                   timestamp_url=current_app.config.get("TIMESTAMP_URL"),
+                   identity=ReportIdentity(code=code, version=version, issuer=issuer.name),
+                   countersignatures=len(data["signoff"]) - 1)
     sha, path = store(pdf)
     report = Report(code=code, assessment_id=assessment.id, kind=kind, language=lang, version=version, sha256=sha,
                     path=str(path), signers=json.dumps([issuer.name]), issued_by_id=user.id if user else None)
@@ -104,6 +108,11 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
     signed_by = json.loads(report.signers)
     if organisation.name in signed_by:
         raise ReportError(f"{organisation.name} has already signed this report.")
+    if relations(report).get(organisation.id) not in (OVERSIGHT, OWNER):
+        raise ReportError(f"{organisation.name} has no part in report {report.code}-v{report.version}: only a body "
+                          f"that oversees {report.assessment.system.owner.name}"
+                          + (" or the buyer itself" if report.kind == "self-certification" else "")
+                          + " may countersign it.")
     pdf = Path(report.path).read_bytes()
     countersigned = sign_pdf(pdf, signing_keys.signer_for(organisation), name=organisation.name,
                              reason="Countersigned", timestamp_url=current_app.config.get("TIMESTAMP_URL"))
@@ -117,13 +126,124 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
     return new
 
 
-def verify(data: bytes) -> tuple[Verification, Report | None]:
-    """Raises NotSignedPdf for a file that is not a signed PDF."""
-    import hashlib
+def relations(report: Report) -> dict[int, str]:
+    """Organisation id → what it is to this report: its issuer (who signed this version first), the oversight
+    bodies of the system's owner and, for a vendor's self-certification, the buyer that owns the system."""
+    owner = report.assessment.system.owner
+    out = {assignment.oversight_id: OVERSIGHT for assignment in _oversight_of(owner)}
+    if report.kind == "self-certification":
+        out[owner.id] = OWNER
+    first = (db.session.query(Report).filter_by(code=report.code, version=report.version).order_by(Report.id)
+             .first()) or report
+    issuer = db.session.query(Organisation).filter_by(name=json.loads(first.signers)[0]).first()
+    if issuer is not None:
+        out[issuer.id] = ISSUER
+    return out
 
-    result = verify_pdf(data, signing_keys.trust_roots())
-    registered = db.session.query(Report).filter_by(sha256=hashlib.sha256(data).hexdigest()).first()
-    return result, registered
+
+def signers_described(report: Report) -> list[str]:
+    """The report's signers in signing order, each with what it is to the report."""
+    known = relations(report)
+    ids = dict(db.session.query(Organisation.name, Organisation.id).filter(
+        Organisation.name.in_(json.loads(report.signers))))
+    return [f"{name} ({RELATIONS[known.get(ids.get(name), STRANGER)]})" for name in json.loads(report.signers)]
+
+
+def current_version(code: str) -> Report | None:
+    return (db.session.query(Report).filter_by(code=code, superseded_by_id=None).order_by(Report.id.desc())
+            .first())
+
+
+@dataclass
+class Checked:
+    """A file's verification together with what the registry knows of it."""
+
+    result: Verification
+    sha256: str
+    registered: Report | None   # this very file, if the registry issued it
+    current: Report | None      # the registry's current version of the same report
+
+    @property
+    def superseded(self) -> bool:
+        return self.current is not None and self.current.sha256 != self.sha256
+
+    @property
+    def ok(self) -> bool:
+        """Verified, and the current word: a superseded file is never reported as verified."""
+        return self.result.ok and not self.superseded
+
+    @property
+    def verdict(self) -> str:
+        if self.ok:
+            return ("Verified: every signature is intact and trusted, each signer is a party to the report, nothing "
+                    "but signatures was added after the first, and this is the current version.")
+        if self.result.ok:
+            return "Not verified as the current report: the signatures hold, but a later version replaces this file."
+        return "Not verified: this file cannot be relied on as issued."
+
+    def problems(self) -> list[str]:
+        return self.result.problems() + ([self._supersession()] if self.superseded else [])
+
+    def _supersession(self) -> str:
+        later = _described(self.current)
+        if self.registered is not None:
+            count = len(json.loads(self.registered.signers))
+            return (f"This is an earlier version of report {self.registered.code}-v{self.registered.version} "
+                    f"({count} signature{'s' if count != 1 else ''}). The registry holds a later one: {later}. "
+                    f"Rely on that file, not on this one.")
+        return (f"This file is not one this instance issued for report {self.current.code}. The registry's current "
+                f"version is {later}. Rely on that file.")
+
+    def registry_note(self) -> str:
+        if self.registered is None and self.current is None:
+            return "This file is not in this instance's registry of issued reports."
+        if self.registered is None:
+            return f"This file is not in this instance's registry; report {self.current.code} is."
+        report = self.registered
+        state = "superseded by a later version" if self.superseded else "the current version"
+        return f"This is report {report.code}-v{report.version} ({report.kind}) of this instance's registry, {state}."
+
+
+def _described(report: Report) -> str:
+    """A registered file in words: which version, who signed it as what, and when."""
+    first, *rest = signers_described(report)
+    return (f"{report.code}-v{report.version}, signed by {first}"
+            + (f" and countersigned by {', '.join(rest)}" if rest else "") + f" on {report.issued_at:%Y-%m-%d}")
+
+
+def verify(data: bytes) -> Checked:
+    """Raises NotSignedPdf for a file that is not a signed PDF."""
+    sha = hashlib.sha256(data).hexdigest()
+    registered = db.session.query(Report).filter_by(sha256=sha).first()
+    seen: dict[str, Report | None] = {}
+
+    def parties(identity: ReportIdentity) -> dict[str, Party] | None:
+        report = registered or _registered_as(identity)
+        seen["report"] = report
+        return None if report is None else _parties_of(report)
+
+    result = verify_pdf(data, signing_keys.trust_roots(), parties=parties)
+    report = seen.get("report")
+    return Checked(result=result, sha256=sha, registered=registered,
+                   current=current_version(report.code) if report is not None else None)
+
+
+def _registered_as(identity: ReportIdentity) -> Report | None:
+    """The registry's entry for the report a file says it is (its first registered file of that version)."""
+    if not identity.code:
+        return None
+    query = db.session.query(Report).filter_by(code=identity.code)
+    if identity.version is not None:
+        query = query.filter_by(version=identity.version)
+    return query.order_by(Report.id).first()
+
+
+def _parties_of(report: Report) -> dict[str, Party]:
+    """Every certificate registered in this instance, mapped to its organisation and what that is to the report."""
+    known = relations(report)
+    names = dict(db.session.query(Organisation.id, Organisation.name))
+    return {fp: Party(names[organisation_id], known.get(organisation_id, STRANGER))
+            for fp, organisation_id in signing_keys.registered_certificates().items() if organisation_id in names}
 
 
 def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisation, report_id: str) -> dict:
@@ -175,6 +295,8 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
         summary.append(f"{len(fairness_results)} fairness audit(s) of the model's outputs are included.")
     oversight = [a.oversight.name for a in _oversight_of(system.owner)]
     signoff = [{"organisation": issuer.name, "role": title}]
+    if kind == "self-certification":
+        signoff.append({"organisation": system.owner.name, "role": "countersignature (buyer)"})
     signoff += [{"organisation": name, "role": "countersignature (oversight)"} for name in oversight
                 if name != issuer.name]
     return {

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -17,9 +19,48 @@ class KeyError_(ValueError):
     """A signing key that cannot be created or loaded; the message says why and what to do."""
 
 
+# X.509 caps the common and organisation names at 64 (RFC 5280's upper bounds); cryptography counts UTF-8 bytes.
+NAME_LIMIT = 64
+SIGNING_SUFFIX = " (report signing)"
+ELLIPSIS = "\u2026"
+# The full organisation name, which may be longer than NAME_LIMIT, travels in the subject alternative name.
+ORGANISATION_URN = "urn:hria:organisation:"
+
+
+def _fit(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` cut at a character boundary to at most ``limit`` UTF-8 bytes, with an ellipsis where it was cut."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    kept = encoded[:limit - len(ELLIPSIS.encode("utf-8"))].decode("utf-8", errors="ignore")
+    return kept.rstrip() + ELLIPSIS
+
+
 def _name(common_name: str, organisation: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)])
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name)),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organisation))])
+
+
+def _signing_subject(organisation: str) -> x509.Name:
+    return _name(_fit(organisation, NAME_LIMIT - len(SIGNING_SUFFIX.encode("utf-8"))) + SIGNING_SUFFIX, organisation)
+
+
+def fingerprint(certificate_der: bytes) -> str:
+    """The SHA-256 fingerprint of a DER certificate, as lowercase hex: how this instance recognises a signer."""
+    return hashlib.sha256(certificate_der).hexdigest()
+
+
+def organisation_named_in(certificate: x509.Certificate) -> str:
+    """The organisation a certificate names: its full name where we wrote one, else the subject's O."""
+    try:
+        alternative = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        alternative = []
+    for uri in (alternative.get_values_for_type(x509.UniformResourceIdentifier) if alternative else []):
+        if uri.startswith(ORGANISATION_URN):
+            return unquote(uri[len(ORGANISATION_URN):])
+    names = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return str(names[0].value) if names else ""
 
 
 def create_authority(folder: Path, name: str = "HRIA development certificate authority") -> Path:
@@ -53,7 +94,7 @@ def create_signing_identity(folder: Path, organisation: str, file_name: str, pas
         raise KeyError_(f"There is no certificate authority in {folder}; run `hria keys init` first.") from None
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(_name(f"{organisation} (report signing)", organisation))
+    cert = (x509.CertificateBuilder().subject_name(_signing_subject(organisation))
             .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=825))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -61,6 +102,8 @@ def create_signing_identity(folder: Path, organisation: str, file_name: str, pas
                                          data_encipherment=False, key_agreement=False, key_cert_sign=False,
                                          crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(
+                ORGANISATION_URN + quote(organisation, safe=""))]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256()))
     blob = pkcs12.serialize_key_and_certificates(

@@ -120,7 +120,8 @@ def test_issue_countersign_and_verify_a_report(app, demo_logins, tmp_path):
         page.get_by_role("button", name="Countersign for Riverton Algorithmic Oversight Board").click()
         assert "Countersigned HRIA-" in page.locator(".flashes").inner_text()
         row = page.locator("#reports tbody tr").first
-        assert "City of Riverton Procurement Office, Riverton Algorithmic Oversight Board" in row.inner_text()
+        assert ("City of Riverton Procurement Office (issuing organisation), Riverton Algorithmic Oversight Board "
+                "(oversight body)") in row.inner_text()
         with page.expect_download() as download:
             row.get_by_role("link").click()
         pdf = tmp_path / "countersigned.pdf"

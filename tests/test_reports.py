@@ -126,7 +126,7 @@ def test_every_kind_of_tampering_is_caught(app, client, keyed, auth, tmp_path):
     _, path = current_report(app, keyed.assessments["a"])
     original = path.read_bytes()
     ok = CliRunner().invoke(main, ["verify", str(path)])
-    assert ok.exit_code == 0 and "Verified: every signature is intact and trusted." in ok.output
+    assert ok.exit_code == 0 and "Verified: every signature is intact and trusted, each signer is a party to the report" in ok.output
     expectations = {"changed byte": "the signed bytes were changed after signing",
                     "appended bytes": "Bytes were added after the last signature",
                     "untrusted key": "signed by a certificate this instance does not trust"}

@@ -10,11 +10,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
 from reports import SigningKeyError
-from reports.verify import NotSignedPdf
+from reports.verify import OVERSIGHT, OWNER, RELATIONS, NotSignedPdf
 
 from .. import access, reporting
 from ..extensions import db
-from ..models import OversightAssignment, Report
+from ..models import Report
 
 bp = Blueprint("issued", __name__)
 
@@ -36,15 +36,13 @@ def kind_for(user, assessment) -> str | None:
 
 
 def can_countersign(user, report: Report) -> bool:
-    if json.loads(report.signers)[-1:] == [user.organisation.name] or report.superseded_by_id:
+    """The current version, not yet signed by the user's organisation, which is a party that may countersign."""
+    if report.superseded_by_id or user.organisation.name in json.loads(report.signers):
         return False
-    if user.organisation.name in json.loads(report.signers):
-        return False
-    owner = report.assessment.system.owner
-    if user.role == "oversight":
-        return db.session.query(OversightAssignment).filter_by(
-            oversight_id=user.organisation_id, overseen_id=owner.id).first() is not None
-    return report.kind == "self-certification" and access.can_manage_system(user, report.assessment.system)
+    relation = reporting.relations(report).get(user.organisation_id)
+    if relation == OVERSIGHT:
+        return user.role == "oversight"
+    return relation == OWNER and access.can_manage_system(user, report.assessment.system)
 
 
 def _report_or_404(report_id: int) -> Report:
@@ -107,13 +105,14 @@ def countersign(report_id: int):
 @bp.route("/verify", methods=["GET", "POST"])
 def verify():
     form = VerifyForm()
-    result = registered = error = None
+    checked = error = None
     status = 200
     if form.validate_on_submit():
         try:
-            result, registered = reporting.verify(form.file.data.read())
+            checked = reporting.verify(form.file.data.read())
         except NotSignedPdf as problem:
             error, status = str(problem), 422
     elif request.method == "POST":
         error, status = "Choose the PDF to verify.", 400
-    return render_template("issued/verify.html", form=form, result=result, registered=registered, error=error), status
+    return render_template("issued/verify.html", form=form, checked=checked, error=error,
+                           relations=RELATIONS), status

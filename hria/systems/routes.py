@@ -226,12 +226,12 @@ def _reports_context(assessment: Assessment) -> dict:
     reports = db.session.query(Report).filter_by(assessment_id=assessment.id).order_by(Report.id.desc()).all()
     if current_user.role == "vendor":
         reports = [r for r in reports if r.kind == "self-certification"]
-    from .. import workflow
+    from .. import reporting, workflow
 
     return {"reports": reports, "report_kind": kind_for(current_user, assessment), "button_form": FlaskForm(),
             "transitions": workflow.available(current_user, assessment),
             "countersignable": {r.id for r in reports if can_countersign(current_user, r)},
-            "signers_of": lambda r: json.loads(r.signers)}
+            "signers_of": reporting.signers_described}
 
 
 def _invitable(assessment: Assessment):

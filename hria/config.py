@@ -21,6 +21,8 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,
     "REVIEW_MONTHS": 12,
+    # A .ttf/.ttc font with Chinese glyphs to embed in Chinese reports; unset, the usual Debian fonts are used.
+    "CJK_FONT": None,
 }
 
 SECRET_KEY_FILE = "secret_key"

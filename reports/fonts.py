@@ -14,7 +14,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import reportlab
-from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
@@ -59,8 +58,6 @@ def _load(path: str) -> TTFont:
         if font is None:
             font = TTFont(f"HRIA-{len(_loaded)}-{Path(path).stem}", path, subfontIndex=0)
             pdfmetrics.registerFont(font)
-            # Bold of a face without a bold is the face itself, so <b> inside a paragraph cannot fail.
-            addMapping(font.fontName, 1, 0, font.fontName)
             _loaded[path] = font
         return font
 
@@ -89,9 +86,9 @@ def cjk_font(path: str | None = None, candidates=CJK_FONTS) -> TTFont:
             except FontNotFound as error:
                 unusable.append(str(error))
     looked = ", ".join(f"{file} ({package})" for file, package in candidates) or "nowhere"
-    raise FontNotFound("Chinese text in a report needs a TrueType font with Chinese glyphs to embed, and none was found "
-                       f"(looked for {looked}). Install one, for example `apt-get install fonts-wqy-zenhei`, or set "
-                       "HRIA_CJK_FONT to the path of a .ttf or .ttc font with Chinese glyphs."
+    raise FontNotFound("Chinese text in a report needs a TrueType font with Chinese glyphs to embed, and none was "
+                       f"found (looked for {looked}). Install one, for example `apt-get install fonts-wqy-zenhei`, "
+                       "or set HRIA_CJK_FONT to the path of a .ttf or .ttc font with Chinese glyphs."
                        + (" " + " ".join(unusable) if unusable else ""))
 
 

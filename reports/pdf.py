@@ -16,7 +16,6 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (BaseDocTemplate, Frame, HRFlowable, KeepTogether, PageBreak, PageTemplate, Paragraph,
                                 Spacer, Table, TableStyle)
 
@@ -119,27 +118,31 @@ class _Document(BaseDocTemplate):
         # initialFontName: else every page starts in reportlab's Helvetica, which is not embedded
         super().__init__(buffer, pagesize=A4, **MARGINS, title=labels[data["kind"]], author=data["organisation"],
                          subject=data["system"]["name"], creator="HRIA", initialFontName=fonts.name)
-        self.labels, self._count = labels, 0
-        self.header = self._fit(f"{labels[data['kind']]} · ", _text(data["system"]["name"]).replace("\n", " "),
-                                f" · {data['report_id']}", fonts)
-        self.header_font, self.footer_font = fonts.label_font(self.header), fonts.name
+        self.labels, self.fonts, self._count = labels, fonts, 0
+        self.header = self._header(f"{labels[data['kind']]} · ", _text(data["system"]["name"]),
+                                   f" · {data['report_id']}")
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
 
-    def _fit(self, before: str, name: str, after: str, fonts: ReportFonts, size: float = 7.5) -> str:
-        """The header line, the system's name shortened until the line fits across the page."""
+    def _header(self, before: str, name: str, after: str) -> Paragraph:
+        """The running header, one line: the system's name is shortened until it fits. A paragraph rather than
+        a drawn string, so a name in two scripts shows in two fonts."""
+        style = ParagraphStyle("header", fontName=self.fonts.name, fontSize=7.5, leading=9, textColor=colors.grey)
+        name = " ".join(name.split())
         line = before + name + after
-        while len(name) > 1 and pdfmetrics.stringWidth(line, fonts.label_font(line), size) > self.width:
+        while True:
+            header = Paragraph(self.fonts.markup(line), style)
+            if len(name) <= 1 or header.wrap(self.width, A4[1])[1] <= style.leading:
+                return header
             name = name[:max(1, len(name) * 4 // 5)]
             line = f"{before}{name}…{after}"
-        return line
 
     def _decorate(self, canvas, doc) -> None:
         canvas.saveState()
+        self.header.wrapOn(canvas, self.width, A4[1])
+        self.header.drawOn(canvas, self.leftMargin, A4[1] - 14 * mm)
         canvas.setFillColor(colors.grey)
-        canvas.setFont(self.header_font, 7.5)
-        canvas.drawString(self.leftMargin, A4[1] - 12 * mm, self.header)
-        canvas.setFont(self.footer_font, 7.5)
+        canvas.setFont(self.fonts.name, 7.5)
         canvas.drawRightString(A4[0] - self.rightMargin, 10 * mm, f"{self.labels['page']} {doc.page}")
         canvas.restoreState()
 
@@ -335,7 +338,7 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
     for action in data.get("remediation", []):
         rows.append([action["action"], action.get("paragraph", ""), action.get("right", ""),
                      action.get("owner") or "—", action.get("due") or "—", action.get("status", "")])
-    story += (w.table(rows, widths=[70 * mm, 22 * mm, 25 * mm, 22 * mm, 18 * mm, 17 * mm])
+    story += (w.table(rows, widths=[66 * mm, 22 * mm, 25 * mm, 22 * mm, 22 * mm, 17 * mm])
               if len(rows) > 1 else [w.p(labels["none"])])
 
     story.append(w.p(labels["obligations"], "h1"))

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import event
 
 from reports import Party, ReportIdentity, build_report, sign_pdf, verify_pdf
+from reports.fonts import FontNotFound
 from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, NotSignedPdf, Verification
 
 from . import questions, register, scoring, signing_keys
@@ -88,7 +89,11 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
     version = (previous.version + 1) if previous else 1
     data = report_data(assessment, kind, lang, issuer, f"{code}-v{version}")
     signer = signing_keys.signer_for(issuer)
-    pdf = sign_pdf(build_report(data), signer, name=issuer.name, reason=f"Issued: {data['title']}",
+    try:
+        unsigned = build_report(data, cjk_font=current_app.config.get("CJK_FONT"))
+    except FontNotFound as error:
+        raise ReportError(str(error)) from None
+    pdf = sign_pdf(unsigned, signer, name=issuer.name, reason=f"Issued: {data['title']}",
                    timestamp_url=current_app.config.get("TIMESTAMP_URL"),
                    identity=ReportIdentity(code=code, version=version, issuer=issuer.name),
                    countersignatures=len(data["signoff"]) - 1)

@@ -1,13 +1,14 @@
 """The report as a PDF (reportlab): cover, summary, method, answers, risk register, fairness results,
 explanations, remediation plan, obligations and sign-off, with page numbers, a running header and
-bookmarks. Chinese text is set in reportlab's built-in CJK font STSong-Light, so it stays real text.
+bookmarks. Every font is a TrueType subset embedded in the file (see ``reports.fonts``), so Chinese and
+English text show in any reader and stay real text.
 
-``build_report(data)`` takes plain data; the keys are documented in ``REPORT_KEYS``.
+``build_report(data, cjk_font=None)`` takes plain data; the keys are documented in ``REPORT_KEYS``.
+Text of any length lays out: a table row too tall for a page becomes paragraphs that break across pages.
 """
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
@@ -15,13 +16,17 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph, Spacer,
-                                Table, TableStyle)
+from reportlab.platypus import (BaseDocTemplate, Frame, HRFlowable, KeepTogether, PageBreak, PageTemplate, Paragraph,
+                                Spacer, Table, TableStyle)
 
-CJK_FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+from .fonts import ReportFonts
+
+MARGINS = {"leftMargin": 18 * mm, "rightMargin": 18 * mm, "topMargin": 20 * mm, "bottomMargin": 18 * mm}
+CELL_PADDING = 3
+GRID = colors.HexColor("#c8ccd4")
+# reportlab cannot break a table row across pages, so a row taller than this leaves its table and is set as
+# paragraphs that can break; a third of a page bounds the blank space a row moving to the next page leaves.
+MAX_ROW_HEIGHT = (A4[1] - MARGINS["topMargin"] - MARGINS["bottomMargin"]) / 3
 
 REPORT_KEYS = {
     "kind": "risk | self-certification | review",
@@ -80,40 +85,64 @@ LABELS = {
 }
 
 
-def _styles(lang: str) -> dict[str, ParagraphStyle]:
-    body_font = CJK_FONT if lang == "zh" else "Helvetica"
-    bold_font = CJK_FONT if lang == "zh" else "Helvetica-Bold"
-    base = ParagraphStyle("body", fontName=body_font, fontSize=9.5, leading=13, alignment=TA_LEFT,
+def _styles(fonts: ReportFonts, lang: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=fonts.name, fontSize=9.5, leading=13, alignment=TA_LEFT,
                           wordWrap="CJK" if lang == "zh" else None)
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10.5),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
-        "title": ParagraphStyle("title", parent=base, fontName=bold_font, fontSize=20, leading=26, spaceAfter=12),
-        "h1": ParagraphStyle("h1", parent=base, fontName=bold_font, fontSize=14, leading=18, spaceBefore=10,
+        "label": ParagraphStyle("label", parent=base, fontName=fonts.bold_name, fontSize=8, leading=10,
+                                spaceBefore=4, spaceAfter=1),
+        "title": ParagraphStyle("title", parent=base, fontName=fonts.bold_name, fontSize=20, leading=26,
+                                spaceAfter=12),
+        "h1": ParagraphStyle("h1", parent=base, fontName=fonts.bold_name, fontSize=14, leading=18, spaceBefore=10,
                              spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontName=bold_font, fontSize=11, leading=14, spaceBefore=8,
+        "h2": ParagraphStyle("h2", parent=base, fontName=fonts.bold_name, fontSize=11, leading=14, spaceBefore=8,
                              spaceAfter=4),
     }
+
+
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F: None}
+
+
+def _text(value) -> str:
+    """Plain text to set: control characters (pasted from other programs) have no glyph in any font."""
+    return str(value if value is not None else "").translate(_CONTROL)
 
 
 class _Document(BaseDocTemplate):
     """Adds a bookmark and an outline entry for every heading, and draws the running header and footer."""
 
-    def __init__(self, buffer, data: dict, labels: dict, font: str):
-        super().__init__(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=20 * mm,
-                         bottomMargin=18 * mm, title=labels[data["kind"]], author=data["organisation"],
-                         subject=data["system"]["name"], creator="HRIA")
-        self.data, self.labels, self.font, self._count = data, labels, font, 0
+    def __init__(self, buffer, data: dict, labels: dict, fonts: ReportFonts):
+        # initialFontName: else every page starts in reportlab's Helvetica, which is not embedded
+        super().__init__(buffer, pagesize=A4, **MARGINS, title=labels[data["kind"]], author=data["organisation"],
+                         subject=data["system"]["name"], creator="HRIA", initialFontName=fonts.name)
+        self.labels, self.fonts, self._count = labels, fonts, 0
+        self.header = self._header(f"{labels[data['kind']]} · ", _text(data["system"]["name"]),
+                                   f" · {data['report_id']}")
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
 
+    def _header(self, before: str, name: str, after: str) -> Paragraph:
+        """The running header, one line: the system's name is shortened until it fits. A paragraph rather than
+        a drawn string, so a name in two scripts shows in two fonts."""
+        style = ParagraphStyle("header", fontName=self.fonts.name, fontSize=7.5, leading=9, textColor=colors.grey)
+        name = " ".join(name.split())
+        line = before + name + after
+        while True:
+            header = Paragraph(self.fonts.markup(line), style)
+            if len(name) <= 1 or header.wrap(self.width, A4[1])[1] <= style.leading:
+                return header
+            name = name[:max(1, len(name) * 4 // 5)]
+            line = f"{before}{name}…{after}"
+
     def _decorate(self, canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont(self.font, 7.5)
+        self.header.wrapOn(canvas, self.width, A4[1])
+        self.header.drawOn(canvas, self.leftMargin, A4[1] - 14 * mm)
         canvas.setFillColor(colors.grey)
-        header = f"{self.labels[self.data['kind']]} · {self.data['system']['name']} · {self.data['report_id']}"
-        canvas.drawString(self.leftMargin, A4[1] - 12 * mm, header)
+        canvas.setFont(self.fonts.name, 7.5)
         canvas.drawRightString(A4[0] - self.rightMargin, 10 * mm, f"{self.labels['page']} {doc.page}")
         canvas.restoreState()
 
@@ -125,35 +154,81 @@ class _Document(BaseDocTemplate):
             self.canv.addOutlineEntry(flowable.getPlainText(), key, level=0 if flowable.style.name == "h1" else 1)
 
 
-def _p(text, style) -> Paragraph:
-    return Paragraph(escape(str(text if text is not None else "")).replace("\n", "<br/>"), style)
+class _Writer:
+    """Turns plain text into flowables in the report's fonts and styles."""
+
+    def __init__(self, fonts: ReportFonts, styles: dict[str, ParagraphStyle]):
+        self.fonts, self.styles = fonts, styles
+
+    def p(self, text, style: str = "body") -> Paragraph:
+        return Paragraph("<br/>".join(self.fonts.markup(line) for line in _text(text).splitlines()),
+                         self.styles[style])
+
+    def lines(self, text, style: str = "body") -> list:
+        """Text of any length as one paragraph per line: a page can break between any two lines, and reportlab
+        does not re-wrap a long paragraph on every page it breaks across."""
+        leading = self.styles[style].leading
+        return [Paragraph(self.fonts.markup(line), self.styles[style]) if line.strip() else Spacer(1, leading)
+                for line in _text(text).splitlines()]
+
+    def table(self, rows: list[list], widths: list[float], header: bool = True) -> list:
+        """A grid of cells; a row too tall for its share of a page is set in full width between two parts of
+        the grid instead, so no text is too long to lay out."""
+        head = [self.p(c, "cell") for c in rows[0]] if header else None
+        flow, batch = [], []
+        for row in rows[1:] if header else rows:
+            cells = [self.p(c, "cell") for c in row]
+            if _row_height(cells, widths) <= MAX_ROW_HEIGHT:
+                batch.append(cells)
+                continue
+            flow += self._grid(head, batch, widths) + self._block(rows[0] if header else None, row)
+            batch = []
+        return flow + self._grid(head, batch, widths)
+
+    def _grid(self, head, batch: list, widths) -> list:
+        if not batch:
+            return []
+        table = Table(([head] if head else []) + batch, colWidths=widths, repeatRows=1 if head else 0)
+        # FONT: a table sets its cells' font, by default reportlab's Helvetica, which is not embedded
+        commands = [("FONT", (0, 0), (-1, -1), self.fonts.name), ("GRID", (0, 0), (-1, -1), 0.3, GRID),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                    ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING), ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PADDING)]
+        if head:
+            commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")))
+        table.setStyle(TableStyle(commands))
+        return [table]
+
+    def _block(self, head: list | None, row: list) -> list:
+        """One row as labelled paragraphs: under the header's label, or, without a header, under its first cell."""
+        labelled = zip(head, row) if head else [(row[0], text) for text in row[1:]]
+        parts = [Spacer(1, 2 * mm), HRFlowable(width="100%", thickness=0.3, color=GRID, spaceAfter=2)]
+        for label, text in labelled:
+            if _text(text).strip():
+                parts += [self.p(label, "label")] + self.lines(text)
+        return parts + [HRFlowable(width="100%", thickness=0.3, color=GRID, spaceBefore=4, spaceAfter=2 * mm)]
 
 
-def _table(rows: list[list], styles, widths=None, header=True) -> Table:
-    cells = [[c if isinstance(c, Paragraph) else _p(c, styles["cell"]) for c in row] for row in rows]
-    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
-    commands = [("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#c8ccd4")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
-    if header:
-        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")))
-    table.setStyle(TableStyle(commands))
-    return table
+def _row_height(cells: list[Paragraph], widths: list[float]) -> float:
+    return max(cell.wrap(width - 2 * CELL_PADDING, 10 ** 9)[1] for cell, width in zip(cells, widths)) \
+        + 2 * CELL_PADDING
 
 
 def _pct(value) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _rate_chart(groups: list[dict], metric: str, label: str, font: str) -> Drawing:
+def _rate_chart(groups: list[dict], metric: str, label: str, fonts: ReportFonts) -> Drawing:
     """Horizontal bars of one rate per group, with interval whiskers where known."""
     row, left, width = 14, 150, 260
     drawing = Drawing(left + width + 60, len(groups) * row + 24)
+    drawing.initialFontName = fonts.name  # else a drawing starts in reportlab's Helvetica, which is not embedded
     top = len(groups) * row + 8
-    drawing.add(String(0, top + 4, label, fontName=font, fontSize=8))
+    drawing.add(String(0, top + 4, label, fontName=fonts.label_font(label), fontSize=8))
     for i, group in enumerate(groups):
         y = top - (i + 1) * row
-        drawing.add(String(left - 4, y + 3, group["name"][:40], fontName=font, fontSize=7, textAnchor="end"))
+        name = _text(group["name"])[:40]
+        drawing.add(String(left - 4, y + 3, name, fontName=fonts.label_font(name), fontSize=7, textAnchor="end"))
         value = group.get(metric)
         if value is None:
             continue
@@ -162,24 +237,39 @@ def _rate_chart(groups: list[dict], metric: str, label: str, font: str) -> Drawi
         if low is not None:
             drawing.add(Line(left + low * width, y + row / 2 - 1, left + high * width, y + row / 2 - 1,
                              strokeColor=colors.black, strokeWidth=0.8))
-        drawing.add(String(left + width + 4, y + 3, _pct(value), fontName=font, fontSize=7))
+        drawing.add(String(left + width + 4, y + 3, _pct(value), fontName=fonts.name, fontSize=7))
     return drawing
 
 
-def build_report(data: dict) -> bytes:
+def build_report(data: dict, cjk_font: str | None = None) -> bytes:
+    """The report as PDF bytes, every font embedded.
+
+    Parameters
+    ----------
+    data : dict
+        The report's content, as documented in ``REPORT_KEYS``.
+    cjk_font : str, optional
+        Path of a TrueType font (.ttf, or .ttc read at its first face) with Chinese glyphs. Without it, the
+        usual Debian fonts are looked for (see ``reports.fonts.CJK_FONTS``).
+
+    Raises
+    ------
+    reports.fonts.FontNotFound
+        When the report has Chinese text and no font to embed for it; the message says what to install.
+    """
     lang = data.get("lang", "en")
     labels = LABELS[lang]
-    styles = _styles(lang)
-    font = CJK_FONT if lang == "zh" else "Helvetica"
+    fonts = ReportFonts(lang, cjk_font)
+    styles = _styles(fonts, lang)
+    w = _Writer(fonts, styles)
     buffer = io.BytesIO()
-    doc = _Document(buffer, data, labels, font)
+    doc = _Document(buffer, data, labels, fonts)
     story = []
-    body, h1, h2 = styles["body"], styles["h1"], styles["h2"]
 
     # cover
     impact = data.get("impact") or {}
-    story += [Spacer(1, 30 * mm), _p(labels[data["kind"]], styles["title"]), _p(data["system"]["name"], h1),
-              _table([[labels["system"], data["system"]["name"]],
+    story += [Spacer(1, 30 * mm), w.p(labels[data["kind"]], "title"), w.p(data["system"]["name"], "h1")]
+    story += w.table([[labels["system"], data["system"]["name"]],
                       [labels["purpose"], data["system"].get("purpose", "")],
                       [labels["organisation"], data["organisation"]],
                       [labels["vendor"], data["system"].get("vendor") or "—"],
@@ -188,75 +278,75 @@ def build_report(data: dict) -> bytes:
                       [labels["bank"], data.get("bank_version", "")],
                       [labels["level"], impact.get("level") or "—"],
                       [labels["date"], data["issued_at"]],
-                      [labels["report_id"], data["report_id"]]], styles, widths=[45 * mm, 125 * mm], header=False),
-              PageBreak()]
+                      [labels["report_id"], data["report_id"]]], widths=[45 * mm, 125 * mm], header=False)
+    story.append(PageBreak())
 
-    story.append(_p(labels["summary"], h1))
-    story += [_p(sentence, body) for sentence in data.get("summary", [])]
+    story.append(w.p(labels["summary"], "h1"))
+    story += [w.p(sentence) for sentence in data.get("summary", [])]
     if impact:
-        story.append(_p(f"{labels['score']}: {impact['score']:.2f} / {impact['raw_max']:g} "
-                        f"({impact['share'] * 100:.1f}%) · {impact['mitigation']:g} / {impact['mitigation_max']:g}", body))
+        story.append(w.p(f"{labels['score']}: {impact['score']:.2f} / {impact['raw_max']:g} "
+                         f"({impact['share'] * 100:.1f}%) · {impact['mitigation']:g} / {impact['mitigation_max']:g}"))
 
     method = data.get("method") or {}
-    story.append(_p(labels["method"], h1))
-    story += [_p(sentence, body) for sentence in method.get("checks", [])]
+    story.append(w.p(labels["method"], "h1"))
+    story += [w.p(sentence) for sentence in method.get("checks", [])]
     if method.get("paragraphs"):
-        story.append(_p(" ".join(method["paragraphs"]), styles["small"]))
+        story.append(w.p(" ".join(method["paragraphs"]), "small"))
 
-    story.append(_p(labels["answers"], h1))
+    story.append(w.p(labels["answers"], "h1"))
     for section in data.get("sections", []):
-        story.append(_p(section["title"], h2))
+        story.append(w.p(section["title"], "h2"))
         rows = [[labels["question"], labels["answer"], "§", labels["evidence"]]]
         for q in section["questions"]:
             evidence = "; ".join(f"{e['name']} (SHA-256 {e['sha256']})" for e in q.get("evidence", []))
             rows.append([f"{q['id']} {q['text']}", q.get("answer") or "—", " ".join(q.get("cites", [])), evidence])
-        story.append(_table(rows, styles, widths=[72 * mm, 40 * mm, 22 * mm, 40 * mm]))
+        story += w.table(rows, widths=[72 * mm, 40 * mm, 22 * mm, 40 * mm])
 
-    story.append(_p(labels["risks"], h1))
+    story.append(w.p(labels["risks"], "h1"))
     rows = [[labels["right"], labels["findings"], labels["scale"], labels["scope"], labels["reversibility"],
              labels["likelihood"], labels["risk_level"]]]
     for risk in data.get("risks", []):
         rows.append([risk["right"], "\n".join(risk.get("findings", [])), risk.get("scale") or "—",
                      risk.get("scope") or "—", risk.get("reversibility") or "—", risk.get("likelihood") or "—",
                      risk.get("level") or "—"])
-    story.append(_table(rows, styles, widths=[30 * mm, 78 * mm, 12 * mm, 12 * mm, 13 * mm, 12 * mm, 17 * mm])
-                 if len(rows) > 1 else _p(labels["none"], body))
+    story += (w.table(rows, widths=[30 * mm, 78 * mm, 12 * mm, 12 * mm, 13 * mm, 12 * mm, 17 * mm])
+              if len(rows) > 1 else [w.p(labels["none"])])
 
     for result in data.get("fairness", []):
-        story.append(_p(f"{labels['fairness']}: {result['file']}", h1))
-        story.append(_p(f"SHA-256 {result['sha256']} · {result['rows']:,} {labels['rows']}", styles["small"]))
-        story += [_p(f, body) for f in result.get("findings", [])]
+        story.append(w.p(f"{labels['fairness']}: {result['file']}", "h1"))
+        story.append(w.p(f"SHA-256 {result['sha256']} · {result['rows']:,} {labels['rows']}", "small"))
+        story += [w.p(f) for f in result.get("findings", [])]
         rows = [[labels["group"], labels["rows"], labels["selection"], labels["tpr"], labels["fpr"], labels["fnr"]]]
         for g in result["groups"]:
             rows.append([g["name"], f"{g['count']:,}", _pct(g.get("selection_rate")), _pct(g.get("true_positive_rate")),
                          _pct(g.get("false_positive_rate")), _pct(g.get("false_negative_rate"))])
-        story.append(_table(rows, styles, widths=[60 * mm, 20 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm]))
+        story += w.table(rows, widths=[60 * mm, 20 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm])
         single = [g for g in result["groups"] if g.get("family") != "intersection"][:14]
         story.append(KeepTogether([Spacer(1, 4 * mm),
-                                   _rate_chart(single, "false_positive_rate", labels["fpr"], font)]))
+                                   _rate_chart(single, "false_positive_rate", labels["fpr"], fonts)]))
 
     for result in data.get("explanations", []):
-        story.append(_p(f"{labels['explanations']}: {result['file']}", h1))
-        story.append(_p(f"{labels['fidelity']}: {result['fidelity']}", body))
+        story.append(w.p(f"{labels['explanations']}: {result['file']}", "h1"))
+        story.append(w.p(f"{labels['fidelity']}: {result['fidelity']}"))
         rows = [[labels["importance"], "%"]] + [[r["feature"], f"{r['share'] * 100:.1f}%"]
                                                 for r in result.get("importance", [])[:12]]
-        story.append(_table(rows, styles, widths=[80 * mm, 30 * mm]))
-        story += [_p(flag, body) for flag in result.get("flags", [])]
+        story += w.table(rows, widths=[80 * mm, 30 * mm])
+        story += [w.p(flag) for flag in result.get("flags", [])]
 
-    story.append(_p(labels["remediation"], h1))
+    story.append(w.p(labels["remediation"], "h1"))
     rows = [[labels["action"], labels["paragraph"], labels["right"], labels["owner"], labels["due"], labels["status"]]]
     for action in data.get("remediation", []):
         rows.append([action["action"], action.get("paragraph", ""), action.get("right", ""),
                      action.get("owner") or "—", action.get("due") or "—", action.get("status", "")])
-    story.append(_table(rows, styles, widths=[70 * mm, 22 * mm, 25 * mm, 22 * mm, 18 * mm, 17 * mm])
-                 if len(rows) > 1 else _p(labels["none"], body))
+    story += (w.table(rows, widths=[66 * mm, 22 * mm, 25 * mm, 22 * mm, 22 * mm, 17 * mm])
+              if len(rows) > 1 else [w.p(labels["none"])])
 
-    story.append(_p(labels["obligations"], h1))
-    story += [_p(f"• {o}", body) for o in data.get("obligations", [])] or [_p(labels["none"], body)]
+    story.append(w.p(labels["obligations"], "h1"))
+    story += [w.p(f"• {o}") for o in data.get("obligations", [])] or [w.p(labels["none"])]
 
-    story += [PageBreak(), _p(labels["signoff"], h1), _p(labels["signature_note"], body), Spacer(1, 6 * mm)]
+    story += [PageBreak(), w.p(labels["signoff"], "h1"), w.p(labels["signature_note"]), Spacer(1, 6 * mm)]
     rows = [[labels["organisation"], labels["signed_for"]]] + [[s["organisation"], s["role"]]
                                                                for s in data.get("signoff", [])]
-    story.append(_table(rows, styles, widths=[90 * mm, 80 * mm]))
+    story += w.table(rows, widths=[90 * mm, 80 * mm])
     doc.build(story)
     return buffer.getvalue()

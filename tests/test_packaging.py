@@ -50,36 +50,87 @@ def test_installed_package_is_the_wheel_not_the_checkout(installed):
 
 def test_installed_hria_serves_the_login_page(installed):
     work, venv = installed
-    env = _env(work)
+    env = {**_env(work), "PYTHONUNBUFFERED": "1"}
     init = subprocess.run([str(venv / "bin" / "hria"), "init"], capture_output=True, text=True, cwd=work, env=env)
     assert init.returncode == 0, init.stderr
     assert "migrated from empty to revision" in init.stdout
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(venv / "bin" / "hria"), "serve", "--port", str(port), "--demo"],
-                              cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    port = _free_port()
+    # A file, not a pipe: a server whose unread pipe fills up would block, and the file is there to show on failure.
+    log = work / "server.log"
+    with open(log, "w") as output:
+        server = subprocess.Popen([str(venv / "bin" / "hria"), "serve", "--port", str(port), "--demo"],
+                                  cwd=work, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
     try:
-        body = _wait_for(f"http://127.0.0.1:{port}/login")
+        body = _wait_for(server, f"http://127.0.0.1:{port}/login", log)
         assert "<h1>Sign in</h1>" in body
         assert 'name="csrf_token"' in body
-        css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/hria.css", timeout=5)
+        css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/hria.css", timeout=10)
         assert css.status == 200
     finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0]
-    assert "procurer@riverton.example" in output
-    assert f"HRIA is running at http://localhost:{port}/" in output
+        _stop(server)
+    output = log.read_text()
+    assert "procurer@riverton.example" in output, output
+    assert f"HRIA is running at http://localhost:{port}/" in output, output
 
 
-def _wait_for(url: str, seconds: float = 30) -> str:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(server: subprocess.Popen, url: str, log: Path, seconds: float = 120) -> str:
+    """The page at url once the server answers; fails early if the server exits, showing what it printed.
+
+    The bound is generous: with --demo the server first seeds audits, explanations and signed reports, which
+    takes minutes on a loaded two-core machine.
+    """
     deadline = time.monotonic() + seconds
     while True:
+        if server.poll() is not None:
+            pytest.fail(f"hria serve exited with {server.returncode} before answering {url}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=5) as response:
                 return response.read().decode()
-        except OSError:
+        except OSError as error:
             if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+                pytest.fail(f"hria serve did not answer {url} within {seconds:.0f} s ({error}); "
+                            f"it printed:\n{log.read_text()}")
+            time.sleep(0.5)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=15)
+
+
+def test_a_server_that_exits_early_is_reported_at_once_with_its_output(tmp_path):
+    log = tmp_path / "server.log"
+    with open(log, "w") as output:
+        server = subprocess.Popen([sys.executable, "-c", "print('Address already in use'); raise SystemExit(3)"],
+                                  stdout=output, stderr=subprocess.STDOUT)
+    started = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match=r"exited with 3 (.|\n)*Address already in use"):
+        _wait_for(server, f"http://127.0.0.1:{_free_port()}/login", log)
+    assert time.monotonic() - started < 30  # not the whole bound
+
+
+def test_a_server_that_never_answers_is_reported_with_its_output(tmp_path):
+    log = tmp_path / "server.log"
+    with open(log, "w") as output:
+        server = subprocess.Popen([sys.executable, "-c", "import time; print('seeding the demo', flush=True); "
+                                   "time.sleep(60)"], stdout=output, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):  # until it has printed, however loaded the machine
+            if log.read_text():
+                break
+            time.sleep(0.1)
+        with pytest.raises(pytest.fail.Exception, match=r"did not answer .* within 2 s(.|\n)*seeding the demo"):
+            _wait_for(server, f"http://127.0.0.1:{_free_port()}/login", log, seconds=2)
+    finally:
+        _stop(server)

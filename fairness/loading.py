@@ -13,10 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import MAX_ROWS_NAMED, InputError, describe_rows
-from .sources import Source, check_field_counts, encoding_error, nested_error, open_source, short_name
-
-__all__ = ["ColumnMap", "Source", "open_source", "check_columns", "iter_frames", "validated_chunks", "coded",
-           "MISSING"]
+# Source and open_source moved to sources; they stay importable from here, where callers found them.
+from .sources import Source, check_field_counts, encoding_error, nested_error, open_source, short_name  # noqa: F401
 
 MISSING = "(missing)"
 DEFAULT_CHUNK_ROWS = 1_000_000

@@ -22,7 +22,7 @@ MAX_HEADER_BYTES = 1 << 20   # a header this long is refused, never cut: no tabl
 SAMPLE_BYTES = 1 << 16       # read beyond the header limit for the delimiter and the preview
 SNIFF_CHARS = 1 << 16
 PREVIEW_ROWS = 5
-ARROW_BLOCK_BYTES = 4 << 20  # above the longest header, so that a block always holds whole rows
+ARROW_MIN_BLOCK_BYTES, ARROW_MAX_BLOCK_BYTES = 256 << 10, 4 << 20
 SHOWN_NAMES = 5
 SHOWN_NAME_CHARS = 60
 
@@ -62,6 +62,7 @@ class Source:
     repeated: str = ""
     sample: str = field(default="", repr=False)   # the decoded first bytes of a CSV file
     complete: bool = False                         # the sample is the whole file
+    header_end: int = 0                            # where the header line ends in the sample
 
 
 def open_source(path: str | os.PathLike) -> Source:
@@ -84,7 +85,8 @@ def open_source(path: str | os.PathLike) -> Source:
     if len(_CONTROL.findall(source.sample[:SNIFF_CHARS])) > len(source.sample[:SNIFF_CHARS]) // 100:
         raise InputError(NOT_TEXT)
     header_line = _header_line(source)
-    source.delimiter = _sniff_delimiter(header_line, source.sample, source.complete)
+    source.header_end = len(header_line)
+    source.delimiter = _choose_delimiter(header_line, source.sample, source.complete)
     source.header = [name.strip() for name in _parse_header(header_line, source.delimiter)]
     _note_repeated_names(source)
     return source
@@ -152,16 +154,29 @@ def _header_line(source: Source) -> str:
     return line
 
 
-def _sniff_delimiter(header_line: str, text: str, complete: bool) -> str:
-    if len(header_line) < SNIFF_CHARS:
-        lines = text[:SNIFF_CHARS].splitlines()
-        if len(text) > SNIFF_CHARS or not complete:
-            lines = lines[:-1]  # the last line may be cut
+def _choose_delimiter(header_line: str, text: str, complete: bool) -> str:
+    """The candidate that splits the first rows into as many fields as the header, most often.
+
+    Not csv.Sniffer: its regular expressions take quadratic time on a line of many quotes
+    (35 s for 64 KiB). Each candidate here costs one linear pass of the csv module.
+    """
+    body = text[len(header_line):len(header_line) + SNIFF_CHARS]
+    lines = body.splitlines()
+    if len(text) > len(header_line) + SNIFF_CHARS or not complete:
+        lines = lines[:-1]  # the last line may be cut
+    lines = [line for line in lines if line.strip()][:20]
+    best, best_key = ",", (0, 0)
+    for delimiter in DELIMITERS:
         try:
-            return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=DELIMITERS).delimiter
+            fields = len(_parse_header(header_line, delimiter))
+            agreeing = sum(len(row) == fields for row in csv.reader(lines, delimiter=delimiter, skipinitialspace=True))
+        except InputError:
+            continue
         except csv.Error:
-            pass
-    return max(DELIMITERS, key=header_line.count)
+            agreeing = 0
+        if fields > 1 and (agreeing, fields) > best_key:
+            best, best_key = delimiter, (agreeing, fields)
+    return best
 
 
 def _parse_header(line: str, delimiter: str) -> list[str]:
@@ -242,9 +257,10 @@ def preview(source: Source, rows: int = PREVIEW_ROWS) -> list[list[str]]:
     """
     if source.kind == "parquet":
         return _parquet_preview(source, rows)
-    shown, ragged, count, rows_read = [], [], 0, 0
+    if source.complete and not source.sample[source.header_end:].strip():
+        raise InputError("The file has a header but no rows of data.")
+    shown, ragged, count = [], [], 0
     for line, row in _sample_rows(source):
-        rows_read += 1
         if len(row) != len(source.header):
             count += 1
             if len(ragged) < MAX_ROWS_NAMED:
@@ -253,8 +269,6 @@ def preview(source: Source, rows: int = PREVIEW_ROWS) -> list[list[str]]:
             shown.append(row)
     if count:
         raise ragged_error(ragged, count, len(source.header), whole=source.complete)
-    if rows_read == 0 and source.complete:
-        raise InputError("The file has a header but no rows of data.")
     return shown
 
 
@@ -270,7 +284,19 @@ def _sample_rows(source: Source):
             if not _blank(row):
                 yield reader.line_num, row
     except csv.Error as error:
-        raise InputError(f"Line {reader.line_num:,} cannot be read as CSV: {error}.") from None
+        if not _too_long(error):  # a long value is no reason to refuse: the preview stops before it
+            raise unreadable_line(reader.line_num, error) from None
+
+
+def _too_long(error: csv.Error) -> bool:
+    return "field larger than field limit" in str(error)
+
+
+def unreadable_line(line: int, error: csv.Error) -> InputError:
+    if _too_long(error):
+        return InputError(f"Line {line:,} holds a value longer than {csv.field_size_limit() >> 10} KiB, more than a "
+                          f"table of model outputs needs. Shorten it, or leave its column out of the file.")
+    return InputError(f"Line {line:,} cannot be read as CSV: {error}.")
 
 
 def _blank(row: list[str]) -> bool:
@@ -299,7 +325,7 @@ def ragged_error(ragged: list[tuple[int, int]], count: int, expected: int, whole
         others = f" Other lines that do not match{scope}, with their number of fields: {listed}{more}."
     noun = "field" if fields == 1 else "fields"
     return InputError(
-        f"Line {first_line:,} has {fields} {noun}, but the header has {expected}. Every row needs one value per "
+        f"Line {first_line:,} has {fields:,} {noun}, but the header has {expected:,}. Every row needs one value per "
         f"column; nothing is cut off or filled in.{others} Check these lines for a missing or extra delimiter (or "
         f"a value containing a delimiter that should be in quotes), then upload the file again.",
         rows=[line for line, _ in ragged[:MAX_ROWS_NAMED]], count=count)
@@ -327,7 +353,7 @@ def check_field_counts(source: Source) -> None:
                     if len(ragged) < MAX_ROWS_NAMED:
                         ragged.append((reader.line_num, len(row)))
     except csv.Error as error:
-        raise InputError(f"Line {reader.line_num:,} cannot be read as CSV: {error}.") from None
+        raise unreadable_line(reader.line_num, error) from None
     except UnicodeDecodeError:
         raise encoding_error(source) from None
     if count:
@@ -339,14 +365,17 @@ def _arrow_finds_every_row_whole(source: Source) -> bool:
     import pyarrow.csv as pacsv
 
     encoding = "utf8" if source.encoding == "utf-8-sig" else source.encoding
+    # pyarrow reads several blocks ahead: small blocks keep memory low, but a row must fit in one
+    header_bytes = len(source.delimiter.join(source.header).encode("utf-8"))
+    block_size = min(ARROW_MAX_BLOCK_BYTES, max(ARROW_MIN_BLOCK_BYTES, 4 * header_bytes))
     try:
         reader = pacsv.open_csv(
             source.path,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=ARROW_BLOCK_BYTES,
-                                           autogenerate_column_names=True, encoding=encoding),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=block_size, autogenerate_column_names=True,
+                                           encoding=encoding),
             parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True),
-            # one column, kept as bytes: only the parse is wanted, not a conversion
-            convert_options=pacsv.ConvertOptions(include_columns=["f0"], column_types={"f0": pa.binary()}))
+            # only the parse is wanted: a column that is not in the file costs no conversion
+            convert_options=pacsv.ConvertOptions(include_columns=["no column"], include_missing_columns=True))
         for _ in reader:
             pass
     except (pa.ArrowException, UnicodeDecodeError):

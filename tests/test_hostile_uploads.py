@@ -2,6 +2,7 @@
 changed silently. Checked through the library, `hria audit` (exit code 2) and the web (upload → mapping → run)."""
 import codecs
 import os
+import re
 import threading
 
 import numpy as np
@@ -126,6 +127,23 @@ def test_ten_megabyte_header_of_one_name_is_refused_within_seconds(app, client, 
         assert db.session.query(Evidence).filter_by(filename="outputs.csv").count() == 0
 
 
+def test_a_line_of_many_quotes_costs_no_time(app, client, world, auth):
+    # csv.Sniffer, which chose the delimiter, took 35 s on this 64 KB line
+    content = ("outcome,decision,group\n" + ',"a' * 21_000 + "\n").encode()
+    auth.login(world.users["procurer_a"])
+    page = within(LOOSE_SECONDS, lambda: flashed_after(client, upload(client, world.assessments["a"], content)))
+    assert "The file cannot be audited: Line 2 has 10,501 fields, but the header has 3." in page
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_delimiter_is_the_one_that_matches_the_header(tmp_path, sep):
+    text = sep.join(["outcome", "decision", "group", "note"]) + "\n" + "\n".join(
+        sep.join([row, "a, b; c|d"]) for row in rows_csv(30, sep).split("\n")) + "\n"
+    text = text.replace("a, b; c|d", '"a, b; c|d"') if sep == "," else text.replace("a, b; c|d", "a, b")
+    source = open_source(write(tmp_path, text))
+    assert source.delimiter == sep and source.header == ["outcome", "decision", "group", "note"]
+
+
 def test_preview_reads_a_bounded_sample(tmp_path):
     rows = rows_csv(200_000)
     path = write(tmp_path, "outcome,decision,group\n" + rows + "\n")
@@ -166,10 +184,21 @@ def test_quoted_delimiters_newlines_and_blank_lines_are_not_ragged(tmp_path):
     assert result.rows == 123
 
 
+def test_a_value_longer_than_the_csv_module_takes_is_read(app, client, world, auth, tmp_path):
+    text = "outcome,decision,group,note\n1,0,a," + "x" * 300_000 + "\n" + rows_csv().replace("\n", ",n\n") + ",n\n"
+    assert audit(write(tmp_path, text), "outcome", "decision", sensitive_features="group", n_bootstrap=0).rows == 121
+    auth.login(world.users["procurer_a"])
+    assert "map the columns" in flashed_after(client, upload(client, world.assessments["a"], text.encode()))
+
+
 def test_cli_exits_2_on_a_ragged_row(tmp_path):
     result = run_cli(write(tmp_path, RAGGED), "--label", "outcome", "--prediction", "decision", "--sensitive", "group")
     assert result.exit_code == 2
     assert "Error: Line 7 has 5 fields, but the header has 3." in result.output
+    explained = CliRunner().invoke(main, ["explain", write(tmp_path, RAGGED), "--prediction", "decision",
+                                          "--sensitive", "group"])
+    assert explained.exit_code == 2
+    assert "Error: Line 7 has 5 fields, but the header has 3." in explained.output
 
 
 def test_web_refuses_a_ragged_row_in_the_preview_at_upload(app, client, world, auth):
@@ -265,6 +294,12 @@ def test_nested_parquet_in_the_web_form_and_the_explanation(app, client, world, 
     assert "The column “address” holds nested values (struct: a record of several fields in each row)" in \
         response.get_data(as_text=True)
     assert audits_of(app, world.assessments["a"]) == 1
+    evidence_id = response.request.path.rsplit("/", 1)[1]
+    page = client.get(f"/assessments/{world.assessments['a']}/explanations/new/{evidence_id}")
+    assert page.status_code == 200
+    features = page.get_data(as_text=True).split("Features the model saw")[1]
+    assert re.search(r'checked[^>]*value="x"|value="x"[^>]*checked', features)
+    assert not re.search(r'checked[^>]*value="address"|value="address"[^>]*checked', features)
     result = explain(nested_parquet(tmp_path), "decision", sensitive_features="group", exclude=["outcome"])
     assert result.features == ["x"]
     assert "Left out because they hold nested values (records or lists): address, history." in result.warnings

@@ -305,12 +305,16 @@ def _blank(row: list[str]) -> bool:
 
 
 def _parquet_preview(source: Source, rows: int) -> list[list[str]]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     parquet = pq.ParquetFile(source.path)
     if parquet.metadata.num_rows == 0:
         raise InputError("The table has columns but no rows of data.")
-    batch = next(parquet.iter_batches(batch_size=rows), None)
+    try:
+        batch = next(parquet.iter_batches(batch_size=rows))
+    except (pa.ArrowException, OSError) as error:
+        raise InputError(f"The file looks like Parquet but its rows cannot be read: {error}.") from None
     return batch.to_pandas().head(rows).astype(str).values.tolist()
 
 

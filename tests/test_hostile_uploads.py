@@ -390,6 +390,10 @@ def test_empty_and_header_only_files(app, client, world, auth, tmp_path):
     auth.login(world.users["procurer_a"])
     page = flashed_after(client, upload(client, world.assessments["a"], b"outcome,decision,group\n", "header.csv"))
     assert "The file cannot be audited: The file has a header but no rows of data." in page
+    empty = tmp_path / "empty.parquet"
+    nested_frame().head(0).to_parquet(empty)
+    page = flashed_after(client, upload(client, world.assessments["a"], empty.read_bytes(), "empty.parquet"))
+    assert "The file cannot be audited: The table has columns but no rows of data." in page
 
 
 def test_label_with_three_values(app, client, world, auth, tmp_path):

@@ -13,9 +13,10 @@ import pandas as pd
 from . import scores as score_analysis
 from .counts import CellCounts
 from .errors import InputError
-from .loading import (DEFAULT_CHUNK_ROWS, ColumnMap, check_columns, frame_to_source_chunks, iter_frames,
-                      open_source, validated_chunks)
+from .loading import (DEFAULT_CHUNK_ROWS, ColumnMap, check_columns, finite_number, frame_to_source_chunks,
+                      iter_frames, open_source, validated_chunks)
 from .metrics import METRIC_LABELS, METRIC_NAMES, RATES, metric_values, wilson_interval
+from .sources import check_plain
 
 DISPARITY = "disparity"
 NO_EVIDENCE = "no evidence of disparity"
@@ -183,6 +184,8 @@ def audit(
         raise InputError(f"The confidence level must be between 0 and 1, not {confidence}.")
     if not 0 < ratio_threshold <= 1:
         raise InputError(f"The ratio threshold must be in (0, 1], not {ratio_threshold}.")
+    if finite_number(difference_threshold, "difference threshold") < 0:
+        raise InputError(f"The difference threshold must be 0 or more, not {difference_threshold}.")
     mapping = ColumnMap(y_true=y_true, y_pred=y_pred, score=score, threshold=threshold,
                         sensitive_features=tuple(sensitive_features), pos_label=pos_label,
                         pred_pos_label=pred_pos_label)
@@ -195,6 +198,7 @@ def audit(
     else:
         source = open_source(data)
         check_columns(source.header, mapping)
+        check_plain(source, mapping.columns)
         report["warnings"] = list(source.warnings)
         frames = iter_frames(source, mapping.columns, chunk_rows, categorical=mapping.sensitive_features)
 

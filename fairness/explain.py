@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .loading import MISSING, check_columns, open_source, positive_values
+from .loading import MISSING, check_columns, header_read_already, open_source, positive_values
+from .sources import check_field_counts, check_plain, encoding_error
 
 MAX_LEVELS = 30          # categories kept per categorical feature; the rest are grouped as "other"
 MAX_FIT_ROWS = 200_000   # rows used to fit the surrogate
@@ -80,16 +82,30 @@ def _clean(value):
     return value
 
 
-def read_table(data) -> tuple[pd.DataFrame, list[str]]:
-    """The whole table, and its header as written (repeated names included)."""
+def read_table(data, wanted: list[str] = ()) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The whole table, its header as written (repeated names included), and the columns left out.
+
+    ``wanted`` are the columns named by the caller: each must exist and hold plain values. Other
+    columns of nested values (Parquet records or lists) are left out, since no feature can be made of them.
+    """
     if isinstance(data, pd.DataFrame):
-        return data, [str(c) for c in data.columns]
+        header = [str(c) for c in data.columns]
+        check_columns(header, _Wanted(list(wanted)))
+        return data, header, []
     source = open_source(data)
+    check_columns(source.header, _Wanted(list(wanted)))
+    check_plain(source, wanted)
     if source.kind == "parquet":
-        return pd.read_parquet(source.path), source.header
-    frame = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, low_memory=False,
-                        skipinitialspace=True, header=0, names=_unique_names(source.header))
-    return frame, source.header
+        plain = [name for name in source.header if name not in source.nested]
+        return pd.read_parquet(source.path, columns=plain), source.header, list(source.nested)
+    check_field_counts(source)
+    try:
+        frame = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, low_memory=False,
+                            skipinitialspace=True, **header_read_already(source))
+        frame.columns = _unique_names(source.header)
+    except UnicodeDecodeError:
+        raise encoding_error(source) from None
+    return frame, source.header, []
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -155,13 +171,18 @@ def explain(
     if not sensitive:
         raise InputError("Name at least one protected attribute.")
     target = y_pred or score
-    frame, header = read_table(data)
-    check_columns(header, _Wanted([target, *sensitive, *(features or [])]))
+    if target in sensitive:
+        raise InputError(f"The column '{target}' is named as both the model's output and a protected attribute. A "
+                         f"protected attribute is a column of its own (such as race or sex): choose another.",
+                         column=target)
+    frame, header, nested = read_table(data, [target, *sensitive, *(features or [])])
     unknown = [name for name in exclude or [] if name not in header]
     if unknown:
         raise InputError(f"There is no column {', '.join(repr(n) for n in unknown)} to exclude.", column=unknown[0])
     warnings: list[str] = []
-    repeated = sorted({h for h in header if header.count(h) > 1})
+    if nested and not features:
+        warnings.append(f"Left out because they hold nested values (records or lists): {', '.join(nested)}.")
+    repeated = sorted(name for name, n in Counter(header).items() if n > 1)
     if repeated and not features:
         copies = [c for c in _unique_names(header) if c in repeated or c.rsplit(".", 1)[0] in repeated]
         frame = frame.drop(columns=copies)
@@ -243,7 +264,8 @@ def _choose_features(frame, target, sensitive, features, exclude, use_sensitive,
 def usable_features(frame: pd.DataFrame) -> list[str]:
     """The columns that can be features: not identifiers or free text, not empty, not repeated names."""
     names = [str(c) for c in frame.columns]
-    return [n for n in names if names.count(n) == 1 and not frame[n].isna().all() and not _is_identifier(frame[n])]
+    counts = Counter(names)
+    return [n for n in names if counts[n] == 1 and not frame[n].isna().all() and not _is_identifier(frame[n])]
 
 
 def _is_identifier(column: pd.Series) -> bool:

@@ -1,25 +1,22 @@
 """Reading uploaded model outputs and turning them into validated arrays, chunk by chunk.
 
-Nothing here ever unpickles: CSV is parsed as text and Parquet through pyarrow.
+Opening the file and checking its shape is ``sources``; this module reads the chosen columns.
 """
 from __future__ import annotations
 
-import csv
-import io
-import os
-import warnings
+import math
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
 from .errors import MAX_ROWS_NAMED, InputError, describe_rows
+# Source and open_source moved to sources; they stay importable from here, where callers found them.
+from .sources import Source, check_field_counts, encoding_error, nested_error, open_source, short_name  # noqa: F401
 
 MISSING = "(missing)"
-DELIMITERS = ",;\t|"
 DEFAULT_CHUNK_ROWS = 1_000_000
 MAX_CATEGORIES = 100
 HEADER_ROWS = 1  # spreadsheet numbering: the header is row 1, the first data row is row 2
@@ -59,11 +56,37 @@ class ColumnMap:
             raise InputError("Name the column with the model's decision, or a score column with a threshold.")
         if self.y_pred is None and self.threshold is None:
             raise InputError(f"A threshold is needed to turn the score column '{self.score}' into decisions.")
+        if self.threshold is not None:
+            object.__setattr__(self, "threshold", finite_number(self.threshold, "threshold"))
+        self._check_roles()
+
+    def _check_roles(self) -> None:
+        """A column plays one part: a protected attribute that is also the outcome or the decision is a mistake."""
+        if self.y_pred and self.y_pred == self.y_true:
+            raise InputError(f"The column '{self.y_true}' is named as both the outcome and the model's decision; "
+                             f"they must be different columns.", column=self.y_true)
+        roles = {self.y_true: "outcome", self.y_pred: "model's decision", self.score: "model's score"}
+        for name in self.sensitive_features:
+            if name in roles:
+                raise InputError(f"The column '{name}' is named as both the {roles[name]} and a protected attribute. "
+                                 f"A protected attribute is a column of its own (such as race or sex): choose "
+                                 f"another.", column=name)
 
     @property
     def columns(self) -> list[str]:
         names = [self.y_true, self.y_pred, self.score, *self.sensitive_features]
         return list(dict.fromkeys(n for n in names if n))
+
+
+def finite_number(value, what: str) -> float:
+    """``value`` as a float; NaN and infinities are refused, as is what only overflows to infinity (1e999)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise InputError(f"The {what} must be a finite number, such as 0.5, not '{value}'.")
+    return number
 
 
 @dataclass
@@ -111,99 +134,85 @@ class Problems:
         return None
 
 
-@dataclass
-class Source:
-    """An opened upload: where it is, its format, encoding and delimiter."""
-
-    path: Path
-    kind: str                     # "csv" or "parquet"
-    encoding: str = "utf-8-sig"
-    delimiter: str = ","
-    header: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def open_source(path: str | os.PathLike) -> Source:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"There is no file at {path}.")
-    if path.stat().st_size == 0:
-        raise InputError("The file is empty: it has no header and no rows.")
-    with open(path, "rb") as handle:
-        head = handle.read(1 << 16)
-    if head.startswith(b"PAR1"):
-        import pyarrow.parquet as pq
-
-        try:
-            header = pq.ParquetFile(path).schema_arrow.names
-        except Exception as error:  # noqa: BLE001 - pyarrow raises several types for a damaged file
-            raise InputError(f"The file looks like Parquet but cannot be read: {error}.") from None
-        return Source(path, "parquet", header=list(header))
-    if b"\x00" in head:
-        raise InputError("This is not a text table: upload a CSV file (comma, semicolon or tab separated) or Parquet.")
-    source = Source(path, "csv")
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # not merely a character cut at the end of the sample
-            source.encoding = "latin-1"
-            source.warnings.append("The file is not valid UTF-8; it was read as Latin-1. Check accented names.")
-        text = head.decode(source.encoding, errors="ignore")
-    first_line = text.splitlines()[0] if text.splitlines() else ""
-    if not first_line.strip():
-        raise InputError("The first line of the file is empty: it should name the columns.")
-    source.delimiter = _sniff_delimiter(text)
-    source.header = next(csv.reader(io.StringIO(first_line), delimiter=source.delimiter))
-    source.header = [name.strip() for name in source.header]
-    return source
-
-
-def _sniff_delimiter(sample: str) -> str:
-    try:
-        return csv.Sniffer().sniff("\n".join(sample.splitlines()[:20]), delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        first = sample.splitlines()[0]
-        return max(DELIMITERS, key=first.count)
-
-
 def check_columns(header: list[str], mapping: ColumnMap) -> None:
     counts = Counter(header)
     for name in mapping.columns:
         if counts.get(name, 0) > 1:
             positions = [str(i + 1) for i, h in enumerate(header) if h == name]
+            listed = ", ".join(positions[:MAX_ROWS_NAMED]) + (", …" if len(positions) > MAX_ROWS_NAMED else "")
             raise InputError(
-                f"The header names '{name}' {counts[name]} times (columns {', '.join(positions)}), so it is not "
+                f"The header names '{name}' {counts[name]:,} times (columns {listed}), so it is not "
                 f"clear which one to use. Rename the copies in the file so that each name is unique.",
                 column=name,
             )
         if name not in counts:
             close = [h for h in header if h.lower() == name.lower()]
-            hint = f" Did you mean '{close[0]}'?" if close else f" The file has: {', '.join(header[:30])}."
+            listed = ", ".join(short_name(h) for h in header[:30]) + (", …" if len(header) > 30 else "")
+            hint = f" Did you mean '{close[0]}'?" if close else f" The file has: {listed}."
             raise InputError(f"There is no column '{name}' in the file.{hint}", column=name)
+
+
+def header_read_already(source: Source) -> dict:
+    """pandas options that skip the header line and name the columns by position.
+
+    pandas would otherwise parse the header again and rename repeated names one by one, which
+    takes quadratic time: a header of one name repeated 40,000 times kept it busy for over a minute.
+    """
+    return {"header": None, "skiprows": 1, "names": [str(i) for i in range(len(source.header))]}
 
 
 def iter_frames(source: Source, columns: list[str], chunk_rows: int = DEFAULT_CHUNK_ROWS,
                 categorical: tuple[str, ...] = ()) -> Iterator[pd.DataFrame]:
-    """The chosen columns, a chunk of rows at a time; ``categorical`` columns are read as categories."""
+    """The chosen columns, a chunk of rows at a time; ``categorical`` columns are read as categories.
+
+    A CSV file is first checked row by row against its header (``check_field_counts``): reading
+    only some columns, pandas would otherwise pad short rows and drop the extra fields of long ones.
+    """
     if source.kind == "parquet":
         import pyarrow.parquet as pq
 
         for batch in pq.ParquetFile(source.path).iter_batches(batch_size=chunk_rows, columns=columns):
             yield batch.to_pandas()
         return
-    positions = [source.header.index(c) for c in columns]
+    check_field_counts(source)
+    positions = sorted(source.header.index(c) for c in columns)
     reader = pd.read_csv(
-        source.path, sep=source.delimiter, encoding=source.encoding, usecols=positions, header=0,
-        names=None, chunksize=chunk_rows, skipinitialspace=True, low_memory=False,
-        dtype={source.header.index(c): "category" for c in categorical}, keep_default_na=True,
-        na_values=["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"],
+        source.path, sep=source.delimiter, encoding=source.encoding, usecols=positions, chunksize=chunk_rows,
+        skipinitialspace=True, low_memory=False, keep_default_na=True,
+        dtype={str(source.header.index(c)): "category" for c in categorical},
+        na_values=["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"], **header_read_already(source),
     )
     try:
         for frame in reader:
-            frame.columns = [c.strip() for c in frame.columns]
+            frame.columns = [source.header[p] for p in positions]
             yield frame
     except pd.errors.ParserError as error:
         raise InputError(f"The file is not a well-formed table: {error}") from None
+    except UnicodeDecodeError:
+        raise encoding_error(source) from None
+
+
+def head_frame(source: Source, rows: int, columns: list[str] | None = None) -> pd.DataFrame:
+    """The first ``rows`` rows of ``columns`` (default: every column of plain values), for the guesses
+    made before the mapping: which columns are scores, which can be features."""
+    if columns is None:
+        columns = [name for name in source.header if name not in source.nested]
+    if source.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        batch = next(pq.ParquetFile(source.path).iter_batches(batch_size=rows, columns=columns), None)
+        return batch.to_pandas() if batch is not None else pd.DataFrame(columns=columns)
+    wanted = set(columns)
+    positions = [i for i, name in enumerate(source.header) if name in wanted]
+    try:
+        frame = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, usecols=positions, nrows=rows,
+                            skipinitialspace=True, low_memory=False, **header_read_already(source))
+    except pd.errors.ParserError as error:
+        raise InputError(f"The file is not a well-formed table: {error}") from None
+    except UnicodeDecodeError:
+        raise encoding_error(source) from None
+    frame.columns = [source.header[i] for i in positions]
+    return frame
 
 
 def frame_to_source_chunks(frame: pd.DataFrame, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
@@ -230,7 +239,7 @@ class Binarizer:
             bad = present & ~(ones | zeros)
             self.values.update({"1": int(ones.sum()), "0": int(zeros.sum())})
             if bad.any():
-                self.values.update(str(v) for v in np.unique(values[bad])[:20])
+                self.values.update(_number_text(v) for v in np.unique(values[bad])[:20])
             problems.add(self.column, "not_binary", row_numbers[bad])
             return ones.astype(np.int8), present & ~bad
         text = series.astype("string").str.strip()
@@ -269,6 +278,11 @@ class Binarizer:
                 f"say which value is positive.", column=column, rows=rows, count=count)
 
 
+def _number_text(value: float) -> str:
+    # as the file most likely wrote it: 2, not the 2.0 that reading it as a number made of it
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 def positive_values(pos_label) -> set[str] | None:
     """The value(s) that count as positive, as text; a comma-separated string names several."""
     if pos_label is None:
@@ -283,7 +297,10 @@ def coded(series: pd.Series) -> Coded:
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes, uniques = series.cat.codes.to_numpy().astype(np.int64), series.cat.categories
     else:
-        codes, uniques = pd.factorize(series, sort=False)
+        try:
+            codes, uniques = pd.factorize(series, sort=False)
+        except TypeError:  # unhashable values: records or lists in a DataFrame's column
+            raise nested_error(str(series.name), "records or lists") from None
         codes = codes.astype(np.int64)
     labels = [str(u).strip() or MISSING for u in uniques]
     if (codes < 0).any():

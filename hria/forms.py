@@ -1,12 +1,14 @@
 """Form behaviour shared by every blueprint."""
 from __future__ import annotations
 
+import math
 import secrets
 
 from flask import session
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 _USED_KEY = "used_form_tokens"
 _REMEMBERED = 50
@@ -46,3 +48,18 @@ class EditForm(FlaskForm):
 def options(pairs) -> list[SelectChoice]:
     """Choices for a SelectField from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class Finite:
+    """A number field's value must be finite: DecimalField parses "NaN", "sNaN" and "Infinity", and a
+    value such as 1e999999 becomes infinite as a float. Stops the chain, as a range check cannot order NaN."""
+
+    def __init__(self, example: str = "0.5"):
+        self.example = example
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        if not field.data.is_finite() or not math.isfinite(float(field.data)):
+            given = field.raw_data[0] if field.raw_data else str(field.data)
+            raise StopValidation(f"“{given}” is not a finite number: give a number such as {self.example}.")

@@ -188,6 +188,8 @@ def test_repeated_header_names_are_explained_on_the_form(app, client, world, aut
                                               y_true="outcome", y_pred="", score="score", threshold="50",
                                               sensitive_features=["race"])
     assert "<th scope=\"col\">score</th>" in page
+    assert ("The header repeats column names: &#39;score&#39; twice (columns 4, 5). Those columns cannot be chosen "
+            "until the copies are renamed in the file.") in page
     assert response.status_code == 200
     assert "The file&#39;s header names “score” more than once" in response.get_data(as_text=True)
     _, _, ok = run_audit(client, world.assessments["a"], text.encode(), y_true="outcome", y_pred="decision",

@@ -1,4 +1,5 @@
 import re
+from collections import Counter
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -6,7 +7,7 @@ from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import SubmitOnceForm, options
+from ..forms import Finite, SubmitOnceForm, options
 
 NONE = ""
 CONFIDENCE_LEVELS = [("0.9", "90 %"), ("0.95", "95 %"), ("0.99", "99 %")]
@@ -23,8 +24,9 @@ GUESSES = {
 
 def guess_columns(header: list[str]) -> dict:
     found = {"y_true": NONE, "y_pred": NONE, "score": NONE, "sensitive": []}
+    repeated = repeated_names(header)
     for name in header:
-        if header.count(name) > 1:  # a repeated name cannot be chosen, so it is never proposed
+        if name in repeated:  # a repeated name cannot be chosen, so it is never proposed
             continue
         for role, pattern in GUESSES.items():
             if re.match(pattern, name.strip(), re.IGNORECASE):
@@ -33,6 +35,32 @@ def guess_columns(header: list[str]) -> dict:
                 elif not found[role]:
                     found[role] = name
     return found
+
+
+def repeated_names(header: list[str]) -> set[str]:
+    return {name for name, count in Counter(header).items() if count > 1}
+
+
+def named_columns(header: list[str]) -> list[tuple[str, str]]:
+    # a column without a name cannot be told from "none", so it is not offered
+    return [(h, h) for h in dict.fromkeys(header) if h]
+
+
+def refuse_unusable(field, repeated: set[str], nested: dict[str, str]) -> bool:
+    """False, with a message on the field, when a chosen column is named twice or holds nested values."""
+    chosen = field.data if isinstance(field.data, list) else [field.data]
+    for name in chosen:
+        if name in repeated:
+            field.errors = list(field.errors) + [
+                f"The file's header names “{name}” more than once, so it is not clear which column is meant. "
+                f"Choose another column, or rename the copies in the file and upload it again."]
+            return False
+        if name in nested:
+            field.errors = list(field.errors) + [
+                f"The column “{name}” holds nested values ({nested[name]}), not one plain value per row. Choose a "
+                f"column of plain values (text or numbers), or flatten it into separate columns first."]
+            return False
+    return True
 
 
 class UploadForm(FlaskForm):
@@ -46,7 +74,7 @@ class MappingForm(SubmitOnceForm):
     y_true = SelectField("Observed outcome", description="What actually happened (e.g. reoffended, repaid, fraud found).")
     y_pred = SelectField("Model decision", description="The binary decision the model made. Leave empty to use a score and threshold.")
     score = SelectField("Model score", description="Optional: enables AUC, calibration by score band and a threshold sweep.")
-    threshold = DecimalField("Threshold", places=None, validators=[Optional()],
+    threshold = DecimalField("Threshold", places=None, validators=[Optional(), Finite()],
                              description="A score at or above it counts as a positive decision (needed without a decision column).")
     sensitive_features = SelectMultipleField("Protected attributes", option_widget=CheckboxInput(),
                                              widget=ListWidget(prefix_label=False),
@@ -58,9 +86,10 @@ class MappingForm(SubmitOnceForm):
     confidence = SelectField("Confidence level", choices=options(CONFIDENCE_LEVELS), default="0.95")
     submit = SubmitField("Run the audit")
 
-    def set_columns(self, header: list[str]) -> None:
-        self.repeated = {h for h in header if header.count(h) > 1}
-        named = [(h, h) for h in dict.fromkeys(header)]
+    def set_columns(self, header: list[str], nested: dict[str, str]) -> None:
+        """The file's columns as choices; repeated names and ``nested`` columns are refused when chosen."""
+        self.repeated, self.nested = repeated_names(header), nested
+        named = named_columns(header)
         self.y_true.choices = options(named)
         self.y_pred.choices = options([(NONE, "— none —")] + named)
         self.score.choices = options([(NONE, "— none —")] + named)
@@ -69,21 +98,18 @@ class MappingForm(SubmitOnceForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in (self.y_true, self.y_pred, self.score, self.sensitive_features):
-            chosen = field.data if isinstance(field.data, list) else [field.data]
-            for name in chosen:
-                if name in self.repeated:
-                    field.errors = list(field.errors) + [
-                        f"The file's header names “{name}” more than once, so it is not clear which column is meant. "
-                        f"Choose another column, or rename the copies in the file and upload it again."]
-                    valid = False
+            valid &= refuse_unusable(field, self.repeated, self.nested)
         return valid
 
     def validate_sensitive_features(self, field):
         if not field.data:
             raise ValidationError("Choose at least one protected attribute.")
-        overlap = set(field.data) & {self.y_true.data, self.y_pred.data, self.score.data}
-        if overlap:
-            raise ValidationError(f"“{', '.join(sorted(overlap))}” is already used as outcome, decision or score.")
+        roles = {self.y_true.data: "the observed outcome", self.y_pred.data: "the model decision",
+                 self.score.data: "the model score"}
+        for name in field.data:
+            if name and name in roles:
+                raise ValidationError(f"“{name}” is already chosen as {roles[name]}; a protected attribute is a "
+                                      f"column of its own (such as race or sex).")
 
     def validate_y_pred(self, field):
         if not field.data and not self.score.data:
@@ -134,16 +160,25 @@ class ExplainForm(SubmitOnceForm):
     sample = IntegerField("Rows given SHAP attributions", default=2000, validators=[NumberRange(min=100, max=20000)])
     submit = SubmitField("Explain")
 
-    def set_columns(self, header: list[str]) -> None:
-        self.repeated = {h for h in header if header.count(h) > 1}
-        named = [(h, h) for h in dict.fromkeys(header)]
+    def set_columns(self, header: list[str], nested: dict[str, str]) -> None:
+        self.repeated, self.nested = repeated_names(header), nested
+        named = named_columns(header)
         self.output.choices = options(named)
         self.sensitive_features.choices = options(named)
         self.features.choices = options(named)
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in (self.output, self.sensitive_features):
+            valid &= refuse_unusable(field, self.repeated, self.nested)
+        return valid
+
     def validate_sensitive_features(self, field):
         if not field.data:
             raise ValidationError("Choose at least one protected attribute.")
+        if self.output.data in field.data:
+            raise ValidationError(f"“{self.output.data}” is the output to explain; a protected attribute is a column "
+                                  f"of its own (such as race or sex).")
 
     def validate_features(self, field):
         chosen = [f for f in field.data if f != self.output.data and f not in (self.sensitive_features.data or [])]
@@ -152,6 +187,10 @@ class ExplainForm(SubmitOnceForm):
         repeated = sorted(set(chosen) & self.repeated)
         if repeated:
             raise ValidationError(f"The header names {', '.join(repeated)} more than once; untick them or rename the copies.")
+        nested = sorted(set(chosen) & set(self.nested))
+        if nested:
+            raise ValidationError(f"{', '.join(nested)} hold nested values (records or lists), from which no feature "
+                                  f"can be made; untick them.")
 
     def settings(self, is_score: bool) -> dict:
         features = [f for f in self.features.data if f != self.output.data and f not in self.sensitive_features.data]

@@ -7,7 +7,8 @@ from wtforms.validators import ValidationError
 
 from fairness import InputError
 from fairness.explain import usable_features
-from fairness.loading import open_source
+from fairness.loading import head_frame
+from fairness.sources import Source, open_source, preview
 
 from .. import access, evidence, jobs
 from ..extensions import db
@@ -19,7 +20,8 @@ from .presentation import present
 bp = Blueprint("audits", __name__)
 
 OUTPUTS = "model_outputs"
-PREVIEW_ROWS = 5
+# Every column is offered four times on the mapping page; beyond this the page is no longer usable.
+MAX_COLUMNS = 1000
 
 
 @bp.route("/assessments/<int:assessment_id>/audits/upload", methods=["POST"])
@@ -37,7 +39,7 @@ def upload(assessment_id: int):
     record = None
     try:
         record = evidence.store(form.file.data, assessment, OUTPUTS, current_user.id)
-        open_source(evidence.path_of(record.sha256))
+        _preview(record)
     except (evidence.UploadError, InputError) as error:
         db.session.rollback()
         if record is not None:
@@ -48,17 +50,15 @@ def upload(assessment_id: int):
     return redirect(url_for("audits.configure", assessment_id=assessment.id, evidence_id=record.id))
 
 
-def _preview(record: Evidence):
+def _preview(record: Evidence) -> tuple[Source, list[list[str]]]:
+    """The upload's header and first rows, from a bounded sample of the file."""
     source = open_source(evidence.path_of(record.sha256))
-    if source.kind == "parquet":
-        import pyarrow.parquet as pq
-
-        batch = next(pq.ParquetFile(source.path).iter_batches(batch_size=PREVIEW_ROWS), None)
-        rows = batch.to_pandas() if batch is not None else pd.DataFrame(columns=source.header)
-    else:
-        rows = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, nrows=PREVIEW_ROWS,
-                           dtype=str, keep_default_na=False, header=0)
-    return source, rows.head(PREVIEW_ROWS).astype(str).values.tolist()
+    if len(source.header) > MAX_COLUMNS:
+        also = f" The header also repeats column names: {source.repeated}." if source.repeated else ""
+        raise InputError(f"The file has {len(source.header):,} columns; the web form offers at most {MAX_COLUMNS:,}. "
+                         f"Keep the columns the audit needs (the outcome, the decision or score, the protected "
+                         f"attributes and the features the model saw), or run `hria audit` on the command line.{also}")
+    return source, preview(source)
 
 
 @bp.route("/assessments/<int:assessment_id>/audits/new/<int:evidence_id>", methods=["GET", "POST"])
@@ -70,12 +70,12 @@ def configure(assessment_id: int, evidence_id: int):
         return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
     access.require(access.can_contribute(current_user, assessment))
     try:
-        source, preview = _preview(record)
+        source, rows = _preview(record)
     except InputError as error:
         flash(f"The file cannot be audited: {error}", "error")
         return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
     form = MappingForm()
-    form.set_columns(source.header)
+    form.set_columns(source.header, source.nested)
     if not form.is_submitted():
         guessed = guess_columns(source.header)
         form.y_true.data, form.y_pred.data, form.score.data = guessed["y_true"], guessed["y_pred"], guessed["score"]
@@ -96,7 +96,7 @@ def configure(assessment_id: int, evidence_id: int):
             jobs.submit(current_app._get_current_object(), runner.run, job.id)
             return redirect(url_for("audits.view", audit_id=job.id))
     return render_template("audits/configure.html", assessment=assessment, record=record, form=form,
-                           header=source.header, preview=preview, warnings=source.warnings)
+                           header=source.header, preview=rows, warnings=source.warnings)
 
 
 @bp.route("/assessments/<int:assessment_id>/explanations/new/<int:evidence_id>", methods=["GET", "POST"])
@@ -107,25 +107,29 @@ def configure_explanation(assessment_id: int, evidence_id: int):
     if record.assessment_id != assessment.id or record.purpose != OUTPUTS:
         abort(404)
     access.require(access.can_contribute(current_user, assessment))
-    source, preview = _preview(record)
-    form = ExplainForm()
-    form.set_columns(source.header)
-    numeric = _numeric_columns(source, preview)
-    if not form.is_submitted():
-        _prefill_explanation(form, assessment, record, source.header)
-    elif form.validate():
-        if form.already_submitted():
-            flash("This explanation was already started: the form was sent twice.", "info")
-            return redirect(url_for("systems.view_assessment", assessment_id=assessment.id) + "#audits")
-        settings = form.settings(is_score=form.output.data in numeric and _is_score(record, form.output.data))
-        job = FairnessAudit(assessment=assessment, evidence=record, kind=runner.EXPLANATION,
-                            settings=json.dumps(settings), status=runner.QUEUED, created_by_id=current_user.id)
-        db.session.add(job)
-        db.session.commit()
-        jobs.submit(current_app._get_current_object(), runner.run, job.id)
-        return redirect(url_for("audits.view", audit_id=job.id))
-    return render_template("audits/explain.html", assessment=assessment, record=record, form=form,
-                           header=source.header, preview=preview)
+    try:
+        source, rows = _preview(record)
+        form = ExplainForm()
+        form.set_columns(source.header, source.nested)
+        if not form.is_submitted():
+            _prefill_explanation(form, assessment, record, source.header)
+        if not form.is_submitted() or not form.validate():
+            return render_template("audits/explain.html", assessment=assessment, record=record, form=form,
+                                   header=source.header, preview=rows)
+        output = form.output.data
+        settings = form.settings(is_score=output in _numeric_columns(source, rows) and _is_score(record, output))
+    except InputError as error:
+        flash(f"The file cannot be explained: {error}", "error")
+        return redirect(url_for("systems.view_assessment", assessment_id=assessment.id))
+    if form.already_submitted():
+        flash("This explanation was already started: the form was sent twice.", "info")
+        return redirect(url_for("systems.view_assessment", assessment_id=assessment.id) + "#audits")
+    job = FairnessAudit(assessment=assessment, evidence=record, kind=runner.EXPLANATION,
+                        settings=json.dumps(settings), status=runner.QUEUED, created_by_id=current_user.id)
+    db.session.add(job)
+    db.session.commit()
+    jobs.submit(current_app._get_current_object(), runner.run, job.id)
+    return redirect(url_for("audits.view", audit_id=job.id))
 
 
 def _numeric_columns(source, preview) -> set[str]:
@@ -142,12 +146,7 @@ def _numeric_columns(source, preview) -> set[str]:
 
 def _is_score(record: Evidence, column: str) -> bool:
     """A numeric output with more than two values is a score; 0/1 is a decision."""
-    source = open_source(evidence.path_of(record.sha256))
-    if source.kind == "parquet":
-        values = pd.read_parquet(source.path, columns=[column])[column]
-    else:
-        values = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding,
-                             usecols=[source.header.index(column)], nrows=5000).iloc[:, 0]
+    values = head_frame(open_source(evidence.path_of(record.sha256)), 5000, [column])[column]
     return pd.to_numeric(values, errors="coerce").dropna().nunique() > 2
 
 
@@ -174,16 +173,7 @@ SAMPLE_ROWS = 20_000
 
 def _sample_rows(record: Evidence) -> pd.DataFrame:
     """The first rows of an upload, enough to tell identifiers and free text from features."""
-    source = open_source(evidence.path_of(record.sha256))
-    if source.kind == "parquet":
-        import pyarrow.parquet as pq
-
-        batch = next(pq.ParquetFile(source.path).iter_batches(batch_size=SAMPLE_ROWS), None)
-        return batch.to_pandas() if batch is not None else pd.DataFrame(columns=source.header)
-    frame = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, nrows=SAMPLE_ROWS, header=0,
-                        names=[f"{i}" for i in range(len(source.header))], low_memory=False)
-    frame.columns = source.header
-    return frame
+    return head_frame(open_source(evidence.path_of(record.sha256)), SAMPLE_ROWS)
 
 
 @bp.route("/audits/<int:audit_id>")

@@ -10,7 +10,7 @@ from wtforms import (DateField, DecimalField, HiddenField, RadioField, SelectFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import options
+from ..forms import Finite, options
 from ..questions import text
 from ..vocabulary import REMEDIATION_STATUSES
 
@@ -40,7 +40,8 @@ def section_form(questions: list[dict], bank: dict, lang: str, formdata=None):
                                         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
                                         validators=[Optional()])
         elif q["type"] == "number":
-            field = DecimalField(label, places=None, validators=[Optional(), NumberRange(min=0, message="Give a number of 0 or more.")])
+            field = DecimalField(label, places=None, validators=[Optional(), Finite(example="12"),
+                                                                 NumberRange(min=0, message="Give a number of 0 or more.")])
         elif q["type"] == "text":
             field = TextAreaField(label, validators=[Optional(), Length(max=10000)])
         else:

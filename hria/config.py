@@ -15,9 +15,12 @@ PRIVATE_FILE = 0o600
 
 DEFAULTS = {
     "MAX_UPLOAD_MB": 50,
-    "LOGIN_MAX_FAILURES": 5,
+    # Failures of one account from one address before each further failure doubles the wait.
+    "LOGIN_FREE_FAILURES": 3,
+    "LOGIN_BACKOFF_SECONDS": 5,
     # An address is shared by everyone behind one office gateway, so it gets more slack.
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    # The window of the per-address ceiling, and the longest backoff.
     "LOGIN_LOCK_MINUTES": 15,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,8 +1,9 @@
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-MIN_PASSWORD_LENGTH = 10
+from ..accounts import PASSWORD_RULES, password_problem
 
 
 class LoginForm(FlaskForm):
@@ -14,9 +15,11 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
-    )
+    new = PasswordField("New password", validators=[DataRequired()], description=PASSWORD_RULES)
     confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new", message="The two passwords differ.")])
     submit = SubmitField("Change password")
+
+    def validate_new(self, field) -> None:
+        problem = password_problem(field.data, current_user.email, current_user.name)
+        if problem:
+            raise ValidationError(problem)

@@ -277,6 +277,7 @@ def test_change_password_states_and_applies_the_rules(client, world, auth):
     auth.login(world.users["procurer_a"])
     page = client.get("/account/password").get_data(as_text=True)
     assert "10 to 128 characters; not a common or repetitive password, and not your email address or name." in page
+    assert page.count('autocomplete="new-password"') == 2
     for password in ("aaaaaaaaaa", "procurer@a.example", "a" * 1_000_000):
         response = client.post("/account/password", data={
             "csrf_token": csrf_token(page), "current": PASSWORD, "new": password, "confirm": password})

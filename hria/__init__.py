@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import security
 from .config import instance_path_from_env, load_config
 
 
@@ -20,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    security.register(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -3,15 +3,24 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.engine import make_url
+
+# The instance holds password hashes, signing keys and uploaded evidence: only its owner may read it.
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 
 DEFAULTS = {
     "MAX_UPLOAD_MB": 50,
-    "LOGIN_MAX_FAILURES": 5,
+    # Failures of one account from one address before each further failure doubles the wait.
+    "LOGIN_FREE_FAILURES": 3,
+    "LOGIN_BACKOFF_SECONDS": 5,
     # An address is shared by everyone behind one office gateway, so it gets more slack.
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    # The window of the per-address ceiling, and the longest backoff.
     "LOGIN_LOCK_MINUTES": 15,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -45,7 +54,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
 
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _persistent_secret_key(instance / SECRET_KEY_FILE)
     if not app.config.get("DATABASE_URL"):
@@ -57,6 +66,52 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
     app.config.setdefault("KEYS_FOLDER", str(instance / "keys"))
+    protect_instance(app)
+
+
+def protect_instance(app: Flask) -> None:
+    """Create the instance's folders and SQLite file owner-only, and tighten ones made before."""
+    instance = Path(app.instance_path)
+    for folder in (instance, instance / "reports", app.config["UPLOAD_FOLDER"], app.config["KEYS_FOLDER"]):
+        private_folder(Path(folder))
+    secret_key = instance / SECRET_KEY_FILE
+    if secret_key.exists():
+        restrict(secret_key, PRIVATE_FILE)
+    database = sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    if database is not None:
+        private_sqlite_file(database)
+
+
+def private_folder(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    restrict(path, PRIVATE_FOLDER)  # mkdir's mode is cut by the umask, and an old folder keeps its own
+
+
+def restrict(path: Path, mode: int) -> None:
+    if stat.S_IMODE(path.stat().st_mode) != mode:
+        os.chmod(path, mode)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the database file owner-only before SQLite does (it would make it 0644).
+
+    SQLite gives its -wal and -shm files the mode of the database file, so they follow.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if name.exists():
+            restrict(name, PRIVATE_FILE)
 
 
 def _persistent_secret_key(path: Path) -> str:
@@ -66,7 +121,7 @@ def _persistent_secret_key(path: Path) -> str:
         if key:
             return key
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key

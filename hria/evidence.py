@@ -53,7 +53,7 @@ def store(upload: FileStorage, assessment: Assessment, purpose: str, user_id: in
             os.unlink(temp_name)
         else:
             os.replace(temp_name, target)
-            os.chmod(target, 0o640)
+            os.chmod(target, 0o600)
     except BaseException:
         if os.path.exists(temp_name):
             os.unlink(temp_name)

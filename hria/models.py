@@ -7,6 +7,7 @@ ones carry ``info={"trail": "digest"}`` and appear as their SHA-256.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timezone
 from typing import Optional
 
@@ -38,6 +39,13 @@ class Organisation(db.Model):
         return f"<Organisation {self.id} {self.name!r}>"
 
 
+PASSWORD_HASH_METHOD = "scrypt"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __audited__ = True
@@ -50,6 +58,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's and remember-me cookie's user id; a new token ends them all.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, info={"trail": "redact"})
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 
@@ -57,8 +67,17 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Sign the user out everywhere: cookies carrying the old token no longer load the user."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Store the hash and end every session, so someone who knew the old password is locked out."""
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -50,7 +50,7 @@ def store(pdf: bytes) -> tuple[str, Path]:
     sha = hashlib.sha256(pdf).hexdigest()
     path = folder() / f"{sha}.pdf"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise ReportError(f"A report with SHA-256 {sha} is already in the registry; it cannot be issued again.") from None
     with os.fdopen(fd, "wb") as handle:

@@ -106,7 +106,7 @@ def toggle_active(user_id: int):
         if user.id == current_user.id:
             flash("You cannot deactivate your own account.", "error")
         else:
-            user.active = not user.active
+            accounts.set_active(user, not user.active)
             db.session.commit()
             flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "info")
     return redirect(url_for("admin.users"))
@@ -118,7 +118,6 @@ def reset_password(user_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.users"))
-    password = accounts.generate_password()
-    user.set_password(password)
+    password = accounts.reset_password(user)
     db.session.commit()
     return render_template("admin/password_issued.html", user=user, password=password)

@@ -1,22 +1,28 @@
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-MIN_PASSWORD_LENGTH = 10
+from ..accounts import PASSWORD_RULES, password_problem
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired()])
+    # autocomplete lets password managers fill in, and propose, the right passwords.
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
     next = HiddenField()
     submit = SubmitField("Sign in")
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
-    )
-    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new", message="The two passwords differ.")])
+    current = PasswordField("Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    new = PasswordField("New password", validators=[DataRequired()], description=PASSWORD_RULES,
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new", message="The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Change password")
+
+    def validate_new(self, field) -> None:
+        problem = password_problem(field.data, current_user.email, current_user.name)
+        if problem:
+            raise ValidationError(problem)

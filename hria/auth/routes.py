@@ -1,10 +1,10 @@
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from .. import trail
+from .. import accounts, trail
 from ..extensions import db, login_manager
 from ..models import User
 from . import throttle
@@ -17,8 +17,12 @@ WRONG_CREDENTIALS = "Wrong email or password."
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active:
+    """``user_id`` is ``User.get_id()``: the id and the session token the cookie was issued with."""
+    number, _, token = user_id.partition(":")
+    if not number.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     trail.set_request_actor(user)
     return user
@@ -43,20 +47,17 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        address = request.remote_addr or "unknown"
-        locked = throttle.minutes_locked(email, address)
-        if locked:
-            flash(f"Too many failed attempts. Sign-in is locked for {locked} minutes; try again later.", "error")
-            return render_template("auth/login.html", form=form), 429
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None or not user.check_password(form.password.data):
-            throttle.note_attempt(email, address, succeeded=False)
+        attempt_id, wait = throttle.begin(email, request.remote_addr or "unknown")
+        if attempt_id is None:
+            return _throttled(form, wait)
+        user = accounts.authenticate(email, form.password.data)
+        if user is None:
             flash(WRONG_CREDENTIALS, "error")
             return render_template("auth/login.html", form=form), 401
         if not user.active:
             flash("This account has been deactivated. Ask your administrator.", "error")
             return render_template("auth/login.html", form=form), 403
-        throttle.note_attempt(email, address, succeeded=True)
+        throttle.succeeded(attempt_id)
         login_user(user)
         trail.set_request_actor(user)
         trail.record(db.session, "sign_in", user)
@@ -65,11 +66,27 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _throttled(form: LoginForm, wait: int):
+    flash(f"Too many sign-in attempts. Wait {_duration(wait)} before you try again.", "error")
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{-(-seconds // 60)} minutes"
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # One token per user, not per session: signing out also ends a session left open on another
+    # computer, which is what someone who signs out of a shared or lost device needs.
+    current_user.end_sessions()
+    trail.record(db.session, "sign_out", current_user)
+    db.session.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash("You are signed out, here and on any other device.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -78,11 +95,13 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        user = current_user._get_current_object()
+        if not user.check_password(form.current.data):
             form.current.errors.append("This is not your current password.")
         else:
-            current_user.set_password(form.new.data)
+            accounts.change_password(user, form.new.data)
             db.session.commit()
-            flash("Your password has been changed.", "info")
+            login_user(user)  # this session goes on under the new token; every other one has ended
+            flash("Your password has been changed. You are signed out on every other device.", "info")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/password.html", form=form)

@@ -18,7 +18,7 @@ from .presentation import present
 
 bp = Blueprint("audits", __name__)
 
-OUTPUTS = "model_outputs"
+OUTPUTS = evidence.MODEL_OUTPUTS
 PREVIEW_ROWS = 5
 
 

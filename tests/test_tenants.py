@@ -1,7 +1,11 @@
 """Each user sees only what belongs to them: everything else answers 404, on every view and action."""
+import inspect
+import re
+
 import pytest
 
 from conftest import csrf_token
+from parties import ROLES, build
 
 OBJECT_ARGS = {"system_id": "systems", "assessment_id": "assessments", "audit_id": "audits", "evidence_id": "evidence"}
 
@@ -115,10 +119,6 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, world):
 
 # --- Every download and every comment thread, for every role, in a buyer's assessment and in a shared one ---
 
-import inspect  # noqa: E402
-
-from parties import ROLES, build  # noqa: E402
-
 
 def _statuses(**by_role: int) -> dict[str, int]:
     assert set(by_role) == set(ROLES)
@@ -211,8 +211,6 @@ def test_the_matrix_covers_every_download_and_comment_route(app, parties):
 @pytest.mark.parametrize("role", ["procurer_a", "oversight_a", "vendor_a", "vendor_b"])
 def test_pages_list_exactly_the_files_a_party_may_download(client, auth, world, parties, role):
     """Lists and downloads answer the same question: a listed file downloads, a file that downloads is listed."""
-    import re
-
     from hria import questions
     from hria.extensions import db
     from hria.models import Assessment

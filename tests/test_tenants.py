@@ -232,3 +232,24 @@ def test_pages_list_exactly_the_files_a_party_may_download(client, auth, world, 
     assert listed <= downloadable
     # every downloadable file but those kept for the record of an old bank version is listed somewhere
     assert downloadable - listed <= {parties.evidence["unknown_question"]}
+
+
+@pytest.mark.parametrize("role, which", [("procurer_a", "assessment"), ("admin", "assessment"), ("vendor_b", "shared")])
+def test_the_signed_export_carries_only_files_its_exporter_may_download(app, client, auth, world, parties, role,
+                                                                       which):
+    """Only those who manage the system export it, and they read every question's files: the export holds the
+    files of the questions, each of which downloads for the exporter."""
+    import json
+
+    from hria.extensions import db
+    from hria.models import Evidence
+
+    auth.login(world.users[role])
+    assessment = getattr(parties, which)
+    document = json.loads(client.get(f"/assessments/{assessment}/export.json").get_data(as_text=True))
+    exported = {item["filename"] for item in document["payload"]["assessment"]["evidence"]}
+    with app.app_context():
+        files = {e.filename: e.id for e in db.session.query(Evidence).filter_by(assessment_id=assessment,
+                                                                                 purpose="question")}
+    assert exported == set(files) and exported
+    assert {client.get(f"/evidence/{files[name]}/download").status_code for name in exported} == {200}

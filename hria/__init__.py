@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import ids
     from .admin.routes import bp as admin_bp
     from .audits.routes import bp as audits_bp
     from .auth.routes import bp as auth_bp
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from .systems.routes import bp as systems_bp
     from .wizard.routes import bp as wizard_bp
 
+    app.url_map.converters["int"] = ids.IdConverter  # before any route: every <int:…> id is bounded
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(systems_bp)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import Select, or_, select
 
+from . import evidence, questions
 from .extensions import db
-from .models import (Assessment, Evidence, FairnessAudit, Invitation, Organisation, OversightAssignment, Share,
-                     System, User)
+from .models import (Assessment, Comment, Evidence, FairnessAudit, Invitation, Organisation, OversightAssignment,
+                     Share, System, User)
 
 
 def _overseen_ids(user: User):
@@ -121,7 +122,61 @@ def answerers_writable(user: User, assessment: Assessment) -> frozenset[str]:
     return frozenset()
 
 
+def reads_buyer_side(user: User, assessment: Assessment) -> bool:
+    """The risk register, its findings, the remediation plan and the buyer's own discussion: every reader of the
+    assessment but an invited vendor (a vendor reads them only of its own self-certification)."""
+    return user.role != "vendor" or self_certifies(user, assessment)
+
+
+def takes_part(user: User, assessment: Assessment) -> bool:
+    """A party to the work on a visible assessment: admins, the owner, its oversight bodies, invited vendors.
+    A buyer that reads a vendor's shared self-certification reads its answers, not the vendor's discussion."""
+    if user.role == "admin" or assessment.system.owner_id == user.organisation_id:
+        return True
+    if user.role == "oversight":
+        return db.session.scalar(_overseen_ids(user).where(
+            OversightAssignment.overseen_id == assessment.system.owner_id)) is not None
+    return user.role == "vendor" and any(i.organisation_id == user.organisation_id for i in assessment.invitations)
+
+
+def _question_owners(assessment: Assessment) -> dict[str, str]:
+    """Question id -> who answers it, in the bank the assessment is answered against (not pinning one)."""
+    bank = questions.bank_for(assessment) if assessment.bank_id is not None else questions.current_bank()
+    stage = bank["stages"].get(assessment.stage, {"questions": []})
+    return {q["id"]: q["answered_by"] for q in stage["questions"]}
+
+
+def question_readable(user: User, assessment: Assessment, question_id: str | None) -> bool:
+    """A question of the assessment's stage whose answerers' part the user reads. A question the bank does not
+    know (an import from another version) is read only by those who read every part."""
+    readable = answerers_readable(user, assessment)
+    answered_by = _question_owners(assessment).get(question_id or "")
+    return readable == ALL_ANSWERERS if answered_by is None else answered_by in readable
+
+
+def evidence_readable(user: User, item: Evidence) -> bool:
+    """Whether a user who reads the item's assessment reads this file: the rule of what it is attached to.
+    Every list of files and the download ask this one question.
+
+    - evidence of a question: the question's rule (``question_readable``);
+    - model outputs, the data of fairness audits and explanations: the audits' rule (every reader of the assessment);
+    - evidence of a remediation action, and anything else: the buyer side (``reads_buyer_side``), the rule of the
+      remediation plan and the strictest rule a file of the assessment can have.
+    """
+    assessment = item.assessment
+    if item.purpose == evidence.QUESTION:
+        return question_readable(user, assessment, item.question_id)
+    if item.purpose == evidence.MODEL_OUTPUTS:
+        return True
+    return reads_buyer_side(user, assessment)
+
+
+def readable_evidence(user: User, items) -> list[Evidence]:
+    return [item for item in items if evidence_readable(user, item)]
+
+
 def audit_or_404(user: User, audit_id: int) -> FairnessAudit:
+    """Fairness audits and explanations are read by every reader of their assessment (vendors upload the outputs)."""
     record = db.session.get(FairnessAudit, audit_id)
     if record is None:
         abort(404)
@@ -134,7 +189,36 @@ def evidence_or_404(user: User, evidence_id: int) -> Evidence:
     if record is None:
         abort(404)
     assessment_or_404(user, record.assessment_id)
+    if not evidence_readable(user, record):
+        abort(404)
     return record
+
+
+# Comment threads: "assessment" is the buyer side's own discussion of the whole assessment; "vendors" the
+# discussion of the whole assessment open to the invited vendors; the others are about one object.
+BUYER_THREAD = "assessment"
+OPEN_THREAD = "vendors"
+
+
+def comment_target_readable(user: User, assessment: Assessment, target: str) -> bool:
+    """Whether a party to the assessment reads the thread on ``target``: the rule of the object it is about."""
+    kind, _, key = target.partition(":")
+    if target == BUYER_THREAD:
+        return reads_buyer_side(user, assessment)
+    if target == OPEN_THREAD:
+        return True
+    if kind == "question" and key:
+        return question_readable(user, assessment, key)
+    if kind in ("finding", "action"):  # the risk register's findings and the remediation plan's actions
+        return reads_buyer_side(user, assessment)
+    return False
+
+
+def comment_readable(user: User, comment: Comment) -> bool:
+    """The one rule for reading a comment, on its page and in notifications."""
+    assessment = db.session.scalar(visible_assessments(user).where(Assessment.id == comment.assessment_id))
+    return (assessment is not None and takes_part(user, assessment)
+            and comment_target_readable(user, assessment, comment.target))
 
 
 def require(allowed: bool) -> None:

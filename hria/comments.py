@@ -1,21 +1,50 @@
-"""Threaded comments on an assessment and the notifications they send to the other parties."""
+"""Threaded comments on an assessment and the notifications they send to the other parties.
+
+Who reads a comment is decided by ``access.comment_readable``: the parties to the assessment (not a buyer
+reading a shared self-certification), and of them those who read the object the thread is about. A reply
+belongs to the thread of its top-level comment. Notifications go only to those who read the comment.
+"""
 from __future__ import annotations
 
-from . import access
+from . import access, questions
 from .extensions import db
-from .models import Assessment, Comment, Invitation, Notification, OversightAssignment, User
+from .models import Assessment, Comment, Finding, Invitation, Notification, OversightAssignment, RemediationAction, \
+    User
 
-TARGET_PREFIXES = ("assessment", "question:", "finding:", "action:")
+MAX_BODY = 5000
+NOTIFICATIONS_SHOWN = 50
 
 
-def valid_target(target: str) -> bool:
-    return target == "assessment" or (target.startswith(TARGET_PREFIXES[1:]) and len(target) <= 40)
+def targets(user: User, assessment: Assessment) -> list[tuple[str, str]]:
+    """The threads this user may read and post to, with their labels, in the order they are offered."""
+    lang = assessment.language
+    stage = questions.stage_questions(questions.bank_for(assessment), assessment)
+    candidates = [(access.BUYER_THREAD, "The assessment as a whole (not shown to invited vendors)")]
+    if assessment.invitations:
+        candidates.append((access.OPEN_THREAD, "The assessment as a whole, with the invited vendors"))
+    candidates += [(f"question:{q['id']}", f"{q['id']} · {questions.text(q['text'], lang)[:80]}")
+                   for q in stage["questions"]]
+    if access.reads_buyer_side(user, assessment):
+        candidates += [(f"finding:{f.id}", f"Finding: {f.text[:80]}")
+                       for f in db.session.query(Finding).filter_by(assessment_id=assessment.id)]
+        candidates += [(f"action:{a.id}", f"Action: {a.text[:80]}")
+                       for a in db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)]
+    return [(value, label) for value, label in candidates
+            if access.comment_target_readable(user, assessment, value)]
 
 
 def threads(assessment: Assessment, user: User) -> dict[str, list[tuple[Comment, list[Comment]]]]:
-    """Comments by target, each top-level comment with its replies; vendors see only threads on their part."""
+    """The readable comments by target, each top-level comment with its replies."""
+    if not access.takes_part(user, assessment):
+        return {}
     rows = db.session.query(Comment).filter_by(assessment_id=assessment.id).order_by(Comment.created_at, Comment.id)
-    comments = [c for c in rows if _readable(user, c)]
+    readable_targets: dict[str, bool] = {}
+    comments = []
+    for c in rows:
+        if c.target not in readable_targets:
+            readable_targets[c.target] = access.comment_target_readable(user, assessment, c.target)
+        if readable_targets[c.target]:
+            comments.append(c)
     replies: dict[int, list[Comment]] = {}
     for c in comments:
         if c.parent_id:
@@ -27,10 +56,11 @@ def threads(assessment: Assessment, user: User) -> dict[str, list[tuple[Comment,
     return out
 
 
-def _readable(user: User, comment: Comment) -> bool:
-    if user.role != "vendor":
-        return True
-    return comment.author.organisation_id == user.organisation_id or comment.target.startswith("question:")
+def thread_root(comment: Comment) -> Comment:
+    """The top-level comment a reply belongs to: replies are shown under it, never under another reply."""
+    while comment.parent_id:
+        comment = db.session.get(Comment, comment.parent_id)
+    return comment
 
 
 def post(assessment: Assessment, author: User, target: str, body: str, parent: Comment | None = None) -> Comment:
@@ -39,24 +69,32 @@ def post(assessment: Assessment, author: User, target: str, body: str, parent: C
     db.session.add(comment)
     db.session.flush()
     for recipient in recipients(assessment, author):
-        db.session.add(Notification(user_id=recipient.id, comment_id=comment.id))
+        if access.comment_readable(recipient, comment):
+            db.session.add(Notification(user_id=recipient.id, comment_id=comment.id))
     return comment
 
 
 def recipients(assessment: Assessment, author: User) -> list[User]:
-    """The active users of every party to the assessment, but the author."""
+    """The active users of every party to the assessment, but the author and admins."""
     owner = assessment.system.owner_id
     oversight = [a.oversight_id for a in db.session.query(OversightAssignment).filter_by(overseen_id=owner)]
     vendors = [i.organisation_id for i in db.session.query(Invitation).filter_by(assessment_id=assessment.id)]
     organisations = {owner, *oversight, *vendors}
-    users = db.session.query(User).filter(User.organisation_id.in_(organisations), User.active.is_(True),
-                                          User.id != author.id, User.role != "admin").all()
-    return [u for u in users if u.role != "vendor" or access.can_contribute(u, assessment)]
+    return db.session.query(User).filter(User.organisation_id.in_(organisations), User.active.is_(True),
+                                         User.id != author.id, User.role != "admin").all()
 
 
 def unread(user: User) -> list[Notification]:
-    return (db.session.query(Notification).filter_by(user_id=user.id, read=False)
-            .order_by(Notification.created_at.desc()).limit(50).all())
+    """Unread notifications of comments the user reads now (a party's access may have narrowed since)."""
+    rows = (db.session.query(Notification).filter_by(user_id=user.id, read=False)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    shown = []
+    for notification in rows:
+        if access.comment_readable(user, notification.comment):
+            shown.append(notification)
+            if len(shown) == NOTIFICATIONS_SHOWN:
+                break
+    return shown
 
 
 def mark_read(user: User, assessment: Assessment) -> None:
@@ -66,4 +104,4 @@ def mark_read(user: User, assessment: Assessment) -> None:
          .update({"read": True}, synchronize_session=False))
 
 
-__all__ = ["post", "threads", "unread", "mark_read", "valid_target"]
+__all__ = ["post", "threads", "targets", "thread_root", "unread", "mark_read"]

@@ -15,6 +15,11 @@ from .models import Assessment, Evidence
 
 BLOCK = 1 << 20
 
+# What a file is kept for; who may read it follows from this (``access.evidence_readable``).
+QUESTION = "question"            # attached to a question; ``question_id`` names it
+ACTION = "action"                # evidence that a remediation action is done; ``question_id`` is "action:<id>"
+MODEL_OUTPUTS = "model_outputs"  # the data of fairness audits and explanations
+
 
 class UploadError(ValueError):
     """An upload that cannot be kept; the message says why."""

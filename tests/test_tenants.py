@@ -1,7 +1,11 @@
 """Each user sees only what belongs to them: everything else answers 404, on every view and action."""
+import inspect
+import re
+
 import pytest
 
 from conftest import csrf_token
+from parties import ROLES, build
 
 OBJECT_ARGS = {"system_id": "systems", "assessment_id": "assessments", "audit_id": "audits", "evidence_id": "evidence"}
 
@@ -111,3 +115,141 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, world):
     response = client.get(f"/systems/{world.systems['a']}")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
+
+
+# --- Every download and every comment thread, for every role, in a buyer's assessment and in a shared one ---
+
+
+def _statuses(**by_role: int) -> dict[str, int]:
+    assert set(by_role) == set(ROLES)
+    return by_role
+
+
+# City A's procurement assessment, Vendor A invited.
+EVERY_PARTY = _statuses(admin=200, procurer_a=200, procurer_b=404, oversight_a=200, oversight_b=404, vendor_a=200,
+                        vendor_b=404)
+BUYER_SIDE = {**EVERY_PARTY, "vendor_a": 404}
+MANAGERS = {**EVERY_PARTY, "oversight_a": 403, "vendor_a": 403}
+# Vendor B's self-certification, shared read-only with City A.
+SHARED_READERS = _statuses(admin=200, procurer_a=200, procurer_b=404, oversight_a=404, oversight_b=404, vendor_a=404,
+                           vendor_b=200)
+SHARED_PARTIES = {**SHARED_READERS, "procurer_a": 404}
+SHARED_MANAGERS = {**SHARED_READERS, "procurer_a": 403}
+
+READS = [
+    # (what, url pattern filled from Parties, expected status by role)
+    ("file of the buyer's question", "/evidence/{evidence[buyer_question]}/download", BUYER_SIDE),
+    ("file of the vendor's question", "/evidence/{evidence[vendor_question]}/download", EVERY_PARTY),
+    ("file of a question either answers", "/evidence/{evidence[either_question]}/download", EVERY_PARTY),
+    ("file of a question the bank no longer has", "/evidence/{evidence[unknown_question]}/download", BUYER_SIDE),
+    ("file of a remediation action", "/evidence/{evidence[action]}/download", BUYER_SIDE),
+    ("model outputs of an audit", "/evidence/{evidence[outputs]}/download", EVERY_PARTY),
+    ("audit of the outputs", "/audits/{audits[procurement]}", EVERY_PARTY),
+    ("shared: audit of the outputs", "/audits/{audits[shared]}", SHARED_READERS),
+    ("risk report", "/reports/{reports[risk]}/download", BUYER_SIDE),
+    ("self-certification report", "/reports/{reports[self-certification]}/download", EVERY_PARTY),
+    ("oversight review", "/reports/{reports[review]}/download", BUYER_SIDE),
+    ("signed JSON export", "/assessments/{assessment}/export.json", MANAGERS),
+    ("comment threads", "/assessments/{assessment}/comments", EVERY_PARTY),
+    ("shared: file of a question", "/evidence/{evidence[shared_question]}/download", SHARED_READERS),
+    ("shared: file of a remediation action", "/evidence/{evidence[shared_action]}/download", SHARED_READERS),
+    ("shared: model outputs", "/evidence/{evidence[shared_outputs]}/download", SHARED_READERS),
+    ("shared: self-certification report", "/reports/{reports[shared]}/download", SHARED_READERS),
+    ("shared: signed JSON export", "/assessments/{shared}/export.json", SHARED_MANAGERS),
+    ("shared: comment threads", "/assessments/{shared}/comments", SHARED_PARTIES),
+]
+
+# Which comment threads each party reads (on the comments page, and nowhere else).
+THREADS = {
+    "buyer_thread": {"admin", "procurer_a", "oversight_a"},
+    "open_thread": {"admin", "procurer_a", "oversight_a", "vendor_a"},
+    "buyer_question": {"admin", "procurer_a", "oversight_a"},
+    "buyer_question_reply": {"admin", "procurer_a", "oversight_a"},
+    "vendor_question": {"admin", "procurer_a", "oversight_a", "vendor_a"},
+    "finding": {"admin", "procurer_a", "oversight_a"},
+    "action": {"admin", "procurer_a", "oversight_a"},
+    "shared_thread": {"admin", "vendor_b"},
+    "shared_question": {"admin", "vendor_b"},
+}
+
+
+@pytest.fixture
+def parties(app, world, tmp_path):
+    return build(app, world, tmp_path / "reports")
+
+
+def _url(pattern, parties):
+    return pattern.format(**vars(parties))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_download_answers_each_role_by_the_rule_of_its_object(client, auth, world, parties, role):
+    auth.login(world.users[role])
+    got = {what: client.get(_url(pattern, parties)).status_code for what, pattern, _ in READS}
+    assert got == {what: expected[role] for what, _, expected in READS}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_comment_thread_is_read_by_the_parties_who_read_its_object(client, auth, world, parties, role):
+    auth.login(world.users[role])
+    pages = client.get(f"/assessments/{parties.assessment}/comments").get_data(as_text=True) + \
+        client.get(f"/assessments/{parties.shared}/comments").get_data(as_text=True)
+    shown = {key for key, body in parties.bodies.items() if body in pages}
+    assert shown == {key for key, readers in THREADS.items() if role in readers}
+
+
+def test_the_matrix_covers_every_download_and_comment_route(app, parties):
+    """A new route that sends a file or a document must be added to READS."""
+    adapter = app.url_map.bind("localhost")
+    covered = {adapter.match(_url(pattern, parties))[0] for _, pattern, _ in READS}
+    sending = {endpoint for endpoint, view in app.view_functions.items()
+               if any(marker in inspect.getsource(view) for marker in ("send_file(", "Response(", "as_attachment"))}
+    assert sending == {"audits.download", "issued.download", "systems.export_assessment"}
+    assert sending | {"wizard.comments", "audits.view"} <= covered
+
+
+@pytest.mark.parametrize("role", ["procurer_a", "oversight_a", "vendor_a", "vendor_b"])
+def test_pages_list_exactly_the_files_a_party_may_download(client, auth, world, parties, role):
+    """Lists and downloads answer the same question: a listed file downloads, a file that downloads is listed."""
+    from hria import questions
+    from hria.extensions import db
+    from hria.models import Assessment
+
+    auth.login(world.users[role])
+    listed, downloadable = set(), set()
+    for aid in (parties.assessment, parties.shared):
+        with client.application.app_context():
+            assessment = db.session.get(Assessment, aid)
+            sections = [s["key"] for s in questions.stage_questions(questions.bank_for(assessment), assessment)["sections"]]
+        pages = [f"/assessments/{aid}", f"/assessments/{aid}/remediation", f"/assessments/{aid}/comments"]
+        pages += [f"/assessments/{aid}/sections/{key}" for key in sections]
+        pages += [f"/audits/{audit}" for audit in parties.audits.values()]
+        for page in pages:
+            listed |= {int(i) for i in re.findall(r"/evidence/(\d+)/download", client.get(page).get_data(as_text=True))}
+    for item in parties.evidence.values():
+        if client.get(f"/evidence/{item}/download").status_code == 200:
+            downloadable.add(item)
+    assert listed <= downloadable
+    # every downloadable file but those kept for the record of an old bank version is listed somewhere
+    assert downloadable - listed <= {parties.evidence["unknown_question"]}
+
+
+@pytest.mark.parametrize("role, which", [("procurer_a", "assessment"), ("admin", "assessment"), ("vendor_b", "shared")])
+def test_the_signed_export_carries_only_files_its_exporter_may_download(app, client, auth, world, parties, role,
+                                                                       which):
+    """Only those who manage the system export it, and they read every question's files: the export holds the
+    files of the questions, each of which downloads for the exporter."""
+    import json
+
+    from hria.extensions import db
+    from hria.models import Evidence
+
+    auth.login(world.users[role])
+    assessment = getattr(parties, which)
+    document = json.loads(client.get(f"/assessments/{assessment}/export.json").get_data(as_text=True))
+    exported = {item["filename"] for item in document["payload"]["assessment"]["evidence"]}
+    with app.app_context():
+        files = {e.filename: e.id for e in db.session.query(Evidence).filter_by(assessment_id=assessment,
+                                                                                 purpose="question")}
+    assert exported == set(files) and exported
+    assert {client.get(f"/evidence/{files[name]}/download").status_code for name in exported} == {200}

@@ -19,7 +19,7 @@ from .presentation import present
 
 bp = Blueprint("audits", __name__)
 
-OUTPUTS = "model_outputs"
+OUTPUTS = evidence.MODEL_OUTPUTS
 # Every column is offered four times on the mapping page; beyond this the page is no longer usable.
 MAX_COLUMNS = 1000
 

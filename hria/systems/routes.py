@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import access, questions, register
+from .. import access, ids, questions, register
 from ..forms import options
 from ..extensions import db
 from ..audits.forms import UploadForm
@@ -292,7 +292,8 @@ def share(assessment_id: int):
 
     assessment = access.assessment_or_404(current_user, assessment_id)
     access.require(access.self_certifies(current_user, assessment))
-    buyer = db.session.get(Organisation, int(request.form.get("organisation_id") or 0))
+    buyer_id = ids.parse(request.form.get("organisation_id") or "")
+    buyer = db.session.get(Organisation, buyer_id) if buyer_id is not None else None
     if not FlaskForm().validate_on_submit() or buyer is None or buyer.kind != "buyer":
         flash("Choose a buying organisation to share with.", "error")
     elif db.session.query(Share).filter_by(assessment_id=assessment.id, organisation_id=buyer.id).first():

@@ -14,14 +14,14 @@ from .forms import ActionForm, EvidenceForm, RatingForm, field_value, section_fo
 
 bp = Blueprint("wizard", __name__)
 
-QUESTION_EVIDENCE = "question"
-ACTION_EVIDENCE = "action"
+QUESTION_EVIDENCE = evidence.QUESTION
+ACTION_EVIDENCE = evidence.ACTION
 
 
 def _context(assessment_id: int, buyer_side: bool = False):
     """The assessment and its bank; ``buyer_side`` pages (register, plan) are not the vendor's to see."""
     assessment = access.assessment_or_404(current_user, assessment_id)
-    if buyer_side and current_user.role == "vendor" and not access.self_certifies(current_user, assessment):
+    if buyer_side and not access.reads_buyer_side(current_user, assessment):
         abort(404)
     pinned = assessment.bank_id is not None
     bank = questions.bank_for(assessment)
@@ -144,8 +144,8 @@ def _after_save(assessment, stage: dict, current: dict, changed: int):
 
 def _render(assessment, bank, sections, current, form, answers, rows, editable, stale=False):
     evidence_by_question: dict[str, list[Evidence]] = {}
-    for item in (db.session.query(Evidence).filter_by(assessment_id=assessment.id, purpose=QUESTION_EVIDENCE)
-                 .order_by(Evidence.uploaded_at)):
+    for item in access.readable_evidence(current_user, db.session.query(Evidence).filter_by(
+            assessment_id=assessment.id, purpose=QUESTION_EVIDENCE).order_by(Evidence.uploaded_at)):
         evidence_by_question.setdefault(item.question_id, []).append(item)
     writable = access.answerers_writable(current_user, assessment)
     return render_template(
@@ -250,7 +250,8 @@ def remediation(assessment_id: int):
             form.loaded_version.data = _action_version(action)
             forms[action.id] = form
     files: dict[str, list[Evidence]] = {}
-    for item in db.session.query(Evidence).filter_by(assessment_id=assessment.id, purpose=ACTION_EVIDENCE):
+    for item in access.readable_evidence(current_user, db.session.query(Evidence).filter_by(
+            assessment_id=assessment.id, purpose=ACTION_EVIDENCE)):
         files.setdefault(item.question_id, []).append(item)
     return render_template("wizard/remediation.html", assessment=assessment, bank=bank, actions=actions,
                            forms=forms, lang=assessment.language, files=files, evidence_form=EvidenceForm(formdata=None))
@@ -306,43 +307,41 @@ def edit_action(assessment_id: int, action_id: int):
 @bp.route("/assessments/<int:assessment_id>/comments", methods=["GET", "POST"])
 @login_required
 def comments(assessment_id: int):
+    """The comment threads a party reads; posting to a thread it may not read answers 404, like reading it."""
     from flask_wtf import FlaskForm
 
     from .. import comments as threads_
-    from ..models import Comment, Finding
+    from .. import ids
+    from ..models import Comment
 
-    assessment, bank, stage = _context(assessment_id)
-    lang = assessment.language
-    readable = access.answerers_readable(current_user, assessment)
-    targets = [] if current_user.role == "vendor" else [("assessment", "The assessment as a whole")]
-    targets += [(f"question:{q['id']}", f"{q['id']} · {questions.text(q['text'], lang)[:80]}")
-                for q in stage["questions"] if q["answered_by"] in readable]
-    if current_user.role != "vendor":
-        targets += [(f"finding:{f.id}", f"Finding: {f.text[:80]}")
-                    for f in db.session.query(Finding).filter_by(assessment_id=assessment.id)]
-        targets += [(f"action:{a.id}", f"Action: {a.text[:80]}")
-                    for a in db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)]
+    assessment, _, _ = _context(assessment_id)
+    if not access.takes_part(current_user, assessment):
+        abort(404)
+    targets = threads_.targets(current_user, assessment)
     labels = dict(targets)
     if request.method == "POST":
         if not FlaskForm().validate_on_submit():
             abort(400)
-        body = (request.form.get("body") or "").strip()
+        parent_id = ids.from_form(request.form.get("parent_id"))
         parent = None
-        if request.form.get("parent_id"):
-            parent = db.session.get(Comment, int(request.form["parent_id"]))
-            if parent is None or parent.assessment_id != assessment.id or parent.target not in labels:
+        if parent_id is not None:
+            parent = db.session.get(Comment, parent_id)
+            if parent is None or parent.assessment_id != assessment.id or \
+                    not access.comment_readable(current_user, parent):
                 abort(404)
+            parent = threads_.thread_root(parent)
         target = parent.target if parent else request.form.get("target", "")
-        if target not in labels:
+        if parent is None and target not in labels:  # a new thread only where one is offered: a readable object
             abort(404)
+        body = (request.form.get("body") or "").strip()
         if not body:
             flash("Write something before posting.", "error")
-        elif len(body) > 5000:
-            flash("A comment may be at most 5,000 characters.", "error")
+        elif len(body) > threads_.MAX_BODY:
+            flash(f"A comment may be at most {threads_.MAX_BODY:,} characters.", "error")
         else:
             threads_.post(assessment, current_user, target, body, parent)
             db.session.commit()
-            flash("Comment posted; the other parties are notified.", "info")
+            flash("Comment posted; the other parties who may read it are notified.", "info")
         return redirect(url_for("wizard.comments", assessment_id=assessment.id))
     threads_.mark_read(current_user, assessment)
     db.session.commit()

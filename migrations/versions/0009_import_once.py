@@ -1,13 +1,13 @@
 """an assessment remembers the signed export it was imported from, so an export imports once
 
-Revision ID: 0009_import_once
+Revision ID: 0009
 Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_import_once'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """per-user session token: cookies name it, rotating it ends every session
 
-Revision ID: 0009_session_tokens
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 import secrets
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_session_tokens'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

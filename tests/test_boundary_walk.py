@@ -40,7 +40,7 @@ def demo_server(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HRIA_")}
     env["HRIA_INSTANCE_PATH"] = str(instance)
     log = (instance / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-c", "from hria.cli import main; main()", "serve", "--demo",
+    process = subprocess.Popen([sys.executable, "-P", "-c", "from hria.cli import main; main()", "serve", "--demo",
                                 "--port", str(port), "--threads", "2"], env=env, stdout=log,
                                stderr=subprocess.STDOUT, cwd=str(instance))
     base = f"http://127.0.0.1:{port}"

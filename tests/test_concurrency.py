@@ -276,7 +276,7 @@ def test_two_server_processes_on_one_sqlite_file_keep_one_chain(tmp_path, monkey
         for _ in range(2):
             port = _free_port()
             servers.append(subprocess.Popen(
-                [sys.executable, "-c", "from hria.cli import main; main()", "serve", "--port", str(port),
+                [sys.executable, "-P", "-c", "from hria.cli import main; main()", "serve", "--port", str(port),
                  "--threads", str(CLIENTS)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
             bases.append(f"http://127.0.0.1:{port}")
         for base, process in zip(bases, servers):

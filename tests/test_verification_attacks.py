@@ -68,8 +68,13 @@ def replace_first_page(data: bytes) -> bytes:
     """An unsigned incremental update whose first page shows something else."""
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     page = writer.root["/Pages"]["/Kids"][0]
-    page[generic.pdf_name("/Contents")] = writer.add_object(generic.StreamObject(
-        stream_data=b"BT /F1 28 Tf 72 700 Td (APPROVED WITHOUT CONDITIONS) Tj ET"))
+    name = generic.pdf_name
+    helvetica = writer.add_object(generic.DictionaryObject({
+        name("/Type"): name("/Font"), name("/Subtype"): name("/Type1"), name("/BaseFont"): name("/Helvetica")}))
+    fonts = generic.DictionaryObject({name("/FX"): helvetica})
+    page[name("/Resources")] = generic.DictionaryObject({name("/Font"): fonts})
+    page[name("/Contents")] = writer.add_object(generic.StreamObject(
+        stream_data=b"BT /FX 28 Tf 72 700 Td (APPROVED WITHOUT CONDITIONS) Tj ET"))
     writer.update_container(page)
     out = io.BytesIO()
     writer.write(out)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import security
-from .config import instance_path_from_env, load_config
+from hria.web import security
+from hria.config import instance_path_from_env, load_config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -39,8 +39,9 @@ def _templates_folder() -> Path:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, trail
-    from .extensions import csrf, db, login_manager
+    from hria import database
+    from hria.domain import trail
+    from hria.extensions import csrf, db, login_manager
 
     database.register_sqlite_pragmas()
     trail.install()
@@ -53,33 +54,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import ids
-    from .admin.routes import bp as admin_bp
-    from .audits.routes import bp as audits_bp
-    from .auth.routes import bp as auth_bp
-    from .issued.routes import bp as issued_bp
-    from .main.routes import bp as main_bp
-    from .systems.routes import bp as systems_bp
-    from .wizard.routes import bp as wizard_bp
+    from hria import web
 
-    app.url_map.converters["int"] = ids.IdConverter  # before any route: every <int:…> id is bounded
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(systems_bp)
-    app.register_blueprint(audits_bp)
-    app.register_blueprint(wizard_bp)
-    app.register_blueprint(issued_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
+    web.register_blueprints(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .errors import register
+    from hria.web.errors import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import vocabulary
+    from hria.domain import vocabulary
 
     app.jinja_env.globals.update(
         vocab=vocabulary,

@@ -9,11 +9,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from .extensions import db
+from hria.extensions import db
 
 
 def register_sqlite_pragmas() -> None:
@@ -78,6 +78,15 @@ def lock_connection_for_write(connection: Connection) -> None:
     """On SQLite, hold the write lock from now on, reading the latest data (no-op elsewhere)."""
     if connection.info.get(_MODE) == "read":
         _take_sqlite_write_lock(connection)
+
+
+def serialise(connection: Connection, key: int) -> None:
+    """Hold, until this transaction ends, the lock named ``key``: one transaction at a time runs the step that
+    follows (a PostgreSQL advisory lock; on SQLite the single write lock does it for every key)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        lock_connection_for_write(connection)
 
 
 def lock_for_write(session, obj=None) -> None:

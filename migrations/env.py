@@ -2,7 +2,7 @@
 from alembic import context
 
 from hria.extensions import db
-import hria.models  # noqa: F401  (registers the tables on the metadata)
+import hria.domain.models  # noqa: F401  (registers the tables on the metadata)
 
 config = context.config
 target_metadata = db.metadata

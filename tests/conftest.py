@@ -10,9 +10,9 @@ import pytest
 from hria import create_app, database
 from werkzeug.security import generate_password_hash
 
-from hria.accounts import create_organisation
+from hria.domain.accounts import create_organisation
 from hria.extensions import db
-from hria.models import Assessment, Evidence, FairnessAudit, Invitation, OversightAssignment, System, User
+from hria.domain.models import Assessment, Evidence, FairnessAudit, Invitation, OversightAssignment, System, User
 
 PASSWORD = "correct horse battery"
 # Hashed once: scrypt is slow on purpose, and the world fixture needs seven users per test.

@@ -8,10 +8,21 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hria import evidence, questions, signing_keys
+from hria.domain import evidence, questions, signing_keys
 from hria.extensions import db
-from hria.models import (Assessment, Comment, FairnessAudit, Finding, Invitation, Organisation, RemediationAction,
-                         Report, Share, System, User)
+from hria.domain.models import (
+    Assessment,
+    Comment,
+    FairnessAudit,
+    Finding,
+    Invitation,
+    Organisation,
+    RemediationAction,
+    Report,
+    Share,
+    System,
+    User,
+)
 
 ROLES = ("admin", "procurer_a", "procurer_b", "oversight_a", "oversight_b", "vendor_a", "vendor_b")
 

@@ -2,7 +2,7 @@
 import re
 
 from hria.extensions import db
-from hria.models import OversightAssignment, User
+from hria.domain.models import OversightAssignment, User
 
 from conftest import post_form
 
@@ -13,7 +13,7 @@ def test_admin_creates_an_organisation_and_a_user(app, client, world, auth):
                          {"name": "Data Protection Office", "kind": "oversight"}, follow_redirects=True)
     assert "Created Data Protection Office." in response.get_data(as_text=True)
     with app.app_context():
-        from hria.models import Organisation
+        from hria.domain.models import Organisation
         org_id = db.session.query(Organisation).filter_by(name="Data Protection Office").one().id
 
     response = post_form(client, "/admin/users", "/admin/users",

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hria import jobs
+from hria.domain import jobs
 from hria.extensions import db
-from hria.models import Evidence, FairnessAudit
+from hria.domain.models import Evidence, FairnessAudit
 
 from conftest import csrf_token, form_fields
 
@@ -170,12 +170,12 @@ def test_evidence_download_for_those_who_may_see_it(app, client, world, auth):
 
 
 def test_interrupted_audits_are_marked_failed(app, world):
-    from hria.audits import runner
+    from hria.domain import fairness_audits
 
     with app.app_context():
         db.session.get(FairnessAudit, world.audits["b"]).status = "running"
         db.session.commit()
-        assert runner.fail_interrupted() == 1
+        assert fairness_audits.fail_interrupted() == 1
         record = db.session.get(FairnessAudit, world.audits["b"])
         assert record.status == "failed" and "Run it again" in record.error
 
@@ -198,7 +198,7 @@ def test_repeated_header_names_are_explained_on_the_form(app, client, world, aut
 
 
 def test_disparities_feed_the_risk_register_and_the_plan(app, client, world, auth):
-    from hria.models import Finding, RemediationAction
+    from hria.domain.models import Finding, RemediationAction
 
     auth.login(world.users["procurer_a"])
     _, _, response = run_audit(client, world.assessments["a"], outputs_csv(), y_true="two_year_recid",
@@ -229,7 +229,7 @@ def proxy_csv(n=3000, seed=9) -> bytes:
 
 
 def test_explanation_beside_the_audit(app, client, world, auth):
-    from hria.models import Finding
+    from hria.domain.models import Finding
 
     auth.login(world.users["procurer_a"])
     aid = world.assessments["a"]

@@ -2,9 +2,9 @@
 import threading
 from datetime import timedelta
 
-from hria.auth import throttle
+from hria.domain import sign_in_throttle
 from hria.extensions import db
-from hria.models import LoginAttempt, User
+from hria.domain.models import LoginAttempt, User
 
 from conftest import PASSWORD, csrf_token
 
@@ -72,7 +72,7 @@ def test_waits_double_after_three_failures_of_one_account_from_one_address(app, 
 
 def test_backoff_is_capped_at_the_lock_length(app):
     with app.test_request_context():
-        assert [throttle.backoff_seconds(n) for n in (0, 2, 3, 4, 5, 10, 11, 12, 60)] == \
+        assert [sign_in_throttle.backoff_seconds(n) for n in (0, 2, 3, 4, 5, 10, 11, 12, 60)] == \
             [0, 0, 5, 10, 20, 640, 900, 900, 900]
 
 
@@ -229,7 +229,7 @@ def test_change_password(client, world, auth):
 
 def test_unknown_email_costs_a_real_password_hash(app, world, auth, monkeypatch):
     """Known or not, an email costs one scrypt check of the same cost, so timing tells nothing."""
-    from hria import accounts, models
+    from hria.domain import accounts, models
 
     checked = []
 
@@ -264,7 +264,7 @@ WEAK_PASSWORDS = {
 
 
 def test_common_repetitive_own_and_overlong_passwords_are_refused():
-    from hria.accounts import password_problem
+    from hria.domain.accounts import password_problem
 
     for password, reason in WEAK_PASSWORDS.items():
         problem = password_problem(password, "rita.lopez@city.example", "Rita Lopez")
@@ -303,8 +303,8 @@ def test_command_line_refuses_a_weak_password(app, world):
 def test_generated_and_demo_passwords_pass_the_rules(app):
     from click.testing import CliRunner
 
-    from hria import demo
-    from hria.accounts import generate_password, password_problem
+    from hria.domain import demo
+    from hria.domain.accounts import generate_password, password_problem
     from hria.cli import main
 
     assert [password_problem(generate_password()) for _ in range(200)] == [None] * 200

@@ -1,7 +1,7 @@
 """The foundation in a real browser: Chromium driven by Playwright against a live server."""
 import pytest
 
-from hria import demo
+from hria.domain import demo
 
 from browser import chromium_page, live_server, sign_in, sign_out
 

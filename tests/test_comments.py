@@ -2,7 +2,7 @@
 import pytest
 
 from hria.extensions import db
-from hria.models import Comment, Notification, User
+from hria.domain.models import Comment, Notification, User
 
 from conftest import csrf_token, form_fields
 from parties import BUYER_QUESTION, VENDOR_QUESTION, build

@@ -17,9 +17,10 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import select
 
-from hria import create_app, database, trail
+from hria import create_app, database
+from hria.domain import trail
 from hria.extensions import db
-from hria.models import Answer, Assessment, Event, System, User
+from hria.domain.models import Answer, Assessment, Event, System, User
 
 from conftest import CSRF_RE, PASSWORD, PASSWORD_HASH, form_fields
 from test_postgres import postgres_url  # noqa: F401 - the fixture, for the PostgreSQL runs
@@ -49,7 +50,7 @@ def served(request, tmp_path, monkeypatch, world_factory):
 @pytest.fixture
 def world_factory():
     def build(app):
-        from hria.accounts import create_organisation
+        from hria.domain.accounts import create_organisation
 
         with app.app_context():
             city = create_organisation("City A", "buyer")

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from hria import create_app, database
 from hria.extensions import db
-from hria.models import Organisation
+from hria.domain.models import Organisation
 
 
 def _app_at(path: Path, monkeypatch, **env):

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from fairness import InputError, audit
 from fairness.explain import explain
 from fairness.sources import MAX_HEADER_BYTES, SAMPLE_BYTES, open_source, preview
-from hria import jobs
+from hria.domain import jobs
 from hria.cli import main
 from hria.extensions import db
-from hria.models import Evidence, FairnessAudit
+from hria.domain.models import Evidence, FairnessAudit
 
 from conftest import form_fields
 from test_audit_web import outputs_csv, upload

@@ -4,8 +4,8 @@ import pytest
 
 from hria import create_app, database
 from hria.extensions import db
-from hria.ids import MAX_ID
-from hria.models import OversightAssignment, Share, User
+from hria.web.ids import MAX_ID
+from hria.domain.models import OversightAssignment, Share, User
 
 from conftest import csrf_token
 from parties import build

@@ -75,8 +75,8 @@ def test_uploaded_evidence_and_issued_reports_are_private(app, world):
 
     from werkzeug.datastructures import FileStorage
 
-    from hria import evidence, reporting
-    from hria.models import Assessment
+    from hria.domain import evidence, reporting
+    from hria.domain.models import Assessment
 
     with umask(0o022), app.app_context():
         _, report = reporting.store(b"%PDF-1.7 a report")

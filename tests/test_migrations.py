@@ -3,6 +3,8 @@ import sqlite3
 
 from click.testing import CliRunner
 
+import questionnaires
+
 from hria.cli import main
 from hria.database import head_revision
 
@@ -70,7 +72,10 @@ def test_migrations_keep_the_rows_of_every_table(tmp_path, monkeypatch):
     with sqlite3.connect(db_file) as connection:
         assert connection.execute("SELECT count(*) FROM invitation").fetchone() == (1,)
         assert connection.execute("SELECT count(*) FROM evidence").fetchone() == (1,)
-        assert connection.execute("SELECT bank_id FROM assessment").fetchone() == (None,)
+        # an assessment from before banks were pinned is pinned to the bank current at the upgrade
+        pinned = connection.execute("SELECT question_bank.sha256 FROM assessment JOIN question_bank "
+                                    "ON question_bank.id = assessment.bank_id").fetchall()
+        assert pinned == [(questionnaires.load_bank()["sha256"],)]
     from hria.extensions import db
     with app.app_context():
         assert db.session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from fairness import InputError, audit
 from hria.cli import main
 from hria.extensions import db
-from hria.models import Answer, FairnessAudit
+from hria.domain.models import Answer, FairnessAudit
 
 from conftest import form_fields, post_form
 from test_audit_web import outputs_csv, upload

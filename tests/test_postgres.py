@@ -67,7 +67,7 @@ def test_postgres_migrate_seed_verify_and_isolate(postgres_url, tmp_path, monkey
 
 
 def test_postgres_tenant_isolation(postgres_url, tmp_path, monkeypatch):
-    from hria import demo
+    from hria.domain import demo
 
     from conftest import Auth
 

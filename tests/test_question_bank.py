@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import questionnaires
 from hria.cli import main
-from hria.vocabulary import LIFECYCLE_STAGES
+from hria.domain.vocabulary import LIFECYCLE_STAGES
 
 SOURCE = Path(questionnaires.__file__).resolve().parent
 

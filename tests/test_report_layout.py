@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import post_form
-from hria import signing_keys
+from hria.domain import signing_keys
 from hria.extensions import db
-from hria.models import Assessment, Organisation, Report
+from hria.domain.models import Assessment, Organisation, Report
 from reports import build_report, sign_pdf
 from reports.fonts import FontNotFound, LATIN_FONTS, cjk_font
 from reports.keys import create_authority, create_signing_identity, load_identity

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hria import reporting, signing_keys
+from hria.domain import reporting, signing_keys
 from hria.cli import main
 from hria.extensions import db
-from hria.models import Assessment, Organisation, Report
+from hria.domain.models import Assessment, Organisation, Report
 from reports import build_report, sign_pdf, verify_pdf
 from reports.keys import KeyError_, create_authority, create_signing_identity, load_identity
 

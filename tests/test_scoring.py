@@ -1,7 +1,7 @@
 """Impact scoring worked by hand on a small bank, and the risk matrix."""
 import pytest
 
-from hria import scoring
+from hria.domain import scoring
 
 BANK = {
     "scoring": {"mitigation_threshold": 0.8, "mitigation_reduction": 0.15,

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from hria import demo
+from hria.domain import demo
 
 from browser import chromium_page, live_server, sign_in
 

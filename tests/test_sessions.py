@@ -5,7 +5,7 @@ import re
 from flask_login.utils import encode_cookie
 
 from hria.extensions import db
-from hria.models import User
+from hria.domain.models import User
 
 from conftest import Auth, PASSWORD, csrf_token, post_form
 

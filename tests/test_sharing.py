@@ -2,7 +2,7 @@
 import json
 
 from hria.extensions import db
-from hria.models import Answer, Assessment, Event, System
+from hria.domain.models import Answer, Assessment, Event, System
 
 from conftest import form_fields, post_form
 from test_wizard import save_section

@@ -1,6 +1,6 @@
 """Registering and editing systems, starting assessments, inviting vendors."""
 from hria.extensions import db
-from hria.models import Assessment, Invitation, System
+from hria.domain.models import Assessment, Invitation, System
 
 from conftest import form_fields, post_form
 

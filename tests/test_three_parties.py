@@ -4,10 +4,10 @@ import json
 
 from click.testing import CliRunner
 
-from hria import jobs, signing_keys
+from hria.domain import jobs, signing_keys
 from hria.cli import main
 from hria.extensions import db
-from hria.models import Answer, Assessment, Organisation, Report
+from hria.domain.models import Answer, Assessment, Organisation, Report
 
 from conftest import form_fields, post_form
 from test_audit_web import outputs_csv, run_audit

@@ -2,7 +2,7 @@
 from datetime import date, timedelta
 
 from hria.extensions import db
-from hria.models import RemediationAction, RiskRating, System
+from hria.domain.models import RemediationAction, RiskRating, System
 
 from conftest import form_fields
 
@@ -61,8 +61,8 @@ def test_very_high_risk_without_treatment_blocks_operation(app, client, world, a
 
 
 def test_timeline_and_next_review(app, client, world, auth):
-    from hria import tracking, workflow
-    from hria.models import Assessment, Evidence, FairnessAudit, Finding, User
+    from hria.domain import tracking, workflow
+    from hria.domain.models import Assessment, Evidence, FairnessAudit, Finding, User
 
     with app.app_context():
         procurer = db.session.query(User).filter_by(email=world.users["procurer_a"]).one()

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from hria.cli import main
 from hria.extensions import db
-from hria.models import Event
+from hria.domain.models import Event
 
 from conftest import post_form
 
@@ -99,7 +99,7 @@ def test_verify_notices_a_deleted_event(app, world):
 
 def test_verify_notices_a_rehashed_event(app, world):
     """Recomputing one event's hash after editing it still breaks the link from the next one."""
-    from hria.trail import _hashed_fields, event_hash
+    from hria.domain.trail import _hashed_fields, event_hash
 
     with app.app_context():
         row = db.session.query(Event).filter_by(seq=2).one()

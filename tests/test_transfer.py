@@ -10,11 +10,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from hria import create_app, database, signing_keys
-from hria.accounts import create_organisation
+from conftest import csrf_token, post_form
+from hria import create_app, database
+from hria.domain import signing_keys
+from hria.domain.accounts import create_organisation
 from hria.cli import main
 from hria.extensions import db
-from hria.models import Answer, Assessment, Organisation
+from hria.domain.models import Answer, Assessment, Organisation
 
 from test_wizard import SCOPING, save_section
 
@@ -58,7 +60,7 @@ def test_export_import_between_instances(app, client, world, auth, tmp_path, oth
 
     trusting = other_instance([ca])
     with trusting.app_context():
-        from hria import transfer
+        from hria.domain import transfer
         with pytest.raises(transfer.TransferError, match="the file was changed after it was signed"):
             transfer.verify(json.loads(tampered_path.read_text()))
         owner = db.session.query(Organisation).filter_by(name="City of Elsewhere").one()
@@ -75,11 +77,14 @@ def test_web_export_for_the_buyer_only(app, client, world, auth):
     with app.app_context():
         signing_keys.init_keys(db.session.query(Organisation).all())
     auth.login(world.users["procurer_a"])
-    response = client.get(f"/assessments/{world.assessments['a']}/export.json")
+    page = f"/assessments/{world.assessments['a']}"
+    assert client.get(f"{page}/export.json").status_code == 405  # a GET never signs anything
+    response = post_form(client, page, f"{page}/export.json", {})
     assert response.status_code == 200 and response.get_json()["payload"]["organisation"] == "City A"
     auth.logout()
     auth.login(world.users["oversight_a"])
-    assert client.get(f"/assessments/{world.assessments['a']}/export.json").status_code == 403
+    token = csrf_token(client.get(page).get_data(as_text=True))
+    assert client.post(f"{page}/export.json", data={"csrf_token": token}).status_code == 403
 
 
 @pytest.fixture
@@ -127,7 +132,7 @@ def test_export_signed_by_another_trusted_organisation_is_refused(app, exported,
     payload = json.loads(path.read_text())["payload"]
     forged = signed_by("City B", payload, "forged.json")  # City B's key is trusted, but the payload claims City A
     with app.app_context():  # the exporting instance itself knows City B's certificate from its key store
-        from hria import transfer
+        from hria.domain import transfer
         with pytest.raises(transfer.TransferError, match="says it comes from City A, but it is signed with the "
                                                          "certificate of City B"):
             transfer.verify(json.loads(forged.read_text()))

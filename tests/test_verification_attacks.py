@@ -18,10 +18,10 @@ from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
 from pyhanko.sign.validation import read_certification_data, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from hria import signing_keys
+from hria.domain import signing_keys
 from hria.cli import main
 from hria.extensions import db
-from hria.models import Assessment, Organisation, OversightAssignment, System, User
+from hria.domain.models import Assessment, Organisation, OversightAssignment, System, User
 from reports import sign_pdf, verify_pdf
 from reports.keys import create_authority, create_signing_identity, load_identity
 from reports.verify import _load_cert
@@ -111,7 +111,7 @@ def pyhanko_statuses(app, data: bytes):
 
 def test_issued_report_is_certified_and_a_countersigned_one_is_valid_for_every_validator(app, client, keyed,
                                                                                           tmp_path):
-    issued = issue(keyed.assessments["a"], tmp_path / "issued.pdf")
+    issued = issue(keyed.assessments["a"], tmp_path / "reports.pdf")
     both = countersign(issued, "Board A", tmp_path / "countersigned.pdf")
 
     # the certified revision prepares a field for the oversight body; countersigning only fills it in
@@ -142,7 +142,7 @@ def test_issued_report_is_certified_and_a_countersigned_one_is_valid_for_every_v
 @pytest.mark.parametrize("signer", ["City B", "Board A"], ids=["stranger", "oversight"])
 def test_content_changed_in_an_unsigned_revision_then_signed_over_is_not_verified(app, client, keyed, tmp_path,
                                                                                   attack, signer):
-    issued = issue(keyed.assessments["a"], tmp_path / "issued.pdf").read_bytes()
+    issued = issue(keyed.assessments["a"], tmp_path / "reports.pdf").read_bytes()
     forged = signed_by(app, signer, attack(issued))
     if attack is replace_first_page:
         first_page = subprocess.run(["pdftotext", "-l", "1", "-", "-"], input=forged, capture_output=True).stdout
@@ -166,7 +166,7 @@ def test_content_changed_in_an_unsigned_revision_then_signed_over_is_not_verifie
 
 
 def test_a_signature_by_an_organisation_with_no_part_in_the_report_is_not_verified(app, client, keyed, tmp_path):
-    issued = issue(keyed.assessments["a"], tmp_path / "issued.pdf")
+    issued = issue(keyed.assessments["a"], tmp_path / "reports.pdf")
     refused = CliRunner().invoke(main, ["countersign", str(issued), "--as", "City B", "-o", str(tmp_path / "x.pdf")])
     assert refused.exit_code == 1
     assert "City B has no part in report HRIA-" in refused.output
@@ -195,7 +195,7 @@ def test_the_buyer_countersigns_a_vendor_self_certification(app, keyed, tmp_path
 
 
 def test_a_countersigned_report_cut_back_to_its_first_revision_is_an_earlier_version(app, client, keyed, tmp_path):
-    issued = issue(keyed.assessments["a"], tmp_path / "issued.pdf")
+    issued = issue(keyed.assessments["a"], tmp_path / "reports.pdf")
     both = countersign(issued, "Board A", tmp_path / "countersigned.pdf").read_bytes()
     first_signature = next(iter(PdfFileReader(io.BytesIO(both), strict=False).embedded_signatures))
     start, length = first_signature.byte_range[2], first_signature.byte_range[3]
@@ -221,7 +221,7 @@ def test_a_countersigned_report_cut_back_to_its_first_revision_is_an_earlier_ver
 
 
 def test_the_report_page_shows_what_each_signer_is_to_the_report(app, client, keyed, auth, tmp_path):
-    countersign(issue(keyed.assessments["a"], tmp_path / "issued.pdf"), "Board A", tmp_path / "both.pdf")
+    countersign(issue(keyed.assessments["a"], tmp_path / "reports.pdf"), "Board A", tmp_path / "both.pdf")
     auth.login(keyed.users["procurer_a"])
     page = html.unescape(client.get(f"/assessments/{keyed.assessments['a']}").get_data(as_text=True))
     assert "<td>City A (issuing organisation), Board A (oversight body)</td>" in page
@@ -263,7 +263,7 @@ def test_organisation_names_up_to_the_form_limit_sign_and_verify(app, client, ke
                          follow_redirects=True)
     assert issued.status_code == 200 and "Issued and signed HRIA-" in issued.get_data(as_text=True)
     with app.app_context():
-        from hria.models import Report
+        from hria.domain.models import Report
         path = Path(db.session.query(Report).filter_by(assessment_id=assessment_id).one().path)
     both = countersign(path, board, tmp_path / "both.pdf")
 
@@ -324,7 +324,7 @@ def test_the_library_takes_the_parties_as_a_mapping(tmp_path):
 
 
 def test_signers_are_recognised_across_key_changes_and_in_key_stores_made_before_the_register(app, keyed, tmp_path):
-    issued = issue(keyed.assessments["a"], tmp_path / "issued.pdf")
+    issued = issue(keyed.assessments["a"], tmp_path / "reports.pdf")
     with app.app_context():
         folder, passphrase = signing_keys.folder(), signing_keys.passphrase()
         shutil.rmtree(signing_keys.certificates_folder())  # as a key store from before certificates were registered

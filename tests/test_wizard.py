@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from hria import questions
+from hria.domain import questions
 from hria.extensions import db
-from hria.models import Answer, Assessment, RemediationAction
+from hria.domain.models import Answer, Assessment, RemediationAction
 
 from conftest import form_fields
 
@@ -126,7 +126,7 @@ def test_vendor_sees_and_answers_only_the_vendor_part(app, client, world, auth):
         assessment = Assessment(system_id=world.systems["a"], stage="procurement", status="draft", language="en")
         db.session.add(assessment)
         db.session.flush()
-        from hria.models import Invitation
+        from hria.domain.models import Invitation
         db.session.add(Invitation(assessment_id=assessment.id, organisation_id=world.orgs["vendor_a"]))
         db.session.commit()
         aid = assessment.id

@@ -3,10 +3,10 @@ import itertools
 
 import pytest
 
-from hria import workflow
+from hria.domain import workflow
 from hria.extensions import db
-from hria.models import Assessment, Event, User
-from hria.vocabulary import ASSESSMENT_STATUSES
+from hria.domain.models import Assessment, Event, User
+from hria.domain.vocabulary import ASSESSMENT_STATUSES
 
 from conftest import form_fields
 

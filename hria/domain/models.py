@@ -1,0 +1,402 @@
+"""The database models (SQLAlchemy 2 typed mappings).
+
+Domain models carry ``__audited__ = True``: every insert, update and delete of
+them writes an Event in the same transaction (see ``hria.trail``). Columns whose
+values must never appear in the trail carry ``info={"trail": "redact"}``; large
+ones carry ``info={"trail": "digest"}`` and appear as their SHA-256.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timezone
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hria.domain.vocabulary import AssessmentStatus
+from hria.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, so SQLite and PostgreSQL round-trip the same value."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+PASSWORD_HASH_METHOD = "scrypt"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256), info={"trail": "redact"})
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's and remember-me cookie's user id; a new token ends them all.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, info={"trail": "redact"})
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Sign the user out everywhere: cookies carrying the old token no longer load the user."""
+        self.session_token = new_session_token()
+
+    def set_password(self, password: str) -> None:
+        """Store the hash and end every session, so someone who knew the old password is locked out."""
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+        self.end_sessions()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r}>"
+
+
+class OversightAssignment(db.Model):
+    """An oversight body's mandate over another organisation, granted by an admin."""
+
+    __tablename__ = "oversight_assignment"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("oversight_id", "overseen_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    oversight_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    overseen_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    oversight: Mapped[Organisation] = relationship(foreign_keys=[oversight_id])
+    overseen: Mapped[Organisation] = relationship(foreign_keys=[overseen_id])
+
+
+class System(db.Model):
+    """An AI or algorithmic system that a city buys or runs."""
+
+    __tablename__ = "ai_system"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    vendor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    sector: Mapped[str] = mapped_column(String(40))
+    automated_decisions: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_operation: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[Organisation] = relationship(foreign_keys=[owner_id])
+    vendor: Mapped[Optional[Organisation]] = relationship(foreign_keys=[vendor_id])
+    assessments: Mapped[list["Assessment"]] = relationship(
+        back_populates="system", order_by="Assessment.created_at"
+    )
+
+
+class Assessment(db.Model):
+    """Human-rights due diligence of one system at one lifecycle stage."""
+
+    __tablename__ = "assessment"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("ai_system.id"))
+    stage: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30), default=AssessmentStatus.DRAFT)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    impact_level: Mapped[Optional[str]] = mapped_column(String(5))
+    bank_id: Mapped[Optional[int]] = mapped_column(ForeignKey("question_bank.id"))
+    imported_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assessment.id"))
+    # the id of the signed export this assessment was imported from: one export imports once
+    source_export_id: Mapped[Optional[str]] = mapped_column(String(64), index=True, unique=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    system: Mapped[System] = relationship(back_populates="assessments")
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+    bank: Mapped[Optional["QuestionBank"]] = relationship()
+    invitations: Mapped[list["Invitation"]] = relationship(back_populates="assessment")
+
+
+class QuestionBank(db.Model):
+    """A version of the question bank as it was when an assessment was answered against it."""
+
+    __tablename__ = "question_bank"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Answer(db.Model):
+    __tablename__ = "answer"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    carried_from: Mapped[Optional[str]] = mapped_column(String(300))  # provenance, until the answer is confirmed
+
+    answered_by: Mapped[Optional[User]] = relationship()
+
+
+class RiskRating(db.Model):
+    """The assessor's rating of the risk to one right, in the manner of HUDERIA."""
+
+    __tablename__ = "risk_rating"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assessment_id", "right"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    right: Mapped[str] = mapped_column(String(30))
+    scale: Mapped[int] = mapped_column(Integer)
+    scope: Mapped[int] = mapped_column(Integer)
+    reversibility: Mapped[int] = mapped_column(Integer)
+    likelihood: Mapped[int] = mapped_column(Integer)
+    treatment: Mapped[str] = mapped_column(Text, default="")
+    rated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    rated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    rated_by: Mapped[Optional[User]] = relationship()
+
+
+class Finding(db.Model):
+    """A finding from a technical check (a fairness audit…) that bears on a right."""
+
+    __tablename__ = "finding"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    right: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[Optional[int]] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RemediationAction(db.Model):
+    __tablename__ = "remediation_action"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[Optional[str]] = mapped_column(String(20))
+    finding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("finding.id"))
+    right: Mapped[str] = mapped_column(String(30))
+    paragraph: Mapped[str] = mapped_column(String(100), default="")
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_date: Mapped[Optional[date]] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    justification: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    finding: Mapped[Optional[Finding]] = relationship()
+
+
+class Report(db.Model):
+    """A signed report in the registry. Its file, stored by SHA-256, is never changed or replaced."""
+
+    __tablename__ = "report"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(5))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(500))
+    signers: Mapped[str] = mapped_column(Text)  # JSON list of organisation names, in signing order
+    issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    superseded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id"))
+
+    assessment: Mapped[Assessment] = relationship()
+    issued_by: Mapped[Optional[User]] = relationship()
+
+
+class Share(db.Model):
+    """A vendor's self-certification shared, read-only, with a buying organisation."""
+
+    __tablename__ = "share"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assessment_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    shared_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Comment(db.Model):
+    """A remark on an assessment, one of its questions, findings or remediation actions; replies form threads."""
+
+    __tablename__ = "comment"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(40))  # "assessment", "question:SCO-02", "finding:3", "action:7"
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("comment.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    read: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    comment: Mapped[Comment] = relationship()
+
+
+class Invitation(db.Model):
+    """A vendor organisation invited to take part in one assessment."""
+
+    __tablename__ = "invitation"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("assessment_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="invitations")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Evidence(db.Model):
+    """An uploaded file, stored once under the instance folder by its SHA-256."""
+
+    __tablename__ = "evidence"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    question_id: Mapped[Optional[str]] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship()
+    uploaded_by: Mapped[Optional[User]] = relationship()
+
+
+class FairnessAudit(db.Model):
+    """A check of uploaded model outputs, run in the background: a fairness audit or an explanation."""
+
+    __tablename__ = "fairness_audit"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="audit", server_default="audit")
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    settings: Mapped[str] = mapped_column(Text)
+    progress: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[Optional[str]] = mapped_column(Text, info={"trail": "digest"})
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    assessment: Mapped[Assessment] = relationship()
+    evidence: Mapped[Evidence] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """Recent sign-in attempts, kept to throttle password guessing."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Event(db.Model):
+    """One entry of the append-only, hash-chained event trail."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[Optional[int]] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[Optional[int]] = mapped_column(Integer)
+    before: Mapped[Optional[str]] = mapped_column(Text)
+    after: Mapped[Optional[str]] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,134 @@
+"""The risk register and the remediation plan of an assessment.
+
+Rights are flagged by the answers (a risk present, a safeguard missing) and by findings of
+the technical checks (``add_finding``). The assessor rates each flagged right; the level
+follows the bank's risk matrix. Every safeguard answered no or partly gets a remediation
+action; a later answer that puts the safeguard in place resolves it, never deletes it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hria.domain import questions, scoring
+from hria.extensions import db
+from hria.domain.models import Assessment, Evidence, Finding, RemediationAction, RiskRating, utcnow
+
+OPEN_STATUSES = ("open", "in_progress")
+
+
+@dataclass
+class RegisterRow:
+    right: str
+    label: str
+    sources: list[str] = field(default_factory=list)
+    rating: RiskRating | None = None
+    severity: int | None = None
+    risk: int | None = None
+    level: str | None = None
+    level_label: str = "not rated"
+
+
+def evidence_counts(assessment: Assessment) -> dict[str, int]:
+    rows = (db.session.query(Evidence.question_id, db.func.count(Evidence.id))
+            .filter(Evidence.assessment_id == assessment.id, Evidence.question_id.isnot(None))
+            .group_by(Evidence.question_id).all())
+    return dict(rows)
+
+
+def current_impact(assessment: Assessment) -> scoring.Impact:
+    bank = questions.bank_for(assessment)
+    stage = questions.stage_questions(bank, assessment)
+    return scoring.impact(bank, stage, questions.answers_of(assessment), evidence_counts(assessment))
+
+
+def recompute(assessment: Assessment) -> scoring.Impact:
+    """After answers change: the impact level and the remediation plan follow."""
+    bank = questions.bank_for(assessment)
+    stage = questions.stage_questions(bank, assessment)
+    answers = questions.answers_of(assessment)
+    result = scoring.impact(bank, stage, answers, evidence_counts(assessment))
+    answered = any(answers.get(q["id"]) not in (None, "") for q in stage["questions"])
+    level = result.level if answered else None
+    if assessment.impact_level != level:
+        assessment.impact_level = level
+    _sync_remediation(assessment, stage, answers)
+    return result
+
+
+def _sync_remediation(assessment: Assessment, stage: dict, answers: dict) -> None:
+    actions = db.session.query(RemediationAction).filter_by(assessment_id=assessment.id).all()
+    by_question: dict[str, list[RemediationAction]] = {}
+    for action in actions:
+        if action.question_id:
+            by_question.setdefault(action.question_id, []).append(action)
+    lang = assessment.language
+    for question in scoring.visible_questions(stage, answers):
+        answer = answers.get(question["id"])
+        existing = by_question.get(question["id"], [])
+        if scoring.missing_safeguard(question, answer):
+            if not any(a.status in OPEN_STATUSES + ("accepted_risk",) for a in existing):
+                db.session.add(RemediationAction(
+                    assessment_id=assessment.id, question_id=question["id"], right=question["rights"][0],
+                    paragraph=", ".join(question["cites"]), text=questions.text(question["remediation"], lang),
+                    status="open",
+                ))
+        elif scoring.safeguard_in_place(question, answer):
+            for action in existing:
+                if action.status in OPEN_STATUSES:
+                    action.status = "resolved"
+                    action.resolved_at = utcnow()
+
+
+def add_finding(assessment: Assessment, right: str, source: str, source_id: int | None, text: str,
+                remediation: str, paragraph: str) -> Finding:
+    """Record a finding of a technical check against a right, with a suggested remediation action."""
+    finding = Finding(assessment_id=assessment.id, right=right, source=source, source_id=source_id, text=text)
+    db.session.add(finding)
+    db.session.flush()
+    db.session.add(RemediationAction(assessment_id=assessment.id, finding_id=finding.id, right=right,
+                                     paragraph=paragraph, text=remediation, status="open"))
+    return finding
+
+
+def register(assessment: Assessment) -> list[RegisterRow]:
+    bank = questions.bank_for(assessment)
+    stage = questions.stage_questions(bank, assessment)
+    answers = questions.answers_of(assessment)
+    lang = assessment.language
+    rows: dict[str, RegisterRow] = {}
+
+    def row(right: str) -> RegisterRow:
+        if right not in rows:
+            rows[right] = RegisterRow(right=right, label=questions.term(bank, "rights", right, lang))
+        return rows[right]
+
+    for question in scoring.visible_questions(stage, answers):
+        answer = answers.get(question["id"])
+        if answer in (None, "", scoring.NOT_APPLICABLE):
+            continue
+        if question["kind"] == "risk" and scoring.points(question, answer) > 0:
+            for right in question["rights"]:
+                row(right).sources.append(f"{question['id']}: {questions.text(question['text'], lang)}")
+        elif scoring.missing_safeguard(question, answer):
+            for right in question["rights"]:
+                row(right).sources.append(f"{question['id']} (safeguard missing): {questions.text(question['text'], lang)}")
+    for finding in db.session.query(Finding).filter_by(assessment_id=assessment.id).order_by(Finding.id):
+        row(finding.right).sources.append(finding.text)
+
+    matrix = bank["risk_matrix"]
+    for rating in db.session.query(RiskRating).filter_by(assessment_id=assessment.id):
+        entry = row(rating.right)
+        entry.rating = rating
+        entry.severity, entry.risk, entry.level = scoring.risk_level(
+            matrix, rating.scale, rating.scope, rating.reversibility, rating.likelihood)
+        entry.level_label = next((questions.text(l, lang) for l in matrix["levels"] if l["level"] == entry.level),
+                                 entry.level)
+    order = [r["key"] for r in bank["rights"]]
+    return sorted(rows.values(), key=lambda r: order.index(r.right) if r.right in order else len(order))
+
+
+def obligations(assessment: Assessment) -> list[str]:
+    if not assessment.impact_level:
+        return []
+    bank = questions.bank_for(assessment)
+    return [questions.text(item, assessment.language) for item in bank["obligations"].get(assessment.impact_level, [])]

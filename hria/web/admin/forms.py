@@ -1,0 +1,32 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from hria.web.forms import SubmitOnceForm, options
+from hria.domain.vocabulary import ORGANISATION_KINDS, ROLES
+
+
+class OrganisationForm(SubmitOnceForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Kind", choices=options(ORGANISATION_KINDS.choices()))
+    submit = SubmitField("Create organisation")
+
+
+class UserForm(SubmitOnceForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[Length(max=200)])
+    organisation_id = SelectField("Organisation", coerce=int)
+    role = SelectField("Role", choices=options(ROLES.choices()))
+    submit = SubmitField("Create user")
+
+
+class OversightForm(SubmitOnceForm):
+    oversight_id = SelectField("Oversight body", coerce=int)
+    overseen_id = SelectField("Oversees", coerce=int)
+    submit = SubmitField("Assign")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something; the form carries the CSRF token."""
+
+    submit = SubmitField("Confirm")

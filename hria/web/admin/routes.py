@@ -1,0 +1,124 @@
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from hria.domain import accounts
+from hria.web.forms import options
+from hria.extensions import db
+from hria.domain.models import Organisation, OversightAssignment, User
+from hria.web.admin.forms import ConfirmForm, OrganisationForm, OversightForm, UserForm
+from hria.domain.vocabulary import OrganisationKind, Role
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+@login_required
+def only_admins():
+    if current_user.role != Role.ADMIN:
+        abort(404)
+
+
+def _organisations(kind: str | None = None) -> list[Organisation]:
+    query = select(Organisation).order_by(Organisation.name)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    return db.session.scalars(query).all()
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+def organisations():
+    form = OrganisationForm()
+    if form.validate_on_submit() and not form.already_submitted():
+        try:
+            organisation = accounts.create_organisation(form.name.data, form.kind.data)
+            db.session.commit()
+            flash(f"Created {organisation.name}.", "info")
+            return redirect(url_for("admin.organisations"))
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+    oversight_form = OversightForm(formdata=None)
+    _oversight_choices(oversight_form)
+    assignments = db.session.scalars(select(OversightAssignment)).all()
+    return render_template(
+        "admin/organisations.html", organisations=_organisations(), form=form,
+        oversight_form=oversight_form, assignments=assignments, confirm=ConfirmForm(formdata=None),
+    )
+
+
+def _oversight_choices(form: OversightForm) -> None:
+    form.oversight_id.choices = options((o.id, o.name) for o in _organisations(OrganisationKind.OVERSIGHT))
+    form.overseen_id.choices = options((o.id, o.name) for o in _organisations() if o.kind != OrganisationKind.OVERSIGHT)
+
+
+@bp.route("/oversight", methods=["POST"])
+def assign_oversight():
+    form = OversightForm()
+    _oversight_choices(form)
+    if form.validate_on_submit() and not form.already_submitted():
+        exists = db.session.scalar(select(OversightAssignment).where(
+            OversightAssignment.oversight_id == form.oversight_id.data,
+            OversightAssignment.overseen_id == form.overseen_id.data,
+        ))
+        if exists:
+            flash("That oversight assignment already exists.", "info")
+        else:
+            db.session.add(OversightAssignment(oversight_id=form.oversight_id.data, overseen_id=form.overseen_id.data))
+            db.session.commit()
+            flash("Oversight assigned.", "info")
+    elif form.errors:
+        flash("Choose an oversight body and an organisation.", "error")
+    return redirect(url_for("admin.organisations"))
+
+
+@bp.route("/oversight/<int:assignment_id>/remove", methods=["POST"])
+def remove_oversight(assignment_id: int):
+    assignment = db.get_or_404(OversightAssignment, assignment_id)
+    if ConfirmForm().validate_on_submit():
+        db.session.delete(assignment)
+        db.session.commit()
+        flash("Oversight assignment removed.", "info")
+    return redirect(url_for("admin.organisations"))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    form = UserForm()
+    form.organisation_id.choices = options((o.id, o.name) for o in _organisations())
+    if form.validate_on_submit() and not form.already_submitted():
+        organisation = db.session.get(Organisation, form.organisation_id.data)
+        password = accounts.generate_password()
+        try:
+            user = accounts.create_user(form.email.data, password, form.role.data, organisation, form.name.data)
+            db.session.commit()
+            return render_template("admin/password_issued.html", user=user, password=password)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+    all_users = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("admin/users.html", users=all_users, form=form, confirm=ConfirmForm(formdata=None))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def toggle_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash("You cannot deactivate your own account.", "error")
+        else:
+            accounts.set_active(user, not user.active)
+            db.session.commit()
+            flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.users"))
+    password = accounts.reset_password(user)
+    db.session.commit()
+    return render_template("admin/password_issued.html", user=user, password=password)

@@ -1,0 +1,199 @@
+import json
+
+import pandas as pd
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from wtforms.validators import ValidationError
+
+from fairness import InputError
+from fairness.explain import usable_features
+from fairness.loading import head_frame
+from fairness.sources import Source, open_source, preview
+
+from hria.domain import access, evidence, jobs
+from hria.extensions import db
+from hria.domain.models import Evidence, FairnessAudit
+from hria.domain import fairness_audits
+from hria.web.audits.forms import ExplainForm, MappingForm, UploadForm, guess_columns
+from hria.domain.fairness_results import present
+from hria.domain.vocabulary import EvidencePurpose
+
+bp = Blueprint("audits", __name__)
+
+# Every column is offered four times on the mapping page; beyond this the page is no longer usable.
+MAX_COLUMNS = 1000
+
+
+@bp.route("/assessments/<int:assessment_id>/audits/upload", methods=["POST"])
+@login_required
+def upload(assessment_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    access.require(access.can_contribute(current_user, assessment))
+    form = UploadForm()
+    back = redirect(url_for("assessments.view_assessment", assessment_id=assessment.id) + "#audits")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return back
+    record = None
+    try:
+        record = evidence.store(form.file.data, assessment, EvidencePurpose.MODEL_OUTPUTS, current_user.id)
+        _preview(record)
+    except (evidence.UploadError, InputError) as error:
+        db.session.rollback()
+        if record is not None:
+            evidence.discard_unreferenced(record.sha256)
+        flash(f"The file cannot be audited: {error}", "error")
+        return back
+    db.session.commit()
+    return redirect(url_for("audits.configure", assessment_id=assessment.id, evidence_id=record.id))
+
+
+def _preview(record: Evidence) -> tuple[Source, list[list[str]]]:
+    """The upload's header and first rows, from a bounded sample of the file."""
+    source = open_source(evidence.path_of(record.sha256))
+    if len(source.header) > MAX_COLUMNS:
+        also = f" The header also repeats column names: {source.repeated}." if source.repeated else ""
+        raise InputError(f"The file has {len(source.header):,} columns; the web form offers at most {MAX_COLUMNS:,}. "
+                         f"Keep the columns the audit needs (the outcome, the decision or score, the protected "
+                         f"attributes and the features the model saw), or run `hria audit` on the command line.{also}")
+    return source, preview(source)
+
+
+@bp.route("/assessments/<int:assessment_id>/audits/new/<int:evidence_id>", methods=["GET", "POST"])
+@login_required
+def configure(assessment_id: int, evidence_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    record = access.evidence_or_404(current_user, evidence_id)
+    if record.assessment_id != assessment.id or record.purpose != EvidencePurpose.MODEL_OUTPUTS:
+        return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+    access.require(access.can_contribute(current_user, assessment))
+    try:
+        source, rows = _preview(record)
+    except InputError as error:
+        flash(f"The file cannot be audited: {error}", "error")
+        return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+    form = MappingForm()
+    form.set_columns(source.header, source.nested)
+    if not form.is_submitted():
+        guessed = guess_columns(source.header)
+        form.y_true.data, form.y_pred.data, form.score.data = guessed["y_true"], guessed["y_pred"], guessed["score"]
+        form.sensitive_features.data = guessed["sensitive"]
+    elif form.validate():
+        if form.already_submitted():
+            flash("This audit was already started: the form was sent twice.", "info")
+            return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id) + "#audits")
+        try:
+            settings = form.settings()
+        except ValidationError as error:
+            form.reference.errors = [str(error)]
+        else:
+            job = FairnessAudit(assessment=assessment, evidence=record, settings=json.dumps(settings),
+                                status=fairness_audits.QUEUED, created_by_id=current_user.id)
+            db.session.add(job)
+            db.session.commit()
+            jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
+            return redirect(url_for("audits.view", audit_id=job.id))
+    return render_template("audits/configure.html", assessment=assessment, record=record, form=form,
+                           header=source.header, preview=rows, warnings=source.warnings)
+
+
+@bp.route("/assessments/<int:assessment_id>/explanations/new/<int:evidence_id>", methods=["GET", "POST"])
+@login_required
+def configure_explanation(assessment_id: int, evidence_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    record = access.evidence_or_404(current_user, evidence_id)
+    if record.assessment_id != assessment.id or record.purpose != EvidencePurpose.MODEL_OUTPUTS:
+        abort(404)
+    access.require(access.can_contribute(current_user, assessment))
+    try:
+        source, rows = _preview(record)
+        form = ExplainForm()
+        form.set_columns(source.header, source.nested)
+        if not form.is_submitted():
+            _prefill_explanation(form, assessment, record, source.header)
+        if not form.is_submitted() or not form.validate():
+            return render_template("audits/explain.html", assessment=assessment, record=record, form=form,
+                                   header=source.header, preview=rows)
+        output = form.output.data
+        settings = form.settings(is_score=output in _numeric_columns(source, rows) and _is_score(record, output))
+    except InputError as error:
+        flash(f"The file cannot be explained: {error}", "error")
+        return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+    if form.already_submitted():
+        flash("This explanation was already started: the form was sent twice.", "info")
+        return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id) + "#audits")
+    job = FairnessAudit(assessment=assessment, evidence=record, kind=fairness_audits.EXPLANATION,
+                        settings=json.dumps(settings), status=fairness_audits.QUEUED, created_by_id=current_user.id)
+    db.session.add(job)
+    db.session.commit()
+    jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
+    return redirect(url_for("audits.view", audit_id=job.id))
+
+
+def _numeric_columns(source, preview) -> set[str]:
+    numeric = set()
+    for i, name in enumerate(source.header):
+        values = [row[i] for row in preview if i < len(row)]
+        try:
+            [float(v) for v in values if v not in ("", "nan", "None")]
+            numeric.add(name)
+        except ValueError:
+            continue
+    return numeric
+
+
+def _is_score(record: Evidence, column: str) -> bool:
+    """A numeric output with more than two values is a score; 0/1 is a decision."""
+    values = head_frame(open_source(evidence.path_of(record.sha256)), 5000, [column])[column]
+    return pd.to_numeric(values, errors="coerce").dropna().nunique() > 2
+
+
+def _prefill_explanation(form: ExplainForm, assessment, record: Evidence, header: list[str]) -> None:
+    """Start from the mapping of the latest audit of the same file, if there is one."""
+    previous = (db.session.query(FairnessAudit).filter_by(evidence_id=record.id, kind=fairness_audits.AUDIT)
+                .order_by(FairnessAudit.id.desc()).first())
+    guessed = guess_columns(header)
+    settings = json.loads(previous.settings) if previous else {}
+    output = settings.get("score") or settings.get("y_pred") or guessed["score"] or guessed["y_pred"]
+    sensitive = settings.get("sensitive_features") or guessed["sensitive"]
+    outcome = settings.get("y_true") or guessed["y_true"]
+    form.output.data = output
+    form.pos_label.data = settings.get("pred_pos_label") or ""
+    form.sensitive_features.data = sensitive
+    others = {settings.get("y_pred"), settings.get("score")} - {output}
+    usable = set(usable_features(_sample_rows(record)))
+    form.features.data = [h for h in dict.fromkeys(header) if h not in {output, outcome, *sensitive, *others}
+                          and h in usable]
+
+
+SAMPLE_ROWS = 20_000
+
+
+def _sample_rows(record: Evidence) -> pd.DataFrame:
+    """The first rows of an upload, enough to tell identifiers and free text from features."""
+    return head_frame(open_source(evidence.path_of(record.sha256)), SAMPLE_ROWS)
+
+
+@bp.route("/audits/<int:audit_id>")
+@login_required
+def view(audit_id: int):
+    record = access.audit_or_404(current_user, audit_id)
+    settings = json.loads(record.settings)
+    if record.kind == fairness_audits.EXPLANATION:
+        result = json.loads(record.result) if record.result else None
+        return render_template("audits/explanation.html", audit=record, settings=settings, result=result,
+                               assessment=record.assessment)
+    result = present(json.loads(record.result)) if record.result else None
+    return render_template("audits/view.html", audit=record, settings=settings, result=result,
+                           assessment=record.assessment,
+                           can_explain=access.can_contribute(current_user, record.assessment))
+
+
+@bp.route("/evidence/<int:evidence_id>/download")
+@login_required
+def download(evidence_id: int):
+    record = access.evidence_or_404(current_user, evidence_id)
+    return send_file(evidence.path_of(record.sha256), as_attachment=True, download_name=record.filename,
+                     mimetype="application/octet-stream")

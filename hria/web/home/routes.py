@@ -1,0 +1,32 @@
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from hria.domain import access
+from hria.extensions import db
+from hria.domain.models import Assessment, System
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    systems = db.session.scalars(access.visible_systems(current_user).order_by(System.name)).all()
+    assessments = db.session.scalars(
+        access.visible_assessments(current_user).order_by(Assessment.created_at)
+    ).all()
+    by_system: dict[int, list[Assessment]] = {}
+    for assessment in assessments:
+        by_system.setdefault(assessment.system_id, []).append(assessment)
+    from hria.domain import comments, tracking
+
+    return render_template(
+        "home/dashboard.html", systems=systems, by_system=by_system,
+        can_create=access.can_create_systems(current_user), overdue=tracking.overdue_for(current_user),
+        notifications=comments.unread(current_user),
+    )
+
+
+@bp.route("/healthz")
+def health():
+    return {"status": "ok"}

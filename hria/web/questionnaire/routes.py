@@ -1,0 +1,165 @@
+"""The questionnaire: sections of questions, answered by the parties whose part they are, and files attached to them."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from hria.domain import access, questions, risk_register, scoring, workflow
+from hria import database
+from hria.extensions import db
+from hria.domain.models import Answer, Evidence, utcnow
+from hria.web.context import assessment_context, store_attachment
+from hria.web.forms import EvidenceForm
+from hria.web.questionnaire.forms import field_value, section_form
+from hria.domain.vocabulary import EvidencePurpose
+
+bp = Blueprint("questionnaire", __name__)
+
+
+
+def sections_for(user, assessment, stage: dict, answers: dict) -> list[dict]:
+    """The sections this user may read, each with its shown questions and progress."""
+    readable = access.answerers_readable(user, assessment)
+    shown = [q for q in scoring.visible_questions(stage, answers) if q["answered_by"] in readable]
+    out = []
+    for section in stage["sections"]:
+        members = [q for q in shown if q["section"] == section["key"]]
+        if not members:
+            continue
+        answerable = [q for q in members if q["type"] != "evidence"]
+        done = sum(1 for q in answerable if answers.get(q["id"]) not in (None, "", []))
+        out.append({**section, "questions": members, "answered": done, "total": len(answerable)})
+    return out
+
+
+def _version(section_questions: list[dict], rows: dict[str, Answer]) -> str:
+    """A fingerprint of the section's saved answers, to notice a save made since the form was loaded."""
+    state = sorted((q["id"], rows[q["id"]].value, rows[q["id"]].answered_at.isoformat())
+                   for q in section_questions if q["id"] in rows)
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:32]
+
+
+def _answer_rows(assessment) -> dict[str, Answer]:
+    return {row.question_id: row for row in db.session.query(Answer).filter_by(assessment_id=assessment.id)}
+
+
+@bp.route("/assessments/<int:assessment_id>/sections/<section_key>", methods=["GET", "POST"])
+@login_required
+def section(assessment_id: int, section_key: str):
+    assessment, bank, stage = assessment_context(assessment_id)
+    if request.method == "POST":
+        # The version check below and the write after it must be one step: hold the assessment
+        # until commit, so a save made at the same moment waits and then sees this one.
+        database.lock_for_write(db.session, assessment)
+    lang = assessment.language
+    rows = _answer_rows(assessment)
+    answers = {qid: json.loads(row.value) for qid, row in rows.items()}
+    sections = sections_for(current_user, assessment, stage, answers)
+    current = next((s for s in sections if s["key"] == section_key), None)
+    if current is None:
+        abort(404)
+    writable = access.answerers_writable(current_user, assessment)
+    editable = [q for q in current["questions"] if q["answered_by"] in writable and q["type"] != "evidence"]
+    form = section_form(editable, bank, lang, formdata=request.form if request.method == "POST" else None)
+    version = _version(current["questions"], rows)
+
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        if not form.validate():
+            return _render(assessment, bank, sections, current, form, answers, rows, editable), 400
+        if form.version.data != version:
+            flash("Someone saved answers in this section after you opened it. Nothing of yours was saved: your "
+                  "answers are shown below beside the saved ones. Check them, then save again.", "error")
+            form.version.data = version
+            return _render(assessment, bank, sections, current, form, answers, rows, editable, stale=True), 409
+        changed = _save(assessment, editable, form, rows)
+        if changed:
+            workflow.mark_started(assessment)
+        risk_register.recompute(assessment)
+        db.session.commit()
+        return _after_save(assessment, stage, current, changed)
+
+    for q in editable:
+        if q["id"] in answers:
+            form[q["id"]].data = answers[q["id"]]
+    form.version.data = version
+    return _render(assessment, bank, sections, current, form, answers, rows, editable)
+
+
+def _save(assessment, editable: list[dict], form, rows: dict[str, Answer]) -> int:
+    changed = 0
+    for q in editable:
+        value = field_value(form[q["id"]])
+        row = rows.get(q["id"])
+        if value is None:
+            if row is not None:
+                db.session.delete(row)
+                changed += 1
+            continue
+        encoded = json.dumps(value, ensure_ascii=False)
+        if row is None:
+            db.session.add(Answer(assessment_id=assessment.id, question_id=q["id"], value=encoded,
+                                  answered_by_id=current_user.id, answered_at=utcnow()))
+            changed += 1
+        elif row.value != encoded or row.carried_from:
+            row.value, row.answered_by_id, row.answered_at = encoded, current_user.id, utcnow()
+            row.carried_from = None  # saved by this party: confirmed
+            changed += 1
+    return changed
+
+
+def _after_save(assessment, stage: dict, current: dict, changed: int):
+    answers = questions.answers_of(assessment)
+    sections = sections_for(current_user, assessment, stage, answers)
+    now_here = next((s for s in sections if s["key"] == current["key"]), None)
+    appeared = [q for q in (now_here or {}).get("questions", []) if q["id"] not in {x["id"] for x in current["questions"]}]
+    here = url_for("questionnaire.section", assessment_id=assessment.id, section_key=current["key"])
+    if appeared:
+        flash(f"{len(appeared)} more question(s) appeared because of your answers.", "info")
+        return redirect(here + f"#q-{appeared[0]['id']}")
+    flash(f"Saved {changed} answer(s)." if changed else "Nothing changed.", "info")
+    if "save_next" in request.form:
+        keys = [s["key"] for s in sections]
+        position = keys.index(current["key"]) if current["key"] in keys else -1
+        if 0 <= position < len(keys) - 1:
+            return redirect(url_for("questionnaire.section", assessment_id=assessment.id, section_key=keys[position + 1]))
+        return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+    return redirect(here)
+
+
+def _render(assessment, bank, sections, current, form, answers, rows, editable, stale=False):
+    evidence_by_question: dict[str, list[Evidence]] = {}
+    for item in access.readable_evidence(current_user, db.session.query(Evidence).filter_by(
+            assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION).order_by(Evidence.uploaded_at)):
+        evidence_by_question.setdefault(item.question_id, []).append(item)
+    writable = access.answerers_writable(current_user, assessment)
+    return render_template(
+        "questionnaire/section.html", assessment=assessment, bank=bank, sections=sections, current=current, form=form,
+        answers=answers, rows=rows, editable_ids={q["id"] for q in editable}, stale=stale,
+        evidence_by_question=evidence_by_question, evidence_form=EvidenceForm(formdata=None),
+        can_attach={q["id"] for q in current["questions"] if q["answered_by"] in writable},
+        lang=assessment.language, describe=lambda q, v: questions.describe_answer(bank, q, v, assessment.language),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/questions/<question_id>/evidence", methods=["POST"])
+@login_required
+def attach(assessment_id: int, question_id: str):
+    assessment, bank, stage = assessment_context(assessment_id)
+    question = next((q for q in stage["questions"] if q["id"] == question_id), None)
+    if question is None or question["answered_by"] not in access.answerers_readable(current_user, assessment):
+        abort(404)
+    if question["answered_by"] not in access.answerers_writable(current_user, assessment):
+        abort(403)
+    back = url_for("questionnaire.section", assessment_id=assessment.id, section_key=question["section"]) + f"#q-{question_id}"
+    item = store_attachment(assessment, EvidencePurpose.QUESTION, question_id)
+    if item is not None:
+        workflow.mark_started(assessment)
+        risk_register.recompute(assessment)
+        db.session.commit()
+        flash(f"Attached {item.filename} (SHA-256 {item.sha256[:12]}…).", "info")
+    return redirect(back)

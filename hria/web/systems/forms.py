@@ -1,0 +1,34 @@
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from hria.web.forms import EditForm, SubmitOnceForm, options
+from hria.domain.vocabulary import LANGUAGES, LIFECYCLE_STAGES, SECTORS
+
+NO_VENDOR = 0
+
+
+class SystemFields:
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    purpose = TextAreaField(
+        "Purpose", validators=[Length(max=5000)],
+        description="What the system is for, whom it affects and what it decides or recommends.",
+    )
+    owner_id = SelectField("Owner organisation", coerce=int)
+    vendor_id = SelectField("Vendor", coerce=int)
+    sector = SelectField("Urban sector", choices=options(SECTORS.choices()))
+    automated_decisions = BooleanField("It makes or supports automated decisions about people")
+
+
+class NewSystemForm(SubmitOnceForm, SystemFields):
+    submit = SubmitField("Register system")
+
+
+class EditSystemForm(EditForm, SystemFields):
+    submit = SubmitField("Save changes")
+
+
+class NewAssessmentForm(SubmitOnceForm):
+    stage = SelectField("Lifecycle stage", choices=options(LIFECYCLE_STAGES.choices()))
+    language = SelectField("Language of the questions and the report", choices=options(LANGUAGES.choices()))
+    submit = SubmitField("Start assessment")
+

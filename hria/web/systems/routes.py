@@ -1,0 +1,157 @@
+"""The systems an organisation buys, builds or oversees: registering and editing one, its page with its
+assessments over the lifecycle, its remediation across stages, and marking it in operation."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from hria.domain import access, sharing, tracking
+from hria.domain.models import Assessment, System
+from hria.extensions import db
+from hria.web.errors import refused
+from hria.web.forms import ButtonForm, flash_errors, options
+from hria.web.systems.forms import NO_VENDOR, EditSystemForm, NewAssessmentForm, NewSystemForm
+from hria.domain.vocabulary import AssessmentStatus
+
+bp = Blueprint("systems", __name__)
+
+
+def _fill_choices(form) -> None:
+    form.owner_id.choices = options((o.id, o.name) for o in access.owner_choices(current_user))
+    form.vendor_id.choices = options([(NO_VENDOR, "— none yet —")] + [(o.id, o.name) for o in access.vendor_organisations()])
+
+
+def _apply(form, system: System) -> None:
+    system.name = form.name.data.strip()
+    system.purpose = (form.purpose.data or "").strip()
+    system.owner_id = form.owner_id.data
+    system.vendor_id = form.vendor_id.data or None
+    system.sector = form.sector.data
+    system.automated_decisions = form.automated_decisions.data
+
+
+def _version(system: System) -> str:
+    return system.updated_at.isoformat()
+
+
+@bp.route("/systems/new", methods=["GET", "POST"])
+@login_required
+def new_system():
+    access.require(access.can_create_systems(current_user))
+    form = NewSystemForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        if form.already_submitted():
+            flash("This system was already registered: the form was sent twice.", "info")
+            return redirect(url_for("home.dashboard"))
+        system = System(created_by_id=current_user.id)
+        _apply(form, system)
+        if access.is_vendor(current_user):  # a system the vendor sells: it is its own vendor
+            system.vendor_id = current_user.organisation_id
+        db.session.add(system)
+        db.session.commit()
+        flash(f"Registered “{system.name}”.", "info")
+        return redirect(url_for("systems.view_system", system_id=system.id))
+    return render_template("systems/edit.html", form=form, system=None)
+
+
+@bp.route("/systems/<int:system_id>")
+@login_required
+def view_system(system_id: int):
+    system = access.system_or_404(current_user, system_id)
+    assessments = db.session.scalars(
+        access.visible_assessments(current_user)
+        .where(Assessment.system_id == system.id)
+        .order_by(Assessment.created_at)
+    ).all()
+    manage = access.can_manage_system(current_user, system)
+
+
+    entries, next_review, review_reason = tracking.timeline(current_user, system)
+    return render_template(
+        "systems/view.html", system=system, assessments=assessments,
+        manage=manage, assessment_form=NewAssessmentForm() if manage else None,
+        timeline=entries, next_review=next_review, review_reason=review_reason, button_form=ButtonForm(),
+    )
+
+
+@bp.route("/systems/<int:system_id>/remediation")
+@login_required
+def system_remediation(system_id: int):
+    system = access.system_or_404(current_user, system_id)
+    if access.is_vendor(current_user):
+        abort(404)
+    return render_template("systems/remediation.html", system=system, today=date.today(),
+                           rows=tracking.actions_of_system(current_user, system))
+
+
+@bp.route("/systems/<int:system_id>/operation", methods=["POST"])
+@login_required
+def set_operation(system_id: int):
+    system = access.system_or_404(current_user, system_id)
+    access.require(access.can_manage_system(current_user, system))
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if not system.in_operation:
+        blocking = tracking.unaccepted_very_high_risks(system)
+        if blocking:
+            rights = ", ".join(sorted({r.right.replace("_", " ") for r in blocking}))
+            return refused(409, f"The system cannot go into operation: very-high risks to {rights} have no "
+                                f"accepted treatment. Record the treatment in the risk register first.",
+                           url_for("systems.view_system", system_id=system.id), f"Back to {system.name}")
+    system.in_operation = not system.in_operation
+    db.session.commit()
+    flash("The system is now marked as in operation." if system.in_operation else
+          "The system is no longer marked as in operation.", "info")
+    return redirect(url_for("systems.view_system", system_id=system.id))
+
+
+@bp.route("/systems/<int:system_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_system(system_id: int):
+    system = access.system_or_404(current_user, system_id)
+    access.require(access.can_manage_system(current_user, system))
+    form = EditSystemForm(obj=system)
+    _fill_choices(form)
+    if not form.is_submitted():
+        form.vendor_id.data = system.vendor_id or NO_VENDOR
+        form.loaded_version.data = _version(system)
+    elif form.validate():
+        if form.is_stale(_version(system)):
+            flash("Someone else changed this system while you were editing it. Your input is shown below; "
+                  "compare it with the current values, then save again.", "error")
+            form.loaded_version.data = _version(system)
+            return render_template("systems/edit.html", form=form, system=system, current=system), 409
+        _apply(form, system)
+        db.session.commit()
+        flash("Changes saved.", "info")
+        return redirect(url_for("systems.view_system", system_id=system.id))
+    return render_template("systems/edit.html", form=form, system=system)
+
+
+@bp.route("/systems/<int:system_id>/assessments", methods=["POST"])
+@login_required
+def new_assessment(system_id: int):
+    system = access.system_or_404(current_user, system_id)
+    access.require(access.can_manage_system(current_user, system))
+    form = NewAssessmentForm()
+    if form.validate_on_submit():
+        if form.already_submitted():
+            flash("This assessment was already started: the form was sent twice.", "info")
+            return redirect(url_for("systems.view_system", system_id=system.id))
+        assessment = Assessment(
+            system=system, stage=form.stage.data, language=form.language.data,
+            status=AssessmentStatus.DRAFT, created_by_id=current_user.id,
+        )
+        db.session.add(assessment)
+        db.session.flush()
+        carried = sharing.carry_over_previous(assessment)
+        db.session.commit()
+        if carried:
+            flash(f"{carried} answers were carried over from earlier assessments of this system; they are marked "
+                  f"until you confirm them.", "info")
+        return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+    flash_errors(form)
+    return redirect(url_for("systems.view_system", system_id=system.id))

@@ -5,7 +5,6 @@ import click
 
 from fairness import InputError
 from fairness.explain import explain
-
 from hria.cli.fairness import emit, fail
 
 

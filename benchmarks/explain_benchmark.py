@@ -1,7 +1,8 @@
 """Surrogate fit, fidelity and SHAP on 100,000 rows × 30 features (target: under 20 s on this machine).
 
-    .venv/bin/python benchmarks/explain_benchmark.py [--rows 100000] [--features 30]
+.venv/bin/python benchmarks/explain_benchmark.py [--rows 100000] [--features 30]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,15 @@ import time
 import numpy as np
 import pandas as pd
 
-from fairness.explain import (_Encoder, _fit_surrogate, _group_labels, _proxies, _shap, _stratified_sample,
-                              explain)
+from fairness.explain import (
+    _Encoder,
+    _fit_surrogate,
+    _group_labels,
+    _proxies,
+    _shap,
+    _stratified_sample,
+    explain,
+)
 
 
 def make_frame(rows: int, features: int, seed: int = 0) -> pd.DataFrame:
@@ -38,7 +46,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     start = time.perf_counter()
     encoded = _Encoder(frame, features)
-    model, fidelity = _fit_surrogate(encoded.matrix, frame["decision"].to_numpy(float), True, 0, 0.85, 0.8, rng)
+    model, fidelity = _fit_surrogate(
+        encoded.matrix, frame["decision"].to_numpy(float), True, 0, 0.85, 0.8, rng
+    )
     fitted = time.perf_counter()
     rows = _stratified_sample({"group": _group_labels(frame["group"])}, len(frame), 2000, rng)
     _shap(model, encoded.matrix[rows], encoded)
@@ -48,7 +58,9 @@ def main() -> None:
     print(f"  fit + fidelity + SHAP:                            {done - start:6.2f} s (target < 20 s)")
     start = time.perf_counter()
     _proxies(frame, features, {"group": _group_labels(frame["group"])}, 0)
-    print(f"  proxy detection ({len(features)} features × 1 attribute):    {time.perf_counter() - start:6.2f} s")
+    print(
+        f"  proxy detection ({len(features)} features × 1 attribute):    {time.perf_counter() - start:6.2f} s"
+    )
     start = time.perf_counter()
     explain(frame, "decision", sensitive_features="group")
     print(f"  fairness.explain end to end:                      {time.perf_counter() - start:6.2f} s")

@@ -4,6 +4,7 @@
 
 Prints each timing, the ratios the targets are stated in, and checks the values agree.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,17 +46,28 @@ def timed(label, func, *args, **kwargs):
 
 
 def fairlearn_frame(df):
-    from fairlearn.metrics import (MetricFrame, false_negative_rate, false_positive_rate, selection_rate,
-                                   true_positive_rate)
+    from fairlearn.metrics import (
+        MetricFrame,
+        false_negative_rate,
+        false_positive_rate,
+        selection_rate,
+        true_positive_rate,
+    )
     from sklearn.metrics import accuracy_score
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return MetricFrame(
-            metrics={"selection_rate": selection_rate, "true_positive_rate": true_positive_rate,
-                     "false_positive_rate": false_positive_rate, "false_negative_rate": false_negative_rate,
-                     "accuracy": accuracy_score},
-            y_true=df["y"], y_pred=df["p"], sensitive_features=df[["race", "sex"]],
+            metrics={
+                "selection_rate": selection_rate,
+                "true_positive_rate": true_positive_rate,
+                "false_positive_rate": false_positive_rate,
+                "false_negative_rate": false_negative_rate,
+                "accuracy": accuracy_score,
+            },
+            y_true=df["y"],
+            y_pred=df["p"],
+            sensitive_features=df[["race", "sex"]],
         )
 
 
@@ -85,8 +97,15 @@ def main() -> None:
 
     print("\n1. Group metrics on an in-memory frame")
     frame, t_fairlearn = timed("fairlearn MetricFrame", fairlearn_frame, df)
-    result, t_ours = timed("fairness.audit (no bootstrap)", audit, df, "y", "p",
-                           sensitive_features=["race", "sex"], n_bootstrap=0)
+    result, t_ours = timed(
+        "fairness.audit (no bootstrap)",
+        audit,
+        df,
+        "y",
+        "p",
+        sensitive_features=["race", "sex"],
+        n_bootstrap=0,
+    )
     print(f"  largest difference from fairlearn: {compare(frame, result):.2e}")
     print(f"  ratio: {t_fairlearn / t_ours:,.0f}× faster than MetricFrame (target ≥ 100×)")
 
@@ -94,8 +113,9 @@ def main() -> None:
     cells = CellCounts(columns=("race", "sex"))
     cells.add({"race": coded(df["race"]), "sex": coded(df["sex"])}, df["y"].to_numpy(), df["p"].to_numpy())
     _, membership, _ = _groups(cells)
-    _, t_boot = timed("1,000 resamples of the counts (23 groups, 12 metrics)", _bootstrap, cells.counts,
-                      membership, 1000, 0)
+    _, t_boot = timed(
+        "1,000 resamples of the counts (23 groups, 12 metrics)", _bootstrap, cells.counts, membership, 1000, 0
+    )
     print(f"  target: within 1 s → {'met' if t_boot <= 1 else 'missed'}")
 
     with tempfile.TemporaryDirectory() as folder:
@@ -103,16 +123,46 @@ def main() -> None:
         df.to_csv(path, index=False)
         print(f"\n3. End to end on a {args.rows:,}-row CSV ({path.stat().st_size / 1e6:.0f} MB)")
         _, t_read = timed("pandas.read_csv alone", pd.read_csv, path)
-        _, t_audit = timed("fairness.audit(path) with 1,000 bootstrap resamples", audit, str(path), "y", "p",
-                           sensitive_features=["race", "sex"])
+        _, t_audit = timed(
+            "fairness.audit(path) with 1,000 bootstrap resamples",
+            audit,
+            str(path),
+            "y",
+            "p",
+            sensitive_features=["race", "sex"],
+        )
         hria = Path(sys.executable).with_name("hria")
-        _, t_cli = timed("hria audit (a new process, imports included)", subprocess.run,
-                         [str(hria), "audit", str(path), "--label", "y", "--prediction", "p", "--sensitive", "race",
-                          "--sensitive", "sex", "--json", os.devnull], check=True, stdout=subprocess.DEVNULL)
-        _, t_read_cli = timed("python -c 'pandas.read_csv(...)' (a new process)", subprocess.run,
-                              [sys.executable, "-c", f"import pandas; pandas.read_csv({str(path)!r})"], check=True)
-        print(f"  ratio to reading alone: {t_audit / t_read:.2f}× in process; {t_cli / t_read_cli:.2f}× as commands, "
-              f"each in a new process (target ≤ 2×)")
+        _, t_cli = timed(
+            "hria audit (a new process, imports included)",
+            subprocess.run,
+            [
+                str(hria),
+                "audit",
+                str(path),
+                "--label",
+                "y",
+                "--prediction",
+                "p",
+                "--sensitive",
+                "race",
+                "--sensitive",
+                "sex",
+                "--json",
+                os.devnull,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        _, t_read_cli = timed(
+            "python -c 'pandas.read_csv(...)' (a new process)",
+            subprocess.run,
+            [sys.executable, "-c", f"import pandas; pandas.read_csv({str(path)!r})"],
+            check=True,
+        )
+        print(
+            f"  ratio to reading alone: {t_audit / t_read:.2f}× in process; {t_cli / t_read_cli:.2f}× as commands, "
+            f"each in a new process (target ≤ 2×)"
+        )
 
         if args.big_rows:
             big = Path(folder) / "big.csv"
@@ -121,8 +171,23 @@ def main() -> None:
             for i in range(args.big_rows // 1_000_000):
                 chunk.to_csv(big, index=False, header=i == 0, mode="w" if i == 0 else "a")
             print(f"  file: {big.stat().st_size / 1e9:.2f} GB")
-            seconds, peak = peak_memory_of([str(hria), "audit", str(big), "--label", "y", "--prediction", "p",
-                                            "--sensitive", "race", "--sensitive", "sex", "--json", os.devnull])
+            seconds, peak = peak_memory_of(
+                [
+                    str(hria),
+                    "audit",
+                    str(big),
+                    "--label",
+                    "y",
+                    "--prediction",
+                    "p",
+                    "--sensitive",
+                    "race",
+                    "--sensitive",
+                    "sex",
+                    "--json",
+                    os.devnull,
+                ]
+            )
             print(f"  hria audit: {seconds:.1f} s, peak resident memory {peak:.2f} GiB (target < 1.5 GiB)")
 
 

@@ -1,7 +1,8 @@
 """Build and sign a report of a completed assessment with fairness results (target: under 0.5 s).
 
-    .venv/bin/python benchmarks/report_benchmark.py
+.venv/bin/python benchmarks/report_benchmark.py
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -19,31 +20,96 @@ from reports.keys import create_authority, create_signing_identity, load_identit
 def report_data() -> dict:
     rng = np.random.default_rng(0)
     n = 20000
-    frame = pd.DataFrame({"y": rng.integers(0, 2, n), "p": rng.integers(0, 2, n),
-                          "race": rng.choice(list("ABCDE"), n), "sex": rng.choice(["F", "M"], n)})
+    frame = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, n),
+            "p": rng.integers(0, 2, n),
+            "race": rng.choice(list("ABCDE"), n),
+            "sex": rng.choice(["F", "M"], n),
+        }
+    )
     result = audit(frame, "y", "p", sensitive_features=["race", "sex"]).to_dict()
     groups = [{**g, "name": ", ".join(f"{k} {v}" for k, v in g["group"].items())} for g in result["groups"]]
-    questions = [{"id": f"SCO-{i:02d}", "text": "Is there a documented way to suspend the system quickly?" * 2,
-                  "answer": "Yes", "cites": ["§50(c)", "§56(g)"],
-                  "evidence": [{"name": "decision.pdf", "sha256": "ab" * 32}]} for i in range(16)]
+    questions = [
+        {
+            "id": f"SCO-{i:02d}",
+            "text": "Is there a documented way to suspend the system quickly?" * 2,
+            "answer": "Yes",
+            "cites": ["§50(c)", "§56(g)"],
+            "evidence": [{"name": "decision.pdf", "sha256": "ab" * 32}],
+        }
+        for i in range(16)
+    ]
     return {
-        "kind": "risk", "lang": "en", "report_id": "HRIA-2026-BENCH-v1", "issued_at": "2026-11-22 10:00 UTC",
-        "organisation": "City of Riverton", "stage": "Scoping", "bank_version": "2026.1",
-        "system": {"name": "Welfare fraud risk score", "purpose": "Scores applications", "sector": "Welfare",
-                   "vendor": "Civic Analytics"},
-        "impact": {"level": "III", "raw": 14, "raw_max": 23, "mitigation": 9, "mitigation_max": 15, "reduced": False,
-                   "score": 14, "share": 0.61},
-        "summary": ["A summary sentence."] * 4, "method": {"checks": ["A method sentence."] * 2, "paragraphs": ["§50(c)"]},
+        "kind": "risk",
+        "lang": "en",
+        "report_id": "HRIA-2026-BENCH-v1",
+        "issued_at": "2026-11-22 10:00 UTC",
+        "organisation": "City of Riverton",
+        "stage": "Scoping",
+        "bank_version": "2026.1",
+        "system": {
+            "name": "Welfare fraud risk score",
+            "purpose": "Scores applications",
+            "sector": "Welfare",
+            "vendor": "Civic Analytics",
+        },
+        "impact": {
+            "level": "III",
+            "raw": 14,
+            "raw_max": 23,
+            "mitigation": 9,
+            "mitigation_max": 15,
+            "reduced": False,
+            "score": 14,
+            "share": 0.61,
+        },
+        "summary": ["A summary sentence."] * 4,
+        "method": {"checks": ["A method sentence."] * 2, "paragraphs": ["§50(c)"]},
         "sections": [{"title": f"Section {s}", "questions": questions} for s in range(3)],
-        "risks": [{"right": "Equality", "findings": ["finding"] * 3, "scale": 3, "scope": 3, "reversibility": 2,
-                   "likelihood": 3, "level": "High"}] * 5,
-        "fairness": [{"file": "outputs.csv", "sha256": "cd" * 32, "rows": n, "findings": ["finding"] * 5,
-                      "groups": groups}],
-        "explanations": [{"file": "outputs.csv", "fidelity": "97 % agreement", "explains_model": True,
-                          "importance": [{"feature": f"x{i}", "share": 0.05} for i in range(20)], "flags": []}],
-        "remediation": [{"action": "Consult", "paragraph": "§43(a)", "right": "Equality", "owner": "P", "due": "2027-01-01",
-                         "status": "Open"}] * 12,
-        "obligations": ["An obligation."] * 4, "signoff": [{"organisation": "City", "role": "issuer"}],
+        "risks": [
+            {
+                "right": "Equality",
+                "findings": ["finding"] * 3,
+                "scale": 3,
+                "scope": 3,
+                "reversibility": 2,
+                "likelihood": 3,
+                "level": "High",
+            }
+        ]
+        * 5,
+        "fairness": [
+            {
+                "file": "outputs.csv",
+                "sha256": "cd" * 32,
+                "rows": n,
+                "findings": ["finding"] * 5,
+                "groups": groups,
+            }
+        ],
+        "explanations": [
+            {
+                "file": "outputs.csv",
+                "fidelity": "97 % agreement",
+                "explains_model": True,
+                "importance": [{"feature": f"x{i}", "share": 0.05} for i in range(20)],
+                "flags": [],
+            }
+        ],
+        "remediation": [
+            {
+                "action": "Consult",
+                "paragraph": "§43(a)",
+                "right": "Equality",
+                "owner": "P",
+                "due": "2027-01-01",
+                "status": "Open",
+            }
+        ]
+        * 12,
+        "obligations": ["An obligation."] * 4,
+        "signoff": [{"organisation": "City", "role": "issuer"}],
     }
 
 
@@ -59,8 +125,10 @@ def main() -> None:
             start = time.perf_counter()
             pdf = sign_pdf(build_report(data), signer, name="City of Riverton", reason="Issued")
             times.append(time.perf_counter() - start)
-    print(f"build + sign a report with fairness results ({len(pdf) / 1024:.0f} KiB): "
-          f"median {sorted(times)[2] * 1000:.0f} ms over 5 runs (target < 500 ms)")
+    print(
+        f"build + sign a report with fairness results ({len(pdf) / 1024:.0f} KiB): "
+        f"median {sorted(times)[2] * 1000:.0f} ms over 5 runs (target < 500 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Build and sign reports with text as long as the forms allow, and a Chinese report; print median times and sizes.
 
-    .venv/bin/python benchmarks/report_layout_benchmark.py
+.venv/bin/python benchmarks/report_layout_benchmark.py
 """
+
 from __future__ import annotations
 
 import statistics
@@ -22,15 +23,42 @@ def cases() -> dict[str, dict]:
     normal = report_data()
     long_answer = " ".join(f"w{i:04d}" for i in range(1666)) + " end."
     long_text = {**normal, "system": {**normal["system"], "purpose": "\n".join("x" * 2500)}}
-    long_text["sections"] = [{"title": "Purpose", "questions": [
-        {"id": "SCO-01", "text": "What public problem should the system help solve?", "answer": long_answer},
-        {"id": "SCO-02", "text": "Describe the data.", "answer": "\n".join(f"{i:04d}" for i in range(2000))}]}]
+    long_text["sections"] = [
+        {
+            "title": "Purpose",
+            "questions": [
+                {
+                    "id": "SCO-01",
+                    "text": "What public problem should the system help solve?",
+                    "answer": long_answer,
+                },
+                {
+                    "id": "SCO-02",
+                    "text": "Describe the data.",
+                    "answer": "\n".join(f"{i:04d}" for i in range(2000)),
+                },
+            ],
+        }
+    ]
     chinese = {**normal, "lang": "zh", "system": {**normal["system"], "name": "福利欺诈风险评分"}}
-    chinese["sections"] = [{"title": "目的与适当性", "questions": [
-        {**q, "text": "是否考虑并比较了不使用算法的方案（增加人手、简化规则、改进表格）？", "answer": "是"}
-        for q in normal["sections"][0]["questions"]]}] * 3
-    return {"normal report (English)": normal, "Chinese report": chinese,
-            "long-text report (10,000-char answer, 2,000-line answer, 2,500-line purpose)": long_text}
+    chinese["sections"] = [
+        {
+            "title": "目的与适当性",
+            "questions": [
+                {
+                    **q,
+                    "text": "是否考虑并比较了不使用算法的方案（增加人手、简化规则、改进表格）？",
+                    "answer": "是",
+                }
+                for q in normal["sections"][0]["questions"]
+            ],
+        }
+    ] * 3
+    return {
+        "normal report (English)": normal,
+        "Chinese report": chinese,
+        "long-text report (10,000-char answer, 2,000-line answer, 2,500-line purpose)": long_text,
+    }
 
 
 def main() -> None:
@@ -49,8 +77,10 @@ def main() -> None:
                 start = time.perf_counter()
                 pdf = sign_pdf(build_report(data), signer, name="City of Riverton", reason="Issued")
                 times.append(time.perf_counter() - start)
-            print(f"{name}: build + sign median {statistics.median(times) * 1000:.0f} ms over 5 runs, "
-                  f"{len(pdf) / 1024:.0f} KiB")
+            print(
+                f"{name}: build + sign median {statistics.median(times) * 1000:.0f} ms over 5 runs, "
+                f"{len(pdf) / 1024:.0f} KiB"
+            )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """The fairness audit: group metrics, disparities with intervals, verdicts and summary figures."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,16 @@ import pandas as pd
 from . import scores as score_analysis
 from .counts import CellCounts
 from .errors import InputError
-from .loading import (DEFAULT_CHUNK_ROWS, ColumnMap, check_columns, finite_number, frame_to_source_chunks,
-                      iter_frames, open_source, validated_chunks)
+from .loading import (
+    DEFAULT_CHUNK_ROWS,
+    ColumnMap,
+    check_columns,
+    finite_number,
+    frame_to_source_chunks,
+    iter_frames,
+    open_source,
+    validated_chunks,
+)
 from .metrics import METRIC_LABELS, METRIC_NAMES, RATES, metric_values, wilson_interval
 from .sources import check_plain
 
@@ -33,10 +42,10 @@ INTERSECTION = "intersection"
 @dataclass
 class Group:
     group: dict[str, str]
-    family: str                  # the sensitive column, or "intersection"
+    family: str  # the sensitive column, or "intersection"
     count: int
     share: float
-    counts: dict[str, int]       # tn, fp, fn, tp
+    counts: dict[str, int]  # tn, fp, fn, tp
     metrics: dict[str, float | None]
     intervals: dict[str, list[float | None]]
     too_small: bool
@@ -109,9 +118,17 @@ class AuditResult:
 
 
 def _group_dict(group: Group) -> dict[str, Any]:
-    out = {"group": group.group, "family": group.family, "count": group.count, "share": group.share,
-           "too_small": group.too_small, **group.metrics, "auc": group.auc, "intervals": group.intervals,
-           "counts": group.counts}
+    out = {
+        "group": group.group,
+        "family": group.family,
+        "count": group.count,
+        "share": group.share,
+        "too_small": group.too_small,
+        **group.metrics,
+        "auc": group.auc,
+        "intervals": group.intervals,
+        "counts": group.counts,
+    }
     return out
 
 
@@ -186,9 +203,15 @@ def audit(
         raise InputError(f"The ratio threshold must be in (0, 1], not {ratio_threshold}.")
     if finite_number(difference_threshold, "difference threshold") < 0:
         raise InputError(f"The difference threshold must be 0 or more, not {difference_threshold}.")
-    mapping = ColumnMap(y_true=y_true, y_pred=y_pred, score=score, threshold=threshold,
-                        sensitive_features=tuple(sensitive_features), pos_label=pos_label,
-                        pred_pos_label=pred_pos_label)
+    mapping = ColumnMap(
+        y_true=y_true,
+        y_pred=y_pred,
+        score=score,
+        threshold=threshold,
+        sensitive_features=tuple(sensitive_features),
+        pos_label=pos_label,
+        pred_pos_label=pred_pos_label,
+    )
     report: dict[str, Any] = {}
     if isinstance(data, pd.DataFrame):
         check_columns([str(c) for c in data.columns], mapping)
@@ -207,14 +230,35 @@ def audit(
         cells.add(chunk.sensitive, chunk.y_true, chunk.y_pred, chunk.score)
         if progress is not None:
             progress(cells.total)
-    return analyse(cells, mapping, report, reference=reference, min_group_size=min_group_size,
-                   confidence=confidence, n_bootstrap=n_bootstrap, random_state=random_state,
-                   ratio_threshold=ratio_threshold, difference_threshold=difference_threshold,
-                   impact_ratio_min_share=impact_ratio_min_share)
+    return analyse(
+        cells,
+        mapping,
+        report,
+        reference=reference,
+        min_group_size=min_group_size,
+        confidence=confidence,
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
+        ratio_threshold=ratio_threshold,
+        difference_threshold=difference_threshold,
+        impact_ratio_min_share=impact_ratio_min_share,
+    )
 
 
-def analyse(cells: CellCounts, mapping: ColumnMap, report: dict, *, reference, min_group_size, confidence,
-            n_bootstrap, random_state, ratio_threshold, difference_threshold, impact_ratio_min_share) -> AuditResult:
+def analyse(
+    cells: CellCounts,
+    mapping: ColumnMap,
+    report: dict,
+    *,
+    reference,
+    min_group_size,
+    confidence,
+    n_bootstrap,
+    random_state,
+    ratio_threshold,
+    difference_threshold,
+    impact_ratio_min_share,
+) -> AuditResult:
     cells = cells.canonical()
     total = cells.total
     if total == 0:
@@ -222,8 +266,11 @@ def analyse(cells: CellCounts, mapping: ColumnMap, report: dict, *, reference, m
     positives = int(cells.counts[:, 2:].sum())
     if positives in (0, total):
         value = "positive" if positives else "negative"
-        raise InputError(f"Every outcome in '{mapping.y_true}' is {value}: with only one class, error rates "
-                         f"cannot be compared. Check the column and the positive value.", column=mapping.y_true)
+        raise InputError(
+            f"Every outcome in '{mapping.y_true}' is {value}: with only one class, error rates "
+            f"cannot be compared. Check the column and the positive value.",
+            column=mapping.y_true,
+        )
 
     families, membership, descriptors = _groups(cells)
     group_counts = membership @ cells.counts
@@ -231,8 +278,18 @@ def analyse(cells: CellCounts, mapping: ColumnMap, report: dict, *, reference, m
     values = metric_values(group_counts)
     groups = _group_results(families, descriptors, group_counts, values, total, min_group_size, confidence)
     boot = _bootstrap(cells.counts, membership, n_bootstrap, random_state)
-    disparities = _disparities(families, descriptors, group_counts, values, references, boot, groups,
-                               confidence, ratio_threshold, difference_threshold)
+    disparities = _disparities(
+        families,
+        descriptors,
+        group_counts,
+        values,
+        references,
+        boot,
+        groups,
+        confidence,
+        ratio_threshold,
+        difference_threshold,
+    )
     impact, exclusions = _impact_ratios(families, descriptors, group_counts, values, impact_ratio_min_share)
 
     scores = None
@@ -246,13 +303,24 @@ def analyse(cells: CellCounts, mapping: ColumnMap, report: dict, *, reference, m
         rows=total,
         rows_read=report.get("rows_read", total),
         rows_excluded=report.get("rows_excluded", {}),
-        columns={"y_true": mapping.y_true, "y_pred": mapping.y_pred, "score": mapping.score,
-                 "threshold": mapping.threshold, "sensitive_features": list(mapping.sensitive_features),
-                 "pos_label": mapping.pos_label},
-        parameters={"confidence": confidence, "n_bootstrap": n_bootstrap, "random_state": random_state,
-                    "min_group_size": min_group_size, "ratio_threshold": ratio_threshold,
-                    "difference_threshold": difference_threshold, "impact_ratio_min_share": impact_ratio_min_share,
-                    "references": {f: descriptors[i] for f, i in references.items()}},
+        columns={
+            "y_true": mapping.y_true,
+            "y_pred": mapping.y_pred,
+            "score": mapping.score,
+            "threshold": mapping.threshold,
+            "sensitive_features": list(mapping.sensitive_features),
+            "pos_label": mapping.pos_label,
+        },
+        parameters={
+            "confidence": confidence,
+            "n_bootstrap": n_bootstrap,
+            "random_state": random_state,
+            "min_group_size": min_group_size,
+            "ratio_threshold": ratio_threshold,
+            "difference_threshold": difference_threshold,
+            "impact_ratio_min_share": impact_ratio_min_share,
+            "references": {f: descriptors[i] for f, i in references.items()},
+        },
         groups=groups,
         disparities=disparities,
         impact_ratios=impact,
@@ -300,19 +368,29 @@ def _references(families, descriptors, group_counts, chosen: dict[str, str] | No
         if wanted:
             match = [i for i in members if descriptors[i] == wanted]
             if not match:
-                present = ", ".join(sorted({descriptors[i][family] for i in members})) if family != INTERSECTION else ""
-                raise InputError(f"The reference group {wanted} does not occur in the data. {present}".strip(),
-                                 column=family if family != INTERSECTION else None)
+                present = (
+                    ", ".join(sorted({descriptors[i][family] for i in members}))
+                    if family != INTERSECTION
+                    else ""
+                )
+                raise InputError(
+                    f"The reference group {wanted} does not occur in the data. {present}".strip(),
+                    column=family if family != INTERSECTION else None,
+                )
             references[family] = match[0]
         else:
             references[family] = max(members, key=lambda i: (group_counts[i].sum(), -i))
     unknown = set(chosen) - {f for f in families if f != INTERSECTION}
     if unknown:
-        raise InputError(f"The reference names {', '.join(sorted(unknown))}, which is not a sensitive column.")
+        raise InputError(
+            f"The reference names {', '.join(sorted(unknown))}, which is not a sensitive column."
+        )
     return references
 
 
-def _group_results(families, descriptors, group_counts, values, total, min_group_size, confidence) -> list[Group]:
+def _group_results(
+    families, descriptors, group_counts, values, total, min_group_size, confidence
+) -> list[Group]:
     intervals = {}
     for rate in RATES:
         num, den = rate.parts(group_counts)
@@ -321,17 +399,21 @@ def _group_results(families, descriptors, group_counts, values, total, min_group
     for i, descriptor in enumerate(descriptors):
         count = int(group_counts[i].sum())
         tn, fp, fn, tp = (int(v) for v in group_counts[i])
-        groups.append(Group(
-            group=descriptor,
-            family=families[i],
-            count=count,
-            share=count / total,
-            counts={"tn": tn, "fp": fp, "fn": fn, "tp": tp},
-            metrics={name: _num(values[name][i]) for name in METRIC_NAMES},
-            intervals={rate.name: [_num(intervals[rate.name][0][i]), _num(intervals[rate.name][1][i])]
-                       for rate in RATES},
-            too_small=count < min_group_size,
-        ))
+        groups.append(
+            Group(
+                group=descriptor,
+                family=families[i],
+                count=count,
+                share=count / total,
+                counts={"tn": tn, "fp": fp, "fn": fn, "tp": tp},
+                metrics={name: _num(values[name][i]) for name in METRIC_NAMES},
+                intervals={
+                    rate.name: [_num(intervals[rate.name][0][i]), _num(intervals[rate.name][1][i])]
+                    for rate in RATES
+                },
+                too_small=count < min_group_size,
+            )
+        )
     return groups
 
 
@@ -346,7 +428,9 @@ def _bootstrap(cell_counts: np.ndarray, membership: np.ndarray, n_bootstrap: int
     flat = cell_counts.reshape(-1).astype(float)
     total = int(flat.sum())
     rng = np.random.default_rng(random_state)
-    draws = rng.multinomial(total, flat / flat.sum(), size=n_bootstrap).reshape(n_bootstrap, *cell_counts.shape)
+    draws = rng.multinomial(total, flat / flat.sum(), size=n_bootstrap).reshape(
+        n_bootstrap, *cell_counts.shape
+    )
     group_draws = np.einsum("gc,bck->bgk", membership, draws, optimize=True)
     return metric_values(group_draws)
 
@@ -377,8 +461,18 @@ def _verdict(diff_interval, ratio_interval, ratio_threshold, difference_threshol
     return INCONCLUSIVE
 
 
-def _disparities(families, descriptors, group_counts, values, references, boot, groups, confidence,
-                 ratio_threshold, difference_threshold) -> list[Disparity]:
+def _disparities(
+    families,
+    descriptors,
+    group_counts,
+    values,
+    references,
+    boot,
+    groups,
+    confidence,
+    ratio_threshold,
+    difference_threshold,
+) -> list[Disparity]:
     out = []
     for i, family in enumerate(families):
         ref = references[family]
@@ -403,12 +497,21 @@ def _disparities(families, descriptors, group_counts, values, references, boot, 
                 verdict = UNDEFINED
             else:
                 verdict = _verdict(diff_interval, ratio_interval, ratio_threshold, difference_threshold)
-            out.append(Disparity(
-                metric=name, family=family, group=descriptors[i], reference=descriptors[ref],
-                value=_num(value), reference_value=_num(ref_value), difference=_num(difference),
-                ratio=_num(ratio), difference_interval=diff_interval, ratio_interval=ratio_interval,
-                verdict=verdict,
-            ))
+            out.append(
+                Disparity(
+                    metric=name,
+                    family=family,
+                    group=descriptors[i],
+                    reference=descriptors[ref],
+                    value=_num(value),
+                    reference_value=_num(ref_value),
+                    difference=_num(difference),
+                    ratio=_num(ratio),
+                    difference_interval=diff_interval,
+                    ratio_interval=ratio_interval,
+                    verdict=verdict,
+                )
+            )
     return out
 
 
@@ -426,8 +529,15 @@ def _impact_ratios(families, descriptors, group_counts, values, min_share):
         exclusions[family] = {"groups": len(excluded), "rows": int(sum(sizes[i] for i in excluded))}
         for i in members:
             ratio = selection[i] / best if best > 0 and i not in excluded else np.nan
-            out.append(ImpactRatio(family=family, group=descriptors[i], selection_rate=float(selection[i]),
-                                   impact_ratio=_num(ratio), excluded=i in excluded))
+            out.append(
+                ImpactRatio(
+                    family=family,
+                    group=descriptors[i],
+                    selection_rate=float(selection[i]),
+                    impact_ratio=_num(ratio),
+                    excluded=i in excluded,
+                )
+            )
     return out, exclusions
 
 
@@ -447,15 +557,25 @@ def fairlearn_summary(cell_counts: np.ndarray) -> dict[str, float | None]:
         v = values[name]
         return float(v.min() / v.max()) if v.max() > 0 else float("nan")
 
-    return _json_safe({
-        "demographic_parity_difference": spread("selection_rate"),
-        "demographic_parity_ratio": ratio("selection_rate"),
-        "equalized_odds_difference": max(spread("true_positive_rate"), spread("false_positive_rate")),
-        "equalized_odds_ratio": min(ratio("true_positive_rate"), ratio("false_positive_rate")),
-        "equal_opportunity_difference": spread("true_positive_rate"),
-        "equal_opportunity_ratio": ratio("true_positive_rate"),
-    })
+    return _json_safe(
+        {
+            "demographic_parity_difference": spread("selection_rate"),
+            "demographic_parity_ratio": ratio("selection_rate"),
+            "equalized_odds_difference": max(spread("true_positive_rate"), spread("false_positive_rate")),
+            "equalized_odds_ratio": min(ratio("true_positive_rate"), ratio("false_positive_rate")),
+            "equal_opportunity_difference": spread("true_positive_rate"),
+            "equal_opportunity_ratio": ratio("true_positive_rate"),
+        }
+    )
 
 
-__all__ = ["audit", "AuditResult", "Group", "Disparity", "ImpactRatio", "VERDICTS", "METRIC_LABELS",
-           "fairlearn_summary"]
+__all__ = [
+    "audit",
+    "AuditResult",
+    "Group",
+    "Disparity",
+    "ImpactRatio",
+    "VERDICTS",
+    "METRIC_LABELS",
+    "fairlearn_summary",
+]

@@ -4,6 +4,7 @@ Every rate, difference, ratio and interval is derived from these counts, so a
 file of any size is read once, in chunks, and the result equals the one on the
 whole frame.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,8 +32,13 @@ class CellCounts:
     _index: dict[tuple[str, ...], int] = field(default_factory=dict)
     scores: list[pd.DataFrame] = field(default_factory=list)
 
-    def add(self, sensitive: dict[str, Coded], y_true: np.ndarray, y_pred: np.ndarray,
-            score: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        sensitive: dict[str, Coded],
+        y_true: np.ndarray,
+        y_pred: np.ndarray,
+        score: np.ndarray | None = None,
+    ) -> None:
         if len(y_true) == 0:
             return
         local_codes, local_cells = _combine(sensitive, self.columns)
@@ -42,7 +48,9 @@ class CellCounts:
         np.add.at(self.counts, rows, binned)
         if score is not None:
             table = pd.DataFrame({"cell": rows[local_codes], "score": score, "y": y_true})
-            self.scores.append(table.groupby(["cell", "score", "y"], sort=False).size().rename("n").reset_index())
+            self.scores.append(
+                table.groupby(["cell", "score", "y"], sort=False).size().rename("n").reset_index()
+            )
             if len(self.scores) > 8:
                 self.scores = [self.score_table()]
 
@@ -73,7 +81,9 @@ class CellCounts:
         order = sorted(range(len(self.cells)), key=lambda i: self.cells[i])
         position = np.empty(len(order), dtype=np.int64)
         position[order] = np.arange(len(order))
-        result = CellCounts(columns=self.columns, cells=[self.cells[i] for i in order], counts=self.counts[order])
+        result = CellCounts(
+            columns=self.columns, cells=[self.cells[i] for i in order], counts=self.counts[order]
+        )
         result._index = {cell: i for i, cell in enumerate(result.cells)}
         if self.scores:
             table = self.score_table()
@@ -86,7 +96,9 @@ class CellCounts:
         return int(self.counts.sum())
 
 
-def _combine(sensitive: dict[str, Coded], columns: tuple[str, ...]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+def _combine(
+    sensitive: dict[str, Coded], columns: tuple[str, ...]
+) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Code each row by its combination of sensitive values without sorting the rows."""
     codes = np.zeros(len(next(iter(sensitive.values())).codes), dtype=np.int64)
     uniques_per_column = []

@@ -1,4 +1,5 @@
 """Errors about the data a user uploaded, worded for that user."""
+
 from __future__ import annotations
 
 MAX_ROWS_NAMED = 10
@@ -14,7 +15,9 @@ class InputError(ValueError):
     count : how many rows are affected
     """
 
-    def __init__(self, message: str, column: str | None = None, rows: list[int] | None = None, count: int = 0):
+    def __init__(
+        self, message: str, column: str | None = None, rows: list[int] | None = None, count: int = 0
+    ):
         super().__init__(message)
         self.column = column
         self.rows = rows or []

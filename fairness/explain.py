@@ -6,6 +6,7 @@ is measured on held-out rows; below the bar, attributions are not presented as e
 the model. Proxy strength is the cross-validated AUC with which each feature alone predicts a
 protected attribute (a histogram classifier on the feature's bins or categories).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,18 +23,18 @@ from .errors import InputError
 from .loading import MISSING, check_columns, header_read_already, open_source, positive_values
 from .sources import check_field_counts, check_plain, encoding_error
 
-MAX_LEVELS = 30          # categories kept per categorical feature; the rest are grouped as "other"
-MAX_FIT_ROWS = 200_000   # rows used to fit the surrogate
-PROXY_ROWS = 50_000      # rows used to measure proxies
+MAX_LEVELS = 30  # categories kept per categorical feature; the rest are grouped as "other"
+MAX_FIT_ROWS = 200_000  # rows used to fit the surrogate
+PROXY_ROWS = 50_000  # rows used to measure proxies
 PROXY_BINS = 20
-IDENTIFIER_SHARE = 0.5   # a text column with more distinct values than this share of rows is an identifier
+IDENTIFIER_SHARE = 0.5  # a text column with more distinct values than this share of rows is an identifier
 OTHER = "(other)"
 
 
 @dataclass
 class Fidelity:
-    task: str                   # "decision" or "score"
-    measure: str                # "agreement" or "r2"
+    task: str  # "decision" or "score"
+    measure: str  # "agreement" or "r2"
     value: float
     threshold: float
     passed: bool
@@ -100,8 +101,14 @@ def read_table(data, wanted: list[str] = ()) -> tuple[pd.DataFrame, list[str], l
         return pd.read_parquet(source.path, columns=plain), source.header, list(source.nested)
     check_field_counts(source)
     try:
-        frame = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, low_memory=False,
-                            skipinitialspace=True, **header_read_already(source))
+        frame = pd.read_csv(
+            source.path,
+            sep=source.delimiter,
+            encoding=source.encoding,
+            low_memory=False,
+            skipinitialspace=True,
+            **header_read_already(source),
+        )
         frame.columns = _unique_names(source.header)
     except UnicodeDecodeError:
         raise encoding_error(source) from None
@@ -172,13 +179,17 @@ def explain(
         raise InputError("Name at least one protected attribute.")
     target = y_pred or score
     if target in sensitive:
-        raise InputError(f"The column '{target}' is named as both the model's output and a protected attribute. A "
-                         f"protected attribute is a column of its own (such as race or sex): choose another.",
-                         column=target)
+        raise InputError(
+            f"The column '{target}' is named as both the model's output and a protected attribute. A "
+            f"protected attribute is a column of its own (such as race or sex): choose another.",
+            column=target,
+        )
     frame, header, nested = read_table(data, [target, *sensitive, *(features or [])])
     unknown = [name for name in exclude or [] if name not in header]
     if unknown:
-        raise InputError(f"There is no column {', '.join(repr(n) for n in unknown)} to exclude.", column=unknown[0])
+        raise InputError(
+            f"There is no column {', '.join(repr(n) for n in unknown)} to exclude.", column=unknown[0]
+        )
     warnings: list[str] = []
     if nested and not features:
         warnings.append(f"Left out because they hold nested values (records or lists): {', '.join(nested)}.")
@@ -194,15 +205,21 @@ def explain(
         warnings.append(f"'{target}' is empty in {int((~keep).sum())} rows; they are left out.")
         frame, y = frame.loc[keep].reset_index(drop=True), y[keep]
     if len(frame) < 50:
-        raise InputError(f"There are only {len(frame)} rows; at least 50 are needed to fit and test a surrogate.")
+        raise InputError(
+            f"There are only {len(frame)} rows; at least 50 are needed to fit and test a surrogate."
+        )
     if np.unique(y).size < 2:
-        raise InputError(f"The model's output '{target}' is the same for every row, so there is nothing to explain.")
+        raise InputError(
+            f"The model's output '{target}' is the same for every row, so there is nothing to explain."
+        )
 
     encoded = _Encoder(frame, chosen)
     X = encoded.matrix
     if X.shape[1] >= len(frame):
-        raise InputError(f"After encoding, there are {X.shape[1]} feature columns for {len(frame)} rows: more columns "
-                         f"than rows. Upload more rows or fewer features.")
+        raise InputError(
+            f"After encoding, there are {X.shape[1]} feature columns for {len(frame)} rows: more columns "
+            f"than rows. Upload more rows or fewer features."
+        )
     is_decision = y_pred is not None
     rng = np.random.default_rng(random_state)
     model, fidelity = _fit_surrogate(X, y, is_decision, random_state, min_agreement, min_r2, rng)
@@ -211,19 +228,38 @@ def explain(
     contributions = _shap(model, X[rows], encoded)
     importance = _global_importance(contributions)
     per_group = _per_group(contributions, {k: v[rows] for k, v in groups.items()})
-    individual = _individual(contributions, frame.iloc[rows], chosen, y[rows], rows, is_decision, positive,
-                             n_individual, rng)
+    individual = _individual(
+        contributions, frame.iloc[rows], chosen, y[rows], rows, is_decision, positive, n_individual, rng
+    )
     proxies = _proxies(frame, chosen, groups, random_state)
     flags = _flags(proxies, importance, proxy_auc, flag_share, fidelity.passed)
     return ExplanationResult(
-        rows=len(frame), sample_size=len(rows), target=target, positive=positive, features=chosen,
-        fidelity=fidelity, explains_model=fidelity.passed, global_importance=importance, per_group=per_group,
-        individual=individual, proxies=proxies, flags=flags, warnings=warnings,
-        parameters={"sample": sample, "random_state": random_state, "min_agreement": min_agreement, "min_r2": min_r2,
-                    "proxy_auc": proxy_auc, "flag_share": flag_share, "use_sensitive": use_sensitive,
-                    "sensitive_features": sensitive, "proxy_measure": "cross-validated AUC of the feature alone telling a "
-                    "group from the rest (histogram classifier on 20 bins or 30 categories, 3 folds); the highest "
-                    "over groups of at least 30 rows"},
+        rows=len(frame),
+        sample_size=len(rows),
+        target=target,
+        positive=positive,
+        features=chosen,
+        fidelity=fidelity,
+        explains_model=fidelity.passed,
+        global_importance=importance,
+        per_group=per_group,
+        individual=individual,
+        proxies=proxies,
+        flags=flags,
+        warnings=warnings,
+        parameters={
+            "sample": sample,
+            "random_state": random_state,
+            "min_agreement": min_agreement,
+            "min_r2": min_r2,
+            "proxy_auc": proxy_auc,
+            "flag_share": flag_share,
+            "use_sensitive": use_sensitive,
+            "sensitive_features": sensitive,
+            "proxy_measure": "cross-validated AUC of the feature alone telling a "
+            "group from the rest (histogram classifier on 20 bins or 30 categories, 3 folds); the highest "
+            "over groups of at least 30 rows",
+        },
     )
 
 
@@ -233,13 +269,18 @@ def _choose_features(frame, target, sensitive, features, exclude, use_sensitive,
         chosen = [f for f in features if f not in reserved]
         dropped = [f for f in features if f in reserved and f != target]
         if dropped and not use_sensitive:
-            warnings.append(f"Protected attributes left out of the surrogate: {', '.join(dropped)} "
-                            f"(say the model used them to include them).")
+            warnings.append(
+                f"Protected attributes left out of the surrogate: {', '.join(dropped)} "
+                f"(say the model used them to include them)."
+            )
         for name in chosen:
             if _is_identifier(frame[name]):
-                raise InputError(f"The feature '{name}' has {frame[name].nunique()} distinct text values in "
-                                 f"{len(frame)} rows; it looks like an identifier or free text, which a model cannot "
-                                 f"have used as such. Leave it out.", column=name)
+                raise InputError(
+                    f"The feature '{name}' has {frame[name].nunique()} distinct text values in "
+                    f"{len(frame)} rows; it looks like an identifier or free text, which a model cannot "
+                    f"have used as such. Leave it out.",
+                    column=name,
+                )
     else:
         excluded = set(exclude or [])
         chosen, skipped = [], []
@@ -254,8 +295,11 @@ def _choose_features(frame, target, sensitive, features, exclude, use_sensitive,
         if use_sensitive:
             chosen += [s for s in sensitive if s not in chosen]
         if skipped:
-            warnings.append(f"Left out as identifiers, free text or empty: {', '.join(skipped[:15])}"
-                            + (f" and {len(skipped) - 15} more" if len(skipped) > 15 else "") + ".")
+            warnings.append(
+                f"Left out as identifiers, free text or empty: {', '.join(skipped[:15])}"
+                + (f" and {len(skipped) - 15} more" if len(skipped) > 15 else "")
+                + "."
+            )
     if not chosen:
         raise InputError("There are no features to explain the output with: name the columns the model saw.")
     return chosen
@@ -282,19 +326,28 @@ def _target(frame, column, is_decision, pos_label):
         bad = values.notna() & numbers.isna()
         if bad.any():
             rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:10]]
-            raise InputError(f"The score column '{column}' must hold numbers; rows {', '.join(map(str, rows))} do not.",
-                             column=column, rows=rows, count=int(bad.sum()))
+            raise InputError(
+                f"The score column '{column}' must hold numbers; rows {', '.join(map(str, rows))} do not.",
+                column=column,
+                rows=rows,
+                count=int(bad.sum()),
+            )
         return numbers.to_numpy(dtype=float), None
     text = values.astype("string").str.strip()
     wanted = positive_values(pos_label)
     if wanted is None:
         lowered = text.str.lower()
-        ones, zeros = lowered.isin({"1", "1.0", "true", "yes", "y", "t"}), lowered.isin({"0", "0.0", "false", "no", "n", "f"})
+        ones, zeros = (
+            lowered.isin({"1", "1.0", "true", "yes", "y", "t"}),
+            lowered.isin({"0", "0.0", "false", "no", "n", "f"}),
+        )
         other = text.notna() & ~(ones | zeros)
         if other.fillna(False).any():
             found = ", ".join(sorted(map(str, text[other.fillna(False)].unique()[:8])))
-            raise InputError(f"The decision column '{column}' holds {found}; say which value(s) mean a positive decision.",
-                             column=column)
+            raise InputError(
+                f"The decision column '{column}' holds {found}; say which value(s) mean a positive decision.",
+                column=column,
+            )
         y = np.where(text.isna(), np.nan, ones.fillna(False).astype(float))
         return y, "1"
     y = np.where(text.isna(), np.nan, text.isin(wanted).fillna(False).astype(float))
@@ -336,12 +389,15 @@ def _fit_surrogate(X, y, is_decision, random_state, min_agreement, min_r2, rng):
     from sklearn.model_selection import train_test_split
 
     stratify = y if is_decision else None
-    train, test = train_test_split(np.arange(len(y)), test_size=0.25, random_state=random_state, stratify=stratify)
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=0.25, random_state=random_state, stratify=stratify
+    )
     if len(train) > MAX_FIT_ROWS:
         train = rng.choice(train, MAX_FIT_ROWS, replace=False)
     if is_decision:
-        model = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.1, early_stopping=True,
-                                               random_state=random_state)
+        model = HistGradientBoostingClassifier(
+            max_iter=300, learning_rate=0.1, early_stopping=True, random_state=random_state
+        )
         model.fit(X[train], y[train].astype(int))
         predicted = model.predict(X[test])
         truth = y[test].astype(int)
@@ -350,10 +406,13 @@ def _fit_surrogate(X, y, is_decision, random_state, min_agreement, min_r2, rng):
         auc = float(roc_auc_score(truth, model.predict_proba(X[test])[:, 1]))
         baseline = float(max(truth.mean(), 1 - truth.mean()))
         passed = agreement >= min_agreement and balanced >= min_agreement - 0.1
-        fidelity = Fidelity("decision", "agreement", agreement, min_agreement, passed, balanced, auc, baseline, len(test))
+        fidelity = Fidelity(
+            "decision", "agreement", agreement, min_agreement, passed, balanced, auc, baseline, len(test)
+        )
     else:
-        model = HistGradientBoostingRegressor(max_iter=300, learning_rate=0.1, early_stopping=True,
-                                              random_state=random_state)
+        model = HistGradientBoostingRegressor(
+            max_iter=300, learning_rate=0.1, early_stopping=True, random_state=random_state
+        )
         model.fit(X[train], y[train])
         r2 = float(r2_score(y[test], model.predict(X[test])))
         fidelity = Fidelity("score", "r2", r2, min_r2, r2 >= min_r2, held_out_rows=len(test))
@@ -363,16 +422,21 @@ def _fit_surrogate(X, y, is_decision, random_state, min_agreement, min_r2, rng):
 
 def _fidelity_message(f: Fidelity) -> str:
     if f.task == "decision":
-        said = (f"The surrogate reproduces {f.value:.1%} of the model's decisions on {f.held_out_rows:,} held-out rows "
-                f"(balanced {f.balanced_agreement:.1%}; always guessing the commoner decision would reach {f.baseline:.1%}).")
+        said = (
+            f"The surrogate reproduces {f.value:.1%} of the model's decisions on {f.held_out_rows:,} held-out rows "
+            f"(balanced {f.balanced_agreement:.1%}; always guessing the commoner decision would reach {f.baseline:.1%})."
+        )
     else:
         said = f"The surrogate explains {f.value:.1%} of the variance of the model's scores (R²) on {f.held_out_rows:,} held-out rows."
     if f.passed:
         return said + " That is faithful enough to read its attributions as an explanation of the model."
-    return (said + f" That is below the bar of {f.threshold:.0%}, so the attributions below describe the surrogate, "
-            "not the model. Either the model uses information that is not in the upload, or it is too irregular to "
-            "reproduce. Upload every feature the model receives (as it receives them), or the model's scores rather "
-            "than its decisions, and run the explanation again.")
+    return (
+        said
+        + f" That is below the bar of {f.threshold:.0%}, so the attributions below describe the surrogate, "
+        "not the model. Either the model uses information that is not in the upload, or it is too irregular to "
+        "reproduce. Upload every feature the model receives (as it receives them), or the model's scores rather "
+        "than its decisions, and run the explanation again."
+    )
 
 
 def _group_labels(column: pd.Series) -> np.ndarray:
@@ -411,7 +475,9 @@ def _global_importance(contributions: pd.DataFrame) -> list[dict]:
     mean_abs = contributions.abs().mean()
     total = float(mean_abs.sum()) or 1.0
     ranked = mean_abs.sort_values(ascending=False)
-    return [{"feature": name, "mean_abs_shap": float(v), "share": float(v) / total} for name, v in ranked.items()]
+    return [
+        {"feature": name, "mean_abs_shap": float(v), "share": float(v) / total} for name, v in ranked.items()
+    ]
 
 
 def _per_group(contributions: pd.DataFrame, groups: dict[str, np.ndarray]) -> list[dict]:
@@ -420,13 +486,21 @@ def _per_group(contributions: pd.DataFrame, groups: dict[str, np.ndarray]) -> li
         for label in sorted(set(labels)):
             mask = labels == label
             means = contributions[mask].mean()
-            out.append({"attribute": attribute, "group": str(label), "count": int(mask.sum()),
-                        "mean_shap": {k: float(v) for k, v in means.items()},
-                        "pushes_up": [k for k, v in means.sort_values(ascending=False).items() if v > 0][:3]})
+            out.append(
+                {
+                    "attribute": attribute,
+                    "group": str(label),
+                    "count": int(mask.sum()),
+                    "mean_shap": {k: float(v) for k, v in means.items()},
+                    "pushes_up": [k for k, v in means.sort_values(ascending=False).items() if v > 0][:3],
+                }
+            )
     return out
 
 
-def _individual(contributions, rows_frame, features, outputs, rows, is_decision, positive, count, rng) -> list[dict]:
+def _individual(
+    contributions, rows_frame, features, outputs, rows, is_decision, positive, count, rng
+) -> list[dict]:
     if count <= 0:
         return []
     picks = rng.choice(len(rows), min(count, len(rows)), replace=False)
@@ -450,8 +524,14 @@ def _individual(contributions, rows_frame, features, outputs, rows, is_decision,
         if down:
             parts.append(f"the largest against were {show(down)}")
         text = ("; ".join(parts) or "no factor stood out").capitalize() + "."
-        out.append({"row": int(rows[i]) + 2, "output": _plain(outputs[i]), "text": text,
-                    "contributions": {k: float(v) for k, v in ranked.items()}})
+        out.append(
+            {
+                "row": int(rows[i]) + 2,
+                "output": _plain(outputs[i]),
+                "text": text,
+                "contributions": {k: float(v) for k, v in ranked.items()},
+            }
+        )
     return out
 
 
@@ -517,7 +597,11 @@ def _proxy_auc(bins: np.ndarray, labels: np.ndarray, random_state: int) -> tuple
 
 def _proxies(frame, features, groups, random_state) -> list[dict]:
     rng = np.random.default_rng(random_state)
-    rows = np.arange(len(frame)) if len(frame) <= PROXY_ROWS else rng.choice(len(frame), PROXY_ROWS, replace=False)
+    rows = (
+        np.arange(len(frame))
+        if len(frame) <= PROXY_ROWS
+        else rng.choice(len(frame), PROXY_ROWS, replace=False)
+    )
     out = []
     for feature in features:
         bins = _binned(frame[feature].iloc[rows].reset_index(drop=True))
@@ -538,9 +622,14 @@ def _flags(proxies, importance, proxy_auc, flag_share, explains_model) -> list[d
             continue
         carried = share.get(proxy["feature"], 0.0)
         important = carried >= flag_share
-        text = (f"{proxy['feature']} predicts {proxy['attribute']} ({proxy['group']} against the rest) with AUC {auc:.2f}"
-                + (f" and carries {carried:.0%} of the attribution" if important else
-                   f" but carries only {carried:.0%} of the attribution"))
+        text = (
+            f"{proxy['feature']} predicts {proxy['attribute']} ({proxy['group']} against the rest) with AUC {auc:.2f}"
+            + (
+                f" and carries {carried:.0%} of the attribution"
+                if important
+                else f" but carries only {carried:.0%} of the attribution"
+            )
+        )
         if important and not explains_model:
             text += " (of the surrogate, which is not faithful enough to speak for the model)"
         flags.append({**proxy, "share": carried, "flagged": important, "text": text + "."})

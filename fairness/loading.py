@@ -2,6 +2,7 @@
 
 Opening the file and checking its shape is ``sources``; this module reads the chosen columns.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MAX_ROWS_NAMED, InputError, describe_rows
+
 # Source and open_source moved to sources; they stay importable from here, where callers found them.
 from .sources import Source, check_field_counts, encoding_error, nested_error, open_source, short_name  # noqa: F401
 
@@ -51,7 +53,9 @@ class ColumnMap:
 
     def __post_init__(self):
         if not self.sensitive_features:
-            raise InputError("Name at least one sensitive column (a protected attribute such as race or sex).")
+            raise InputError(
+                "Name at least one sensitive column (a protected attribute such as race or sex)."
+            )
         if self.y_pred is None and self.score is None:
             raise InputError("Name the column with the model's decision, or a score column with a threshold.")
         if self.y_pred is None and self.threshold is None:
@@ -63,14 +67,20 @@ class ColumnMap:
     def _check_roles(self) -> None:
         """A column plays one part: a protected attribute that is also the outcome or the decision is a mistake."""
         if self.y_pred and self.y_pred == self.y_true:
-            raise InputError(f"The column '{self.y_true}' is named as both the outcome and the model's decision; "
-                             f"they must be different columns.", column=self.y_true)
+            raise InputError(
+                f"The column '{self.y_true}' is named as both the outcome and the model's decision; "
+                f"they must be different columns.",
+                column=self.y_true,
+            )
         roles = {self.y_true: "outcome", self.y_pred: "model's decision", self.score: "model's score"}
         for name in self.sensitive_features:
             if name in roles:
-                raise InputError(f"The column '{name}' is named as both the {roles[name]} and a protected attribute. "
-                                 f"A protected attribute is a column of its own (such as race or sex): choose "
-                                 f"another.", column=name)
+                raise InputError(
+                    f"The column '{name}' is named as both the {roles[name]} and a protected attribute. "
+                    f"A protected attribute is a column of its own (such as race or sex): choose "
+                    f"another.",
+                    column=name,
+                )
 
     @property
     def columns(self) -> list[str]:
@@ -105,9 +115,9 @@ class Chunk:
     """Validated arrays for a run of rows."""
 
     first_row: int
-    y_true: np.ndarray          # int8, 0/1
-    y_pred: np.ndarray          # int8, 0/1
-    score: np.ndarray | None    # float64
+    y_true: np.ndarray  # int8, 0/1
+    y_pred: np.ndarray  # int8, 0/1
+    score: np.ndarray | None  # float64
     sensitive: dict[str, "Coded"]
 
 
@@ -139,7 +149,9 @@ def check_columns(header: list[str], mapping: ColumnMap) -> None:
     for name in mapping.columns:
         if counts.get(name, 0) > 1:
             positions = [str(i + 1) for i, h in enumerate(header) if h == name]
-            listed = ", ".join(positions[:MAX_ROWS_NAMED]) + (", …" if len(positions) > MAX_ROWS_NAMED else "")
+            listed = ", ".join(positions[:MAX_ROWS_NAMED]) + (
+                ", …" if len(positions) > MAX_ROWS_NAMED else ""
+            )
             raise InputError(
                 f"The header names '{name}' {counts[name]:,} times (columns {listed}), so it is not "
                 f"clear which one to use. Rename the copies in the file so that each name is unique.",
@@ -161,8 +173,12 @@ def header_read_already(source: Source) -> dict:
     return {"header": None, "skiprows": 1, "names": [str(i) for i in range(len(source.header))]}
 
 
-def iter_frames(source: Source, columns: list[str], chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                categorical: tuple[str, ...] = ()) -> Iterator[pd.DataFrame]:
+def iter_frames(
+    source: Source,
+    columns: list[str],
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    categorical: tuple[str, ...] = (),
+) -> Iterator[pd.DataFrame]:
     """The chosen columns, a chunk of rows at a time; ``categorical`` columns are read as categories.
 
     A CSV file is first checked row by row against its header (``check_field_counts``): reading
@@ -177,10 +193,17 @@ def iter_frames(source: Source, columns: list[str], chunk_rows: int = DEFAULT_CH
     check_field_counts(source)
     positions = sorted(source.header.index(c) for c in columns)
     reader = pd.read_csv(
-        source.path, sep=source.delimiter, encoding=source.encoding, usecols=positions, chunksize=chunk_rows,
-        skipinitialspace=True, low_memory=False, keep_default_na=True,
+        source.path,
+        sep=source.delimiter,
+        encoding=source.encoding,
+        usecols=positions,
+        chunksize=chunk_rows,
+        skipinitialspace=True,
+        low_memory=False,
+        keep_default_na=True,
         dtype={str(source.header.index(c)): "category" for c in categorical},
-        na_values=["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"], **header_read_already(source),
+        na_values=["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"],
+        **header_read_already(source),
     )
     try:
         for frame in reader:
@@ -205,8 +228,16 @@ def head_frame(source: Source, rows: int, columns: list[str] | None = None) -> p
     wanted = set(columns)
     positions = [i for i, name in enumerate(source.header) if name in wanted]
     try:
-        frame = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, usecols=positions, nrows=rows,
-                            skipinitialspace=True, low_memory=False, **header_read_already(source))
+        frame = pd.read_csv(
+            source.path,
+            sep=source.delimiter,
+            encoding=source.encoding,
+            usecols=positions,
+            nrows=rows,
+            skipinitialspace=True,
+            low_memory=False,
+            **header_read_already(source),
+        )
     except pd.errors.ParserError as error:
         raise InputError(f"The file is not a well-formed table: {error}") from None
     except UnicodeDecodeError:
@@ -215,9 +246,11 @@ def head_frame(source: Source, rows: int, columns: list[str] | None = None) -> p
     return frame
 
 
-def frame_to_source_chunks(frame: pd.DataFrame, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def frame_to_source_chunks(
+    frame: pd.DataFrame, chunk_rows: int = DEFAULT_CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
     for start in range(0, len(frame), chunk_rows):
-        yield frame.iloc[start:start + chunk_rows]
+        yield frame.iloc[start : start + chunk_rows]
 
 
 class Binarizer:
@@ -230,7 +263,9 @@ class Binarizer:
         self.role = role
         self.values: Counter = Counter()
 
-    def __call__(self, series: pd.Series, row_numbers: np.ndarray, problems: Problems) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(
+        self, series: pd.Series, row_numbers: np.ndarray, problems: Problems
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Returns (0/1 values, mask of usable rows)."""
         present = series.notna().to_numpy()
         if series.dtype != object and self.pos_label is None and pd.api.types.is_numeric_dtype(series):
@@ -260,14 +295,18 @@ class Binarizer:
             if not self.pos_values & set(distinct):
                 raise InputError(
                     f"The positive value '{self.pos_label}' never occurs in the {self.role} column '{self.column}'. "
-                    f"Its values are: {listing}.", column=self.column)
+                    f"Its values are: {listing}.",
+                    column=self.column,
+                )
             negatives = set(distinct) - self.pos_values
             if len(negatives) > 1:
                 raise InputError(
                     f"The {self.role} column '{self.column}' must be binary, but besides the positive value "
                     f"'{self.pos_label}' it has {len(negatives)} others: "
                     f"{', '.join(repr(v) for v in sorted(negatives)[:12])}. Name every value that counts as "
-                    f"positive (e.g. 'Medium,High'), or recode the column to two values.", column=self.column)
+                    f"positive (e.g. 'Medium,High'), or recode the column to two values.",
+                    column=self.column,
+                )
             return
         found = problems.first("not_binary")
         if found and found[0] == self.column:
@@ -275,7 +314,11 @@ class Binarizer:
             raise InputError(
                 f"The {self.role} column '{column}' must be binary (0/1, true/false or yes/no), but it holds "
                 f"{listing}. {describe_rows(rows, count)} have other values. If the column uses other words, "
-                f"say which value is positive.", column=column, rows=rows, count=count)
+                f"say which value is positive.",
+                column=column,
+                rows=rows,
+                count=count,
+            )
 
 
 def _number_text(value: float) -> str:
@@ -369,19 +412,25 @@ def validated_chunks(frames: Iterator[pd.DataFrame], mapping: ColumnMap, report:
         column, rows, count = found
         raise InputError(
             f"The score column '{column}' must hold numbers; {describe_rows(rows, count)} do not.",
-            column=column, rows=rows, count=count)
+            column=column,
+            rows=rows,
+            count=count,
+        )
     for name, values in distinct.items():
         if len(values) > MAX_CATEGORIES:
             raise InputError(
                 f"The sensitive column '{name}' has more than {MAX_CATEGORIES} distinct values; it looks like an "
                 f"identifier or a free-text field rather than a protected attribute. Choose a column with groups "
-                f"(or group the values first).", column=name)
+                f"(or group the values first).",
+                column=name,
+            )
     excluded = {}
     for (column, kind), rows in problems.rows.items():
         if kind == "missing":
             count = problems.counts[(column, kind)]
             excluded[column] = {"count": count, "rows": rows}
             report.setdefault("warnings", []).append(
-                f"'{column}' is empty in {describe_rows(rows, count)}; those rows are left out of the audit.")
+                f"'{column}' is empty in {describe_rows(rows, count)}; those rows are left out of the audit."
+            )
     report["rows_read"] = total
     report["rows_excluded"] = excluded

@@ -1,4 +1,5 @@
 """The group metrics, each defined once as a ratio of confusion counts, and their intervals."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ class Rate:
             return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
     def parts(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return counts[..., list(self.numerator)].sum(axis=-1), counts[..., list(self.denominator)].sum(axis=-1)
+        return counts[..., list(self.numerator)].sum(axis=-1), counts[..., list(self.denominator)].sum(
+            axis=-1
+        )
 
 
 ALL = (TN, FP, FN, TP)
@@ -61,7 +64,9 @@ def metric_values(counts: np.ndarray) -> dict[str, np.ndarray]:
     return values
 
 
-def wilson_interval(successes: np.ndarray, trials: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: np.ndarray, trials: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for proportions; NaN where there are no trials."""
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     n = np.asarray(trials, dtype=float)

@@ -3,6 +3,7 @@
 They work from the table of (cell, score, outcome) → rows that the one pass builds,
 so they are exact on data read in chunks.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,25 +48,45 @@ def analyse(table: pd.DataFrame, membership: np.ndarray, descriptors, families, 
     for g, descriptor in enumerate(descriptors):
         per_score = _per_score(table, np.flatnonzero(membership[g]))
         aucs.append(auc(per_score))
-        calibration.append({"group": descriptor, "family": families[g], "bands": _calibration(per_score, edges)})
+        calibration.append(
+            {"group": descriptor, "family": families[g], "bands": _calibration(per_score, edges)}
+        )
         sweeps.append({"group": descriptor, "family": families[g], "points": _sweep(per_score, sweep)})
-    return {"auc": aucs, "decile_edges": edges.tolist(), "calibration": calibration,
-            "thresholds": sweep.tolist(), "threshold_sweep": sweeps}
+    return {
+        "auc": aucs,
+        "decile_edges": edges.tolist(),
+        "calibration": calibration,
+        "thresholds": sweep.tolist(),
+        "threshold_sweep": sweeps,
+    }
 
 
 def _calibration(per_score: pd.DataFrame, edges: np.ndarray) -> list[dict]:
     scores = per_score.index.to_numpy(float)
     band = np.searchsorted(edges, scores, side="right")
-    frame = pd.DataFrame({"band": band, "pos": per_score["pos"].to_numpy(), "neg": per_score["neg"].to_numpy(),
-                          "weighted": scores * (per_score["pos"] + per_score["neg"]).to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "band": band,
+            "pos": per_score["pos"].to_numpy(),
+            "neg": per_score["neg"].to_numpy(),
+            "weighted": scores * (per_score["pos"] + per_score["neg"]).to_numpy(),
+        }
+    )
     out = []
     for b, rows in frame.groupby("band"):
         count = int(rows["pos"].sum() + rows["neg"].sum())
         low = -math.inf if b == 0 else float(edges[b - 1])
         high = math.inf if b >= len(edges) else float(edges[b])
-        out.append({"band": int(b), "from": None if math.isinf(low) else low, "below": None if math.isinf(high) else high,
-                    "count": count, "mean_score": float(rows["weighted"].sum() / count),
-                    "observed_rate": float(rows["pos"].sum() / count)})
+        out.append(
+            {
+                "band": int(b),
+                "from": None if math.isinf(low) else low,
+                "below": None if math.isinf(high) else high,
+                "count": count,
+                "mean_score": float(rows["weighted"].sum() / count),
+                "observed_rate": float(rows["pos"].sum() / count),
+            }
+        )
     return out
 
 
@@ -80,10 +101,12 @@ def _sweep(per_score: pd.DataFrame, thresholds: np.ndarray) -> list[dict]:
     out = []
     for t, s in zip(thresholds, start):
         tp, fp = pos_above[s], neg_above[s]
-        out.append({
-            "threshold": float(t),
-            "selection_rate": float((tp + fp) / (total_pos + total_neg)),
-            "true_positive_rate": float(tp / total_pos) if total_pos else None,
-            "false_positive_rate": float(fp / total_neg) if total_neg else None,
-        })
+        out.append(
+            {
+                "threshold": float(t),
+                "selection_rate": float((tp + fp) / (total_pos + total_neg)),
+                "true_positive_rate": float(tp / total_pos) if total_pos else None,
+                "false_positive_rate": float(fp / total_neg) if total_neg else None,
+            }
+        )
     return out

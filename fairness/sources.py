@@ -5,6 +5,7 @@ Everything that runs before a person has chosen columns reads a bounded sample w
 ``csv`` module, never the whole file and never through pandas, so that a hostile header costs
 milliseconds. Nothing here ever unpickles: CSV is parsed as text and Parquet through pyarrow.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -18,8 +19,8 @@ from pathlib import Path
 from .errors import MAX_ROWS_NAMED, InputError
 
 DELIMITERS = ",;\t|"
-MAX_HEADER_BYTES = 1 << 20   # a header this long is refused, never cut: no table of model outputs needs more
-SAMPLE_BYTES = 1 << 16       # read beyond the header limit for the delimiter and the preview
+MAX_HEADER_BYTES = 1 << 20  # a header this long is refused, never cut: no table of model outputs needs more
+SAMPLE_BYTES = 1 << 16  # read beyond the header limit for the delimiter and the preview
 SNIFF_CHARS = 1 << 16
 PREVIEW_ROWS = 5
 ARROW_MIN_BLOCK_BYTES, ARROW_MAX_BLOCK_BYTES = 256 << 10, 4 << 20
@@ -27,14 +28,24 @@ SHOWN_NAMES = 5
 SHOWN_NAME_CHARS = 60
 
 # Byte-order marks, longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # Formats people upload by mistake, recognised by their first bytes so that the message can say what to do.
 SIGNATURES = (
-    (b"PK\x03\x04", "a spreadsheet workbook or a ZIP archive (.xlsx, .ods, .zip), not a CSV file. Save the sheet "
-                    "as “CSV UTF-8” and upload that"),
-    (b"\xd0\xcf\x11\xe0", "an Excel workbook (.xls), not a CSV file. Save the sheet as “CSV UTF-8” and upload "
-                         "that"),
+    (
+        b"PK\x03\x04",
+        "a spreadsheet workbook or a ZIP archive (.xlsx, .ods, .zip), not a CSV file. Save the sheet "
+        "as “CSV UTF-8” and upload that",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "an Excel workbook (.xls), not a CSV file. Save the sheet as “CSV UTF-8” and upload that",
+    ),
     (b"\x1f\x8b", "compressed (gzip). Decompress it and upload the CSV file inside"),
     (b"%PDF", "a PDF document, not a table. Upload the model's outputs as CSV or Parquet"),
 )
@@ -53,16 +64,16 @@ class Source:
     """
 
     path: Path
-    kind: str                     # "csv" or "parquet"
+    kind: str  # "csv" or "parquet"
     encoding: str = "utf-8-sig"
     delimiter: str = ","
     header: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     nested: dict[str, str] = field(default_factory=dict)
     repeated: str = ""
-    sample: str = field(default="", repr=False)   # the decoded first bytes of a CSV file
-    complete: bool = False                         # the sample is the whole file
-    header_end: int = 0                            # where the header line ends in the sample
+    sample: str = field(default="", repr=False)  # the decoded first bytes of a CSV file
+    complete: bool = False  # the sample is the whole file
+    header_end: int = 0  # where the header line ends in the sample
 
 
 def open_source(path: str | os.PathLike) -> Source:
@@ -100,8 +111,10 @@ def _note_repeated_names(source: Source) -> None:
     """
     source.repeated = repeated_names(source.header)
     if source.repeated:
-        source.warnings.append(f"The header repeats column names: {source.repeated}. Those columns cannot be "
-                               f"chosen until the copies are renamed in the file.")
+        source.warnings.append(
+            f"The header repeats column names: {source.repeated}. Those columns cannot be "
+            f"chosen until the copies are renamed in the file."
+        )
 
 
 def _encoding(head: bytes) -> str:
@@ -110,8 +123,10 @@ def _encoding(head: bytes) -> str:
             return encoding
     if b"\x00" in head:
         if _mostly_zero(head[1::2]) or _mostly_zero(head[0::2]):
-            raise InputError("The file looks like UTF-16 text without a byte-order mark. Save it as “CSV UTF-8” "
-                             "and upload it again.")
+            raise InputError(
+                "The file looks like UTF-16 text without a byte-order mark. Save it as “CSV UTF-8” "
+                "and upload it again."
+            )
         raise InputError(NOT_TEXT)
     return "utf-8-sig"
 
@@ -129,8 +144,10 @@ def _decode(head: bytes, source: Source, has_bom: bool) -> str:
     except UnicodeDecodeError as error:
         if source.encoding != "utf-8-sig" or has_bom:
             name = "UTF-8" if has_bom else source.encoding.upper()
-            raise InputError(f"The file starts with a {name} byte-order mark but is not valid {name} (byte "
-                             f"{error.start + 1:,}). Save it as “CSV UTF-8” and upload it again.") from None
+            raise InputError(
+                f"The file starts with a {name} byte-order mark but is not valid {name} (byte "
+                f"{error.start + 1:,}). Save it as “CSV UTF-8” and upload it again."
+            ) from None
     source.encoding = "latin-1"
     source.warnings.append("The file is not valid UTF-8; it was read as Latin-1. Check accented names.")
     return head.decode("latin-1")
@@ -139,16 +156,18 @@ def _decode(head: bytes, source: Source, has_bom: bool) -> str:
 def _header_line(source: Source) -> str:
     text = source.sample
     found = _LINE_BREAK.search(text)
-    line = text[:found.start()] if found else text
+    line = text[: found.start()] if found else text
     too_long = (found is None and not source.complete) or len(line.encode("utf-8")) > MAX_HEADER_BYTES
     if too_long:
         delimiter = max(DELIMITERS, key=line[:SNIFF_CHARS].count)
         names = line[:MAX_HEADER_BYTES].split(delimiter)[:-1]  # only for the hint: the last name may be cut
         repeated = repeated_names([n.strip() for n in names])
         also = f" Its first MiB alone repeats column names: {repeated}." if repeated else ""
-        raise InputError(f"The first line of the file, which should name the columns, is longer than "
-                         f"{MAX_HEADER_BYTES >> 20} MiB. A table of model outputs needs far fewer columns: check "
-                         f"that this is the right file, or keep only the columns the audit needs.{also}")
+        raise InputError(
+            f"The first line of the file, which should name the columns, is longer than "
+            f"{MAX_HEADER_BYTES >> 20} MiB. A table of model outputs needs far fewer columns: check "
+            f"that this is the right file, or keep only the columns the audit needs.{also}"
+        )
     if not line.strip():
         raise InputError("The first line of the file is empty: it should name the columns.")
     return line
@@ -160,7 +179,7 @@ def _choose_delimiter(header_line: str, text: str, complete: bool) -> str:
     Not csv.Sniffer: its regular expressions take quadratic time on a line of many quotes
     (35 s for 64 KiB). Each candidate here costs one linear pass of the csv module.
     """
-    body = text[len(header_line):len(header_line) + SNIFF_CHARS]
+    body = text[len(header_line) : len(header_line) + SNIFF_CHARS]
     lines = body.splitlines()
     if len(text) > len(header_line) + SNIFF_CHARS or not complete:
         lines = lines[:-1]  # the last line may be cut
@@ -169,7 +188,9 @@ def _choose_delimiter(header_line: str, text: str, complete: bool) -> str:
     for delimiter in DELIMITERS:
         try:
             fields = len(_parse_header(header_line, delimiter))
-            agreeing = sum(len(row) == fields for row in csv.reader(lines, delimiter=delimiter, skipinitialspace=True))
+            agreeing = sum(
+                len(row) == fields for row in csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
+            )
         except InputError:
             continue
         except csv.Error:
@@ -244,9 +265,11 @@ def check_plain(source: Source, columns) -> None:
 
 
 def nested_error(name: str, kind: str) -> InputError:
-    return InputError(f"The column '{name}' holds nested values ({kind}), not one plain value per row. Choose a "
-                      f"column of plain values (text or numbers), or flatten it into separate columns first.",
-                      column=name)
+    return InputError(
+        f"The column '{name}' holds nested values ({kind}), not one plain value per row. Choose a "
+        f"column of plain values (text or numbers), or flatten it into separate columns first.",
+        column=name,
+    )
 
 
 def preview(source: Source, rows: int = PREVIEW_ROWS) -> list[list[str]]:
@@ -257,7 +280,7 @@ def preview(source: Source, rows: int = PREVIEW_ROWS) -> list[list[str]]:
     """
     if source.kind == "parquet":
         return _parquet_preview(source, rows)
-    if source.complete and not source.sample[source.header_end:].strip():
+    if source.complete and not source.sample[source.header_end :].strip():
         raise InputError("The file has a header but no rows of data.")
     shown, ragged, count = [], [], 0
     for line, row in _sample_rows(source):
@@ -276,7 +299,7 @@ def _sample_rows(source: Source):
     """(line number, fields) of each complete, non-blank row in the sample, header excluded."""
     text = source.sample
     if not source.complete:
-        text = text[:max(text.rfind("\n"), text.rfind("\r")) + 1]  # the last line may be cut
+        text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]  # the last line may be cut
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=source.delimiter, skipinitialspace=True)
     try:
         next(reader, None)
@@ -294,8 +317,10 @@ def _too_long(error: csv.Error) -> bool:
 
 def unreadable_line(line: int, error: csv.Error) -> InputError:
     if _too_long(error):
-        return InputError(f"Line {line:,} holds a value longer than {csv.field_size_limit() >> 10} KiB, more than a "
-                          f"table of model outputs needs. Shorten it, or leave its column out of the file.")
+        return InputError(
+            f"Line {line:,} holds a value longer than {csv.field_size_limit() >> 10} KiB, more than a "
+            f"table of model outputs needs. Shorten it, or leave its column out of the file."
+        )
     return InputError(f"Line {line:,} cannot be read as CSV: {error}.")
 
 
@@ -332,7 +357,9 @@ def ragged_error(ragged: list[tuple[int, int]], count: int, expected: int, whole
         f"Line {first_line:,} has {fields:,} {noun}, but the header has {expected:,}. Every row needs one value per "
         f"column; nothing is cut off or filled in.{others} Check these lines for a missing or extra delimiter (or "
         f"a value containing a delimiter that should be in quotes), then upload the file again.",
-        rows=[line for line, _ in ragged[:MAX_ROWS_NAMED]], count=count)
+        rows=[line for line, _ in ragged[:MAX_ROWS_NAMED]],
+        count=count,
+    )
 
 
 def check_field_counts(source: Source) -> None:
@@ -375,11 +402,13 @@ def _arrow_finds_every_row_whole(source: Source) -> bool:
     try:
         reader = pacsv.open_csv(
             source.path,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=block_size, autogenerate_column_names=True,
-                                           encoding=encoding),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=block_size, autogenerate_column_names=True, encoding=encoding
+            ),
             parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True),
             # only the parse is wanted: a column that is not in the file costs no conversion
-            convert_options=pacsv.ConvertOptions(include_columns=["no column"], include_missing_columns=True))
+            convert_options=pacsv.ConvertOptions(include_columns=["no column"], include_missing_columns=True),
+        )
         for _ in reader:
             pass
     except (pa.ArrowException, UnicodeDecodeError):
@@ -390,5 +419,7 @@ def _arrow_finds_every_row_whole(source: Source) -> bool:
 def encoding_error(source: Source) -> InputError:
     """A file whose first part decoded but whose later part does not."""
     name = "UTF-8" if source.encoding == "utf-8-sig" else source.encoding.upper()
-    return InputError(f"The file begins as {name} text, but further on it holds bytes that are not {name}. Save "
-                      f"the whole file as “CSV UTF-8” and upload it again.")
+    return InputError(
+        f"The file begins as {name} text, but further on it holds bytes that are not {name}. Save "
+        f"the whole file as “CSV UTF-8” and upload it again."
+    )

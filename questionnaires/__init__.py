@@ -6,6 +6,7 @@ what a schema cannot: unique ids, known paragraphs of the guidelines, conditions
 to earlier questions and their options, scoring that fits the question type, and complete
 English and Chinese text. It raises ``BankError`` listing every problem.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +27,9 @@ class BankError(ValueError):
     """A question bank with problems; ``problems`` lists each one in words."""
 
     def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(f"- {p}" for p in problems))
+        super().__init__(
+            f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(f"- {p}" for p in problems)
+        )
         self.problems = problems
 
 
@@ -53,8 +56,11 @@ def _schema_problems(name: str, data: Any) -> list[str]:
         if error.validator == "required":
             missing = re.search(r"'(\w+)' is a required property", message)
             field = missing.group(1) if missing else ""
-            message = (f"missing translation: '{field}' has no text" if field in ("en", "zh")
-                       else f"'{field}' is required")
+            message = (
+                f"missing translation: '{field}' has no text"
+                if field in ("en", "zh")
+                else f"'{field}' is required"
+            )
         found.append(f"{name}{where}: {message}")
     return found
 
@@ -82,7 +88,9 @@ def check_bank(folder: str | Path | None = None) -> tuple[dict[str, Any] | None,
     folder = Path(folder) if folder else HERE
     problems: list[str] = []
     meta = _read_yaml(folder / "bank.yaml", problems)
-    guidelines = _read_yaml(folder / "guidelines.yaml", problems) or _read_yaml(HERE / "guidelines.yaml", problems)
+    guidelines = _read_yaml(folder / "guidelines.yaml", problems) or _read_yaml(
+        HERE / "guidelines.yaml", problems
+    )
     stage_files = sorted((folder / "stages").glob("*.yaml"))
     if not stage_files:
         problems.append("stages/: there is no stage file.")
@@ -165,7 +173,9 @@ def _semantic_problems(meta: dict, guidelines: dict, stages: dict) -> list[str]:
             if q["section"] not in sections:
                 problems.append(f"{where}: unknown section '{q['section']}'.")
             if q["pillar"] not in pillars:
-                problems.append(f"{where}: unknown pillar '{q['pillar']}' (use one of {', '.join(sorted(pillars))}).")
+                problems.append(
+                    f"{where}: unknown pillar '{q['pillar']}' (use one of {', '.join(sorted(pillars))})."
+                )
             for right in q["rights"]:
                 if right not in rights:
                     problems.append(f"{where}: unknown right '{right}'.")
@@ -235,14 +245,18 @@ def _condition_problems(when: dict, earlier: dict[str, dict], stage: dict) -> li
     target = earlier.get(target_id)
     if target is None:
         later = any(q["id"] == target_id for q in stage["questions"])
-        return [f"the condition refers to {target_id}, which " + ("comes later; conditions may only look back."
-                                                                   if later else "does not exist in this stage.")]
+        return [
+            f"the condition refers to {target_id}, which "
+            + ("comes later; conditions may only look back." if later else "does not exist in this stage.")
+        ]
     if target["type"] == "yes_no":
         allowed = set(YES_NO)
     elif target["type"] in ("single", "multiple"):
         allowed = {o["value"] for o in target.get("options", [])}
     else:
-        return [f"the condition refers to {target_id}, a {target['type']} question; only choice questions can be conditions."]
+        return [
+            f"the condition refers to {target_id}, a {target['type']} question; only choice questions can be conditions."
+        ]
     unknown = [v for v in when["in"] if v not in allowed]
     return [f"the condition refers to option '{v}', which {target_id} does not have." for v in unknown]
 

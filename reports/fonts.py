@@ -7,6 +7,7 @@ that ships inside reportlab, so an English report can always be built. Chinese t
 Chinese glyphs: the one given, else the first of the usual Debian fonts that is installed. Characters the main
 font of a report lacks (Chinese in an English report, a bullet in a Chinese one) are set in the other font.
 """
+
 from __future__ import annotations
 
 import threading
@@ -21,11 +22,18 @@ _BUNDLED = Path(reportlab.__file__).parent / "fonts"
 
 # (regular, bold), best coverage first; the last pair ships with reportlab and is always there.
 LATIN_FONTS = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
+    (
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf",
+    ),
+    (
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    ),
     (str(_BUNDLED / "Vera.ttf"), str(_BUNDLED / "VeraBd.ttf")),
 )
 
@@ -40,8 +48,14 @@ CJK_FONTS = (
 )
 
 # Scripts that only a CJK font can show; other characters no font has (emoji, say) are left to the main font.
-_CJK_RANGES = ((0x2E80, 0xA4CF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
-               (0x20000, 0x3FFFF))
+_CJK_RANGES = (
+    (0x2E80, 0xA4CF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
+    (0x20000, 0x3FFFF),
+)
 
 _lock = threading.Lock()
 _loaded: dict[str, TTFont] = {}
@@ -86,26 +100,34 @@ def cjk_font(path: str | None = None, candidates=CJK_FONTS) -> TTFont:
             except FontNotFound as error:
                 unusable.append(str(error))
     looked = ", ".join(f"{file} ({package})" for file, package in candidates) or "nowhere"
-    raise FontNotFound("Chinese text in a report needs a TrueType font with Chinese glyphs to embed, and none was "
-                       f"found (looked for {looked}). Install one, for example `apt-get install fonts-wqy-zenhei`, "
-                       "or set HRIA_CJK_FONT to the path of a .ttf or .ttc font with Chinese glyphs."
-                       + (" " + " ".join(unusable) if unusable else ""))
+    raise FontNotFound(
+        "Chinese text in a report needs a TrueType font with Chinese glyphs to embed, and none was "
+        f"found (looked for {looked}). Install one, for example `apt-get install fonts-wqy-zenhei`, "
+        "or set HRIA_CJK_FONT to the path of a .ttf or .ttc font with Chinese glyphs."
+        + (" " + " ".join(unusable) if unusable else "")
+    )
 
 
 def _cjk_from(path: Path) -> TTFont:
     if not path.is_file():
-        raise FontNotFound(f"The Chinese font {path} (HRIA_CJK_FONT) does not exist; give the path of a .ttf or .ttc "
-                           "font with Chinese glyphs, or unset HRIA_CJK_FONT to use an installed one such as "
-                           "fonts-wqy-zenhei.")
+        raise FontNotFound(
+            f"The Chinese font {path} (HRIA_CJK_FONT) does not exist; give the path of a .ttf or .ttc "
+            "font with Chinese glyphs, or unset HRIA_CJK_FONT to use an installed one such as "
+            "fonts-wqy-zenhei."
+        )
     try:
         font = _load(str(path))
     except (TTFError, OSError, ValueError) as error:
-        raise FontNotFound(f"The font {path} cannot be embedded ({error}); use a TrueType .ttf or .ttc font with "
-                           "Chinese glyphs, such as /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc from "
-                           "fonts-wqy-zenhei.") from None
+        raise FontNotFound(
+            f"The font {path} cannot be embedded ({error}); use a TrueType .ttf or .ttc font with "
+            "Chinese glyphs, such as /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc from "
+            "fonts-wqy-zenhei."
+        ) from None
     if not _covers(font, "中文报告"):
-        raise FontNotFound(f"The font {path} has no Chinese glyphs; use one that has, such as "
-                           "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc from fonts-wqy-zenhei.")
+        raise FontNotFound(
+            f"The font {path} has no Chinese glyphs; use one that has, such as "
+            "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc from fonts-wqy-zenhei."
+        )
     return font
 
 

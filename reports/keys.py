@@ -1,4 +1,5 @@
 """Development keys: a certificate authority and, per organisation, an ECDSA P-256 signing identity (PKCS#12)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -32,17 +33,23 @@ def _fit(text: str, limit: int = NAME_LIMIT) -> str:
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
         return text
-    kept = encoded[:limit - len(ELLIPSIS.encode("utf-8"))].decode("utf-8", errors="ignore")
+    kept = encoded[: limit - len(ELLIPSIS.encode("utf-8"))].decode("utf-8", errors="ignore")
     return kept.rstrip() + ELLIPSIS
 
 
 def _name(common_name: str, organisation: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name)),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organisation))])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name)),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organisation)),
+        ]
+    )
 
 
 def _signing_subject(organisation: str) -> x509.Name:
-    return _name(_fit(organisation, NAME_LIMIT - len(SIGNING_SUFFIX.encode("utf-8"))) + SIGNING_SUFFIX, organisation)
+    return _name(
+        _fit(organisation, NAME_LIMIT - len(SIGNING_SUFFIX.encode("utf-8"))) + SIGNING_SUFFIX, organisation
+    )
 
 
 def fingerprint(certificate_der: bytes) -> str:
@@ -56,9 +63,9 @@ def organisation_named_in(certificate: x509.Certificate) -> str:
         alternative = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         alternative = []
-    for uri in (alternative.get_values_for_type(x509.UniformResourceIdentifier) if alternative else []):
+    for uri in alternative.get_values_for_type(x509.UniformResourceIdentifier) if alternative else []:
         if uri.startswith(ORGANISATION_URN):
-            return unquote(uri[len(ORGANISATION_URN):])
+            return unquote(uri[len(ORGANISATION_URN) :])
     names = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
     return str(names[0].value) if names else ""
 
@@ -69,18 +76,38 @@ def create_authority(folder: Path, name: str = "HRIA development certificate aut
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
     subject = _name(name, "HRIA instance")
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
-    _write_private(folder / "ca-key.pem", key.private_bytes(serialization.Encoding.PEM,
-                                                            serialization.PrivateFormat.PKCS8,
-                                                            serialization.NoEncryption()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    _write_private(
+        folder / "ca-key.pem",
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
     (folder / "ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return folder / "ca.pem"
 
@@ -91,24 +118,53 @@ def create_signing_identity(folder: Path, organisation: str, file_name: str, pas
         ca_key = serialization.load_pem_private_key((folder / "ca-key.pem").read_bytes(), password=None)
         ca_cert = x509.load_pem_x509_certificate((folder / "ca.pem").read_bytes())
     except FileNotFoundError:
-        raise KeyError_(f"There is no certificate authority in {folder}; run `hria keys init` first.") from None
+        raise KeyError_(
+            f"There is no certificate authority in {folder}; run `hria keys init` first."
+        ) from None
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(_signing_subject(organisation))
-            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=825))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(
-                ORGANISATION_URN + quote(organisation, safe=""))]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_signing_subject(organisation))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=825))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.UniformResourceIdentifier(ORGANISATION_URN + quote(organisation, safe=""))]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     blob = pkcs12.serialize_key_and_certificates(
-        organisation.encode("utf-8"), key, cert, [ca_cert],
-        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption())
+        organisation.encode("utf-8"),
+        key,
+        cert,
+        [ca_cert],
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption(),
+    )
     path = folder / file_name
     _write_private(path, blob)
     return path
@@ -131,13 +187,17 @@ def load_identity(path: Path, passphrase: bytes | None):
     from pyhanko.sign import signers
 
     if not Path(path).exists():
-        raise KeyError_(f"There is no signing key at {path}. Run `hria keys init`, or install the organisation's "
-                        f"own PKCS#12 file.")
+        raise KeyError_(
+            f"There is no signing key at {path}. Run `hria keys init`, or install the organisation's "
+            f"own PKCS#12 file."
+        )
     with quiet_pyhanko():
         signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
     if signer is None:
-        raise KeyError_(f"The signing key at {path} could not be loaded: the passphrase is wrong or the file is not "
-                        f"a PKCS#12 key with its certificate.")
+        raise KeyError_(
+            f"The signing key at {path} could not be loaded: the passphrase is wrong or the file is not "
+            f"a PKCS#12 key with its certificate."
+        )
     return signer
 
 

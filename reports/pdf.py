@@ -6,6 +6,7 @@ English text show in any reader and stay real text.
 ``build_report(data, cjk_font=None)`` takes plain data; the keys are documented in ``REPORT_KEYS``.
 Text of any length lays out: a table row too tall for a page becomes paragraphs that break across pages.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,18 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, Frame, HRFlowable, KeepTogether, PageBreak, PageTemplate, Paragraph,
-                                Spacer, Table, TableStyle)
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    HRFlowable,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from .fonts import ReportFonts
 
@@ -43,7 +54,7 @@ REPORT_KEYS = {
     "sections": "[{title, questions: [{id, text, answer, cites, evidence: [{name, sha256}]}]}]",
     "risks": "[{right, findings: [text], scale, scope, reversibility, likelihood, level}]",
     "fairness": "[{file, sha256, rows, groups: [{name, count, selection_rate, false_positive_rate, …}], "
-                "findings: [text], summary: {name: value}}]",
+    "findings: [text], summary: {name: value}}]",
     "explanations": "[{file, fidelity, explains_model, importance: [{feature, share}], flags: [text]}]",
     "remediation": "[{action, paragraph, right, owner, due, status}]",
     "obligations": "[text]",
@@ -52,54 +63,145 @@ REPORT_KEYS = {
 
 LABELS = {
     "en": {
-        "risk": "Human-rights risk and remediation report", "self-certification": "Vendor self-certification",
-        "review": "Oversight review", "system": "System", "organisation": "Organisation", "stage": "Lifecycle stage",
-        "bank": "Question bank", "level": "Impact level", "date": "Date", "report_id": "Report", "summary": "Summary",
-        "method": "Method", "answers": "Answers", "risks": "Risk register", "fairness": "Fairness results",
-        "explanations": "Explanations", "remediation": "Remediation plan", "obligations": "Obligations",
-        "signoff": "Sign-off", "purpose": "Purpose", "vendor": "Vendor", "sector": "Urban sector",
-        "right": "Right", "findings": "Finding", "scale": "Scale", "scope": "Scope", "reversibility": "Revers.",
-        "likelihood": "Likel.", "risk_level": "Level", "action": "Action", "paragraph": "§", "owner": "Owner",
-        "due": "Due", "status": "Status", "question": "Question", "answer": "Answer", "evidence": "Evidence",
-        "group": "Group", "rows": "Rows", "selection": "Selected", "fpr": "FPR", "fnr": "FNR", "tpr": "TPR",
-        "fidelity": "Fidelity", "importance": "Importance", "page": "Page", "signed_for": "Signed for",
+        "risk": "Human-rights risk and remediation report",
+        "self-certification": "Vendor self-certification",
+        "review": "Oversight review",
+        "system": "System",
+        "organisation": "Organisation",
+        "stage": "Lifecycle stage",
+        "bank": "Question bank",
+        "level": "Impact level",
+        "date": "Date",
+        "report_id": "Report",
+        "summary": "Summary",
+        "method": "Method",
+        "answers": "Answers",
+        "risks": "Risk register",
+        "fairness": "Fairness results",
+        "explanations": "Explanations",
+        "remediation": "Remediation plan",
+        "obligations": "Obligations",
+        "signoff": "Sign-off",
+        "purpose": "Purpose",
+        "vendor": "Vendor",
+        "sector": "Urban sector",
+        "right": "Right",
+        "findings": "Finding",
+        "scale": "Scale",
+        "scope": "Scope",
+        "reversibility": "Revers.",
+        "likelihood": "Likel.",
+        "risk_level": "Level",
+        "action": "Action",
+        "paragraph": "§",
+        "owner": "Owner",
+        "due": "Due",
+        "status": "Status",
+        "question": "Question",
+        "answer": "Answer",
+        "evidence": "Evidence",
+        "group": "Group",
+        "rows": "Rows",
+        "selection": "Selected",
+        "fpr": "FPR",
+        "fnr": "FNR",
+        "tpr": "TPR",
+        "fidelity": "Fidelity",
+        "importance": "Importance",
+        "page": "Page",
+        "signed_for": "Signed for",
         "signature_note": "The signatures are embedded in this PDF (PAdES). Any PDF reader shows who signed and "
-                          "whether a byte changed; `hria verify` and the instance's /verify page check them too.",
-        "none": "None.", "score": "Impact score",
+        "whether a byte changed; `hria verify` and the instance's /verify page check them too.",
+        "none": "None.",
+        "score": "Impact score",
     },
     "zh": {
-        "risk": "人权风险与整改报告", "self-certification": "供应商自我认证", "review": "监督审查",
-        "system": "系统", "organisation": "组织", "stage": "生命周期阶段", "bank": "问题库", "level": "影响等级",
-        "date": "日期", "report_id": "报告编号", "summary": "摘要", "method": "方法", "answers": "回答",
-        "risks": "风险登记册", "fairness": "公平性结果", "explanations": "解释", "remediation": "整改计划",
-        "obligations": "义务", "signoff": "签署", "purpose": "用途", "vendor": "供应商", "sector": "城市部门",
-        "right": "权利", "findings": "发现", "scale": "规模", "scope": "范围", "reversibility": "可逆性",
-        "likelihood": "可能性", "risk_level": "等级", "action": "行动", "paragraph": "§", "owner": "负责人",
-        "due": "期限", "status": "状态", "question": "问题", "answer": "回答", "evidence": "证据", "group": "群体",
-        "rows": "行数", "selection": "选中率", "fpr": "误报率", "fnr": "漏报率", "tpr": "真阳性率",
-        "fidelity": "保真度", "importance": "重要性", "page": "页", "signed_for": "代表签署",
+        "risk": "人权风险与整改报告",
+        "self-certification": "供应商自我认证",
+        "review": "监督审查",
+        "system": "系统",
+        "organisation": "组织",
+        "stage": "生命周期阶段",
+        "bank": "问题库",
+        "level": "影响等级",
+        "date": "日期",
+        "report_id": "报告编号",
+        "summary": "摘要",
+        "method": "方法",
+        "answers": "回答",
+        "risks": "风险登记册",
+        "fairness": "公平性结果",
+        "explanations": "解释",
+        "remediation": "整改计划",
+        "obligations": "义务",
+        "signoff": "签署",
+        "purpose": "用途",
+        "vendor": "供应商",
+        "sector": "城市部门",
+        "right": "权利",
+        "findings": "发现",
+        "scale": "规模",
+        "scope": "范围",
+        "reversibility": "可逆性",
+        "likelihood": "可能性",
+        "risk_level": "等级",
+        "action": "行动",
+        "paragraph": "§",
+        "owner": "负责人",
+        "due": "期限",
+        "status": "状态",
+        "question": "问题",
+        "answer": "回答",
+        "evidence": "证据",
+        "group": "群体",
+        "rows": "行数",
+        "selection": "选中率",
+        "fpr": "误报率",
+        "fnr": "漏报率",
+        "tpr": "真阳性率",
+        "fidelity": "保真度",
+        "importance": "重要性",
+        "page": "页",
+        "signed_for": "代表签署",
         "signature_note": "签名嵌入在本 PDF 中（PAdES）。任何 PDF 阅读器都会显示签署人以及文件是否被改动；"
-                          "`hria verify` 和本实例的 /verify 页面也可以验证。",
-        "none": "无。", "score": "影响分数",
+        "`hria verify` 和本实例的 /verify 页面也可以验证。",
+        "none": "无。",
+        "score": "影响分数",
     },
 }
 
 
 def _styles(fonts: ReportFonts, lang: str) -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=fonts.name, fontSize=9.5, leading=13, alignment=TA_LEFT,
-                          wordWrap="CJK" if lang == "zh" else None)
+    base = ParagraphStyle(
+        "body",
+        fontName=fonts.name,
+        fontSize=9.5,
+        leading=13,
+        alignment=TA_LEFT,
+        wordWrap="CJK" if lang == "zh" else None,
+    )
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10.5),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
-        "label": ParagraphStyle("label", parent=base, fontName=fonts.bold_name, fontSize=8, leading=10,
-                                spaceBefore=4, spaceAfter=1),
-        "title": ParagraphStyle("title", parent=base, fontName=fonts.bold_name, fontSize=20, leading=26,
-                                spaceAfter=12),
-        "h1": ParagraphStyle("h1", parent=base, fontName=fonts.bold_name, fontSize=14, leading=18, spaceBefore=10,
-                             spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontName=fonts.bold_name, fontSize=11, leading=14, spaceBefore=8,
-                             spaceAfter=4),
+        "label": ParagraphStyle(
+            "label",
+            parent=base,
+            fontName=fonts.bold_name,
+            fontSize=8,
+            leading=10,
+            spaceBefore=4,
+            spaceAfter=1,
+        ),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=fonts.bold_name, fontSize=20, leading=26, spaceAfter=12
+        ),
+        "h1": ParagraphStyle(
+            "h1", parent=base, fontName=fonts.bold_name, fontSize=14, leading=18, spaceBefore=10, spaceAfter=6
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontName=fonts.bold_name, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4
+        ),
     }
 
 
@@ -116,25 +218,36 @@ class _Document(BaseDocTemplate):
 
     def __init__(self, buffer, data: dict, labels: dict, fonts: ReportFonts):
         # initialFontName: else every page starts in reportlab's Helvetica, which is not embedded
-        super().__init__(buffer, pagesize=A4, **MARGINS, title=labels[data["kind"]], author=data["organisation"],
-                         subject=data["system"]["name"], creator="HRIA", initialFontName=fonts.name)
+        super().__init__(
+            buffer,
+            pagesize=A4,
+            **MARGINS,
+            title=labels[data["kind"]],
+            author=data["organisation"],
+            subject=data["system"]["name"],
+            creator="HRIA",
+            initialFontName=fonts.name,
+        )
         self.labels, self.fonts, self._count = labels, fonts, 0
-        self.header = self._header(f"{labels[data['kind']]} · ", _text(data["system"]["name"]),
-                                   f" · {data['report_id']}")
+        self.header = self._header(
+            f"{labels[data['kind']]} · ", _text(data["system"]["name"]), f" · {data['report_id']}"
+        )
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
 
     def _header(self, before: str, name: str, after: str) -> Paragraph:
         """The running header, one line: the system's name is shortened until it fits. A paragraph rather than
         a drawn string, so a name in two scripts shows in two fonts."""
-        style = ParagraphStyle("header", fontName=self.fonts.name, fontSize=7.5, leading=9, textColor=colors.grey)
+        style = ParagraphStyle(
+            "header", fontName=self.fonts.name, fontSize=7.5, leading=9, textColor=colors.grey
+        )
         name = " ".join(name.split())
         line = before + name + after
         while True:
             header = Paragraph(self.fonts.markup(line), style)
             if len(name) <= 1 or header.wrap(self.width, A4[1])[1] <= style.leading:
                 return header
-            name = name[:max(1, len(name) * 4 // 5)]
+            name = name[: max(1, len(name) * 4 // 5)]
             line = f"{before}{name}…{after}"
 
     def _decorate(self, canvas, doc) -> None:
@@ -151,7 +264,9 @@ class _Document(BaseDocTemplate):
             self._count += 1
             key = f"h{self._count}"
             self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(flowable.getPlainText(), key, level=0 if flowable.style.name == "h1" else 1)
+            self.canv.addOutlineEntry(
+                flowable.getPlainText(), key, level=0 if flowable.style.name == "h1" else 1
+            )
 
 
 class _Writer:
@@ -161,15 +276,18 @@ class _Writer:
         self.fonts, self.styles = fonts, styles
 
     def p(self, text, style: str = "body") -> Paragraph:
-        return Paragraph("<br/>".join(self.fonts.markup(line) for line in _text(text).splitlines()),
-                         self.styles[style])
+        return Paragraph(
+            "<br/>".join(self.fonts.markup(line) for line in _text(text).splitlines()), self.styles[style]
+        )
 
     def lines(self, text, style: str = "body") -> list:
         """Text of any length as one paragraph per line: a page can break between any two lines, and reportlab
         does not re-wrap a long paragraph on every page it breaks across."""
         leading = self.styles[style].leading
-        return [Paragraph(self.fonts.markup(line), self.styles[style]) if line.strip() else Spacer(1, leading)
-                for line in _text(text).splitlines()]
+        return [
+            Paragraph(self.fonts.markup(line), self.styles[style]) if line.strip() else Spacer(1, leading)
+            for line in _text(text).splitlines()
+        ]
 
     def table(self, rows: list[list], widths: list[float], header: bool = True) -> list:
         """A grid of cells; a row too tall for its share of a page is set in full width between two parts of
@@ -190,10 +308,15 @@ class _Writer:
             return []
         table = Table(([head] if head else []) + batch, colWidths=widths, repeatRows=1 if head else 0)
         # FONT: a table sets its cells' font, by default reportlab's Helvetica, which is not embedded
-        commands = [("FONT", (0, 0), (-1, -1), self.fonts.name), ("GRID", (0, 0), (-1, -1), 0.3, GRID),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                    ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING), ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PADDING)]
+        commands = [
+            ("FONT", (0, 0), (-1, -1), self.fonts.name),
+            ("GRID", (0, 0), (-1, -1), 0.3, GRID),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ]
         if head:
             commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")))
         table.setStyle(TableStyle(commands))
@@ -210,8 +333,10 @@ class _Writer:
 
 
 def _row_height(cells: list[Paragraph], widths: list[float]) -> float:
-    return max(cell.wrap(width - 2 * CELL_PADDING, 10 ** 9)[1] for cell, width in zip(cells, widths)) \
+    return (
+        max(cell.wrap(width - 2 * CELL_PADDING, 10**9)[1] for cell, width in zip(cells, widths))
         + 2 * CELL_PADDING
+    )
 
 
 def _pct(value) -> str:
@@ -222,21 +347,35 @@ def _rate_chart(groups: list[dict], metric: str, label: str, fonts: ReportFonts)
     """Horizontal bars of one rate per group, with interval whiskers where known."""
     row, left, width = 14, 150, 260
     drawing = Drawing(left + width + 60, len(groups) * row + 24)
-    drawing.initialFontName = fonts.name  # else a drawing starts in reportlab's Helvetica, which is not embedded
+    drawing.initialFontName = (
+        fonts.name
+    )  # else a drawing starts in reportlab's Helvetica, which is not embedded
     top = len(groups) * row + 8
     drawing.add(String(0, top + 4, label, fontName=fonts.label_font(label), fontSize=8))
     for i, group in enumerate(groups):
         y = top - (i + 1) * row
         name = _text(group["name"])[:40]
-        drawing.add(String(left - 4, y + 3, name, fontName=fonts.label_font(name), fontSize=7, textAnchor="end"))
+        drawing.add(
+            String(left - 4, y + 3, name, fontName=fonts.label_font(name), fontSize=7, textAnchor="end")
+        )
         value = group.get(metric)
         if value is None:
             continue
-        drawing.add(Rect(left, y + 1, value * width, row - 5, fillColor=colors.HexColor("#0b5cad"), strokeColor=None))
+        drawing.add(
+            Rect(left, y + 1, value * width, row - 5, fillColor=colors.HexColor("#0b5cad"), strokeColor=None)
+        )
         low, high = (group.get("intervals") or {}).get(metric, [None, None])
         if low is not None:
-            drawing.add(Line(left + low * width, y + row / 2 - 1, left + high * width, y + row / 2 - 1,
-                             strokeColor=colors.black, strokeWidth=0.8))
+            drawing.add(
+                Line(
+                    left + low * width,
+                    y + row / 2 - 1,
+                    left + high * width,
+                    y + row / 2 - 1,
+                    strokeColor=colors.black,
+                    strokeWidth=0.8,
+                )
+            )
         drawing.add(String(left + width + 4, y + 3, _pct(value), fontName=fonts.name, fontSize=7))
     return drawing
 
@@ -269,23 +408,33 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
     # cover
     impact = data.get("impact") or {}
     story += [Spacer(1, 30 * mm), w.p(labels[data["kind"]], "title"), w.p(data["system"]["name"], "h1")]
-    story += w.table([[labels["system"], data["system"]["name"]],
-                      [labels["purpose"], data["system"].get("purpose", "")],
-                      [labels["organisation"], data["organisation"]],
-                      [labels["vendor"], data["system"].get("vendor") or "—"],
-                      [labels["sector"], data["system"].get("sector", "")],
-                      [labels["stage"], data["stage"]],
-                      [labels["bank"], data.get("bank_version", "")],
-                      [labels["level"], impact.get("level") or "—"],
-                      [labels["date"], data["issued_at"]],
-                      [labels["report_id"], data["report_id"]]], widths=[45 * mm, 125 * mm], header=False)
+    story += w.table(
+        [
+            [labels["system"], data["system"]["name"]],
+            [labels["purpose"], data["system"].get("purpose", "")],
+            [labels["organisation"], data["organisation"]],
+            [labels["vendor"], data["system"].get("vendor") or "—"],
+            [labels["sector"], data["system"].get("sector", "")],
+            [labels["stage"], data["stage"]],
+            [labels["bank"], data.get("bank_version", "")],
+            [labels["level"], impact.get("level") or "—"],
+            [labels["date"], data["issued_at"]],
+            [labels["report_id"], data["report_id"]],
+        ],
+        widths=[45 * mm, 125 * mm],
+        header=False,
+    )
     story.append(PageBreak())
 
     story.append(w.p(labels["summary"], "h1"))
     story += [w.p(sentence) for sentence in data.get("summary", [])]
     if impact:
-        story.append(w.p(f"{labels['score']}: {impact['score']:.2f} / {impact['raw_max']:g} "
-                         f"({impact['share'] * 100:.1f}%) · {impact['mitigation']:g} / {impact['mitigation_max']:g}"))
+        story.append(
+            w.p(
+                f"{labels['score']}: {impact['score']:.2f} / {impact['raw_max']:g} "
+                f"({impact['share'] * 100:.1f}%) · {impact['mitigation']:g} / {impact['mitigation_max']:g}"
+            )
+        )
 
     method = data.get("method") or {}
     story.append(w.p(labels["method"], "h1"))
@@ -299,54 +448,118 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
         rows = [[labels["question"], labels["answer"], "§", labels["evidence"]]]
         for q in section["questions"]:
             evidence = "; ".join(f"{e['name']} (SHA-256 {e['sha256']})" for e in q.get("evidence", []))
-            rows.append([f"{q['id']} {q['text']}", q.get("answer") or "—", " ".join(q.get("cites", [])), evidence])
+            rows.append(
+                [f"{q['id']} {q['text']}", q.get("answer") or "—", " ".join(q.get("cites", [])), evidence]
+            )
         story += w.table(rows, widths=[72 * mm, 40 * mm, 22 * mm, 40 * mm])
 
     story.append(w.p(labels["risks"], "h1"))
-    rows = [[labels["right"], labels["findings"], labels["scale"], labels["scope"], labels["reversibility"],
-             labels["likelihood"], labels["risk_level"]]]
+    rows = [
+        [
+            labels["right"],
+            labels["findings"],
+            labels["scale"],
+            labels["scope"],
+            labels["reversibility"],
+            labels["likelihood"],
+            labels["risk_level"],
+        ]
+    ]
     for risk in data.get("risks", []):
-        rows.append([risk["right"], "\n".join(risk.get("findings", [])), risk.get("scale") or "—",
-                     risk.get("scope") or "—", risk.get("reversibility") or "—", risk.get("likelihood") or "—",
-                     risk.get("level") or "—"])
-    story += (w.table(rows, widths=[30 * mm, 78 * mm, 12 * mm, 12 * mm, 13 * mm, 12 * mm, 17 * mm])
-              if len(rows) > 1 else [w.p(labels["none"])])
+        rows.append(
+            [
+                risk["right"],
+                "\n".join(risk.get("findings", [])),
+                risk.get("scale") or "—",
+                risk.get("scope") or "—",
+                risk.get("reversibility") or "—",
+                risk.get("likelihood") or "—",
+                risk.get("level") or "—",
+            ]
+        )
+    story += (
+        w.table(rows, widths=[30 * mm, 78 * mm, 12 * mm, 12 * mm, 13 * mm, 12 * mm, 17 * mm])
+        if len(rows) > 1
+        else [w.p(labels["none"])]
+    )
 
     for result in data.get("fairness", []):
         story.append(w.p(f"{labels['fairness']}: {result['file']}", "h1"))
         story.append(w.p(f"SHA-256 {result['sha256']} · {result['rows']:,} {labels['rows']}", "small"))
         story += [w.p(f) for f in result.get("findings", [])]
-        rows = [[labels["group"], labels["rows"], labels["selection"], labels["tpr"], labels["fpr"], labels["fnr"]]]
+        rows = [
+            [
+                labels["group"],
+                labels["rows"],
+                labels["selection"],
+                labels["tpr"],
+                labels["fpr"],
+                labels["fnr"],
+            ]
+        ]
         for g in result["groups"]:
-            rows.append([g["name"], f"{g['count']:,}", _pct(g.get("selection_rate")), _pct(g.get("true_positive_rate")),
-                         _pct(g.get("false_positive_rate")), _pct(g.get("false_negative_rate"))])
+            rows.append(
+                [
+                    g["name"],
+                    f"{g['count']:,}",
+                    _pct(g.get("selection_rate")),
+                    _pct(g.get("true_positive_rate")),
+                    _pct(g.get("false_positive_rate")),
+                    _pct(g.get("false_negative_rate")),
+                ]
+            )
         story += w.table(rows, widths=[60 * mm, 20 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm])
         single = [g for g in result["groups"] if g.get("family") != "intersection"][:14]
-        story.append(KeepTogether([Spacer(1, 4 * mm),
-                                   _rate_chart(single, "false_positive_rate", labels["fpr"], fonts)]))
+        story.append(
+            KeepTogether(
+                [Spacer(1, 4 * mm), _rate_chart(single, "false_positive_rate", labels["fpr"], fonts)]
+            )
+        )
 
     for result in data.get("explanations", []):
         story.append(w.p(f"{labels['explanations']}: {result['file']}", "h1"))
         story.append(w.p(f"{labels['fidelity']}: {result['fidelity']}"))
-        rows = [[labels["importance"], "%"]] + [[r["feature"], f"{r['share'] * 100:.1f}%"]
-                                                for r in result.get("importance", [])[:12]]
+        rows = [[labels["importance"], "%"]] + [
+            [r["feature"], f"{r['share'] * 100:.1f}%"] for r in result.get("importance", [])[:12]
+        ]
         story += w.table(rows, widths=[80 * mm, 30 * mm])
         story += [w.p(flag) for flag in result.get("flags", [])]
 
     story.append(w.p(labels["remediation"], "h1"))
-    rows = [[labels["action"], labels["paragraph"], labels["right"], labels["owner"], labels["due"], labels["status"]]]
+    rows = [
+        [
+            labels["action"],
+            labels["paragraph"],
+            labels["right"],
+            labels["owner"],
+            labels["due"],
+            labels["status"],
+        ]
+    ]
     for action in data.get("remediation", []):
-        rows.append([action["action"], action.get("paragraph", ""), action.get("right", ""),
-                     action.get("owner") or "—", action.get("due") or "—", action.get("status", "")])
-    story += (w.table(rows, widths=[66 * mm, 22 * mm, 25 * mm, 22 * mm, 22 * mm, 17 * mm])
-              if len(rows) > 1 else [w.p(labels["none"])])
+        rows.append(
+            [
+                action["action"],
+                action.get("paragraph", ""),
+                action.get("right", ""),
+                action.get("owner") or "—",
+                action.get("due") or "—",
+                action.get("status", ""),
+            ]
+        )
+    story += (
+        w.table(rows, widths=[66 * mm, 22 * mm, 25 * mm, 22 * mm, 22 * mm, 17 * mm])
+        if len(rows) > 1
+        else [w.p(labels["none"])]
+    )
 
     story.append(w.p(labels["obligations"], "h1"))
     story += [w.p(f"• {o}") for o in data.get("obligations", [])] or [w.p(labels["none"])]
 
     story += [PageBreak(), w.p(labels["signoff"], "h1"), w.p(labels["signature_note"]), Spacer(1, 6 * mm)]
-    rows = [[labels["organisation"], labels["signed_for"]]] + [[s["organisation"], s["role"]]
-                                                               for s in data.get("signoff", [])]
+    rows = [[labels["organisation"], labels["signed_for"]]] + [
+        [s["organisation"], s["role"]] for s in data.get("signoff", [])
+    ]
     story += w.table(rows, widths=[90 * mm, 80 * mm])
     doc.build(story)
     return buffer.getvalue()

@@ -4,6 +4,7 @@ The first signature certifies the report (DocMDP, form filling and signing allow
 changes content instead of adding signatures then breaks it, in pyHanko's analysis and in Acrobat-class readers.
 A later signature is an approval signature in an incremental update that keeps the first one valid.
 """
+
 from __future__ import annotations
 
 import io
@@ -35,6 +36,7 @@ class ReportIdentity:
     @classmethod
     def from_info(cls, info) -> "ReportIdentity":
         """From a PDF document information dictionary; reportlab's /Author names the issuer of older reports."""
+
         def value(key: str) -> str:
             try:
                 return str(info.get(key, "") or "")
@@ -42,13 +44,24 @@ class ReportIdentity:
                 return ""
 
         version = value(cls.INFO_KEYS["version"])
-        return cls(code=value(cls.INFO_KEYS["code"]), version=int(version) if version.isdigit() else None,
-                   issuer=value(cls.INFO_KEYS["issuer"]) or value("/Author"))
+        return cls(
+            code=value(cls.INFO_KEYS["code"]),
+            version=int(version) if version.isdigit() else None,
+            issuer=value(cls.INFO_KEYS["issuer"]) or value("/Author"),
+        )
 
 
-def sign_pdf(pdf: bytes, signer, *, name: str, reason: str, location: str = "",
-             timestamp_url: str | None = None, identity: ReportIdentity | None = None,
-             countersignatures: int = 0) -> bytes:
+def sign_pdf(
+    pdf: bytes,
+    signer,
+    *,
+    name: str,
+    reason: str,
+    location: str = "",
+    timestamp_url: str | None = None,
+    identity: ReportIdentity | None = None,
+    countersignatures: int = 0,
+) -> bytes:
     """Sign (or countersign) ``pdf`` with a PAdES signature (SHA-256); B-T with a timestamp server, else B-B.
 
     A PDF without signatures gets a certification signature; ``identity`` and ``countersignatures`` empty
@@ -67,7 +80,9 @@ def sign_pdf(pdf: bytes, signer, *, name: str, reason: str, location: str = "",
         # the certifier's own field first, so that readers list the fields in signing order
         for number in range(1, countersignatures + 2):
             fields.append_signature_field(writer, fields.SigFieldSpec(f"Signature{number}"))
-    field_name = "Signature1" if certify else (empty[0] if empty else f"Signature{len(signed) + len(empty) + 1}")
+    field_name = (
+        "Signature1" if certify else (empty[0] if empty else f"Signature{len(signed) + len(empty) + 1}")
+    )
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
@@ -86,7 +101,11 @@ def sign_pdf(pdf: bytes, signer, *, name: str, reason: str, location: str = "",
 def _write_identity(writer: IncrementalPdfFileWriter, identity: ReportIdentity) -> None:
     values = {"code": identity.code, "version": str(identity.version or ""), "issuer": identity.issuer}
     reference = writer.trailer.raw_get("/Info") if "/Info" in writer.trailer else None
-    info = reference.get_object() if isinstance(reference, generic.IndirectObject) else generic.DictionaryObject()
+    info = (
+        reference.get_object()
+        if isinstance(reference, generic.IndirectObject)
+        else generic.DictionaryObject()
+    )
     for attribute, key in ReportIdentity.INFO_KEYS.items():
         if values[attribute]:
             info[generic.pdf_name(key)] = generic.TextStringObject(values[attribute])

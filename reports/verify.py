@@ -5,6 +5,7 @@ Who the parties of a report are is the caller's knowledge (a registry, a key sto
 mapping from certificate fingerprints to :class:`Party`, or as a function of the report's :class:`ReportIdentity`
 that returns such a mapping (or ``None`` for a report it does not know).
 """
+
 from __future__ import annotations
 
 import io
@@ -74,14 +75,17 @@ class SignatureCheck:
     problem: str = ""
     fingerprint: str = ""
     certification: bool = False
-    modification: str = "NONE"      # pyHanko's ModificationLevel of the revisions after this signature
+    modification: str = "NONE"  # pyHanko's ModificationLevel of the revisions after this signature
     later_changes_allowed: bool = True  # pyHanko's docmdp_ok: those revisions only added what may be added
-    party: Party | None = None      # None: the caller gave no parties to check against
+    party: Party | None = None  # None: the caller gave no parties to check against
 
     @property
     def later_changes(self) -> str:
-        return MODIFICATIONS.get(ModificationLevel[self.modification], self.modification) \
-            if self.modification in ModificationLevel.__members__ else "unknown"
+        return (
+            MODIFICATIONS.get(ModificationLevel[self.modification], self.modification)
+            if self.modification in ModificationLevel.__members__
+            else "unknown"
+        )
 
     @property
     def by(self) -> str:
@@ -98,8 +102,10 @@ class Verification:
 
     @property
     def issuer(self) -> str:
-        return next((s.party.organisation for s in self.signatures if s.party and s.party.relation == ISSUER),
-                    self.identity.issuer)
+        return next(
+            (s.party.organisation for s in self.signatures if s.party and s.party.relation == ISSUER),
+            self.identity.issuer,
+        )
 
     @property
     def ok(self) -> bool:
@@ -119,20 +125,28 @@ class Verification:
 
     def _party_problems(self) -> list[str]:
         if not self.report_known:
-            return [f"This verifier does not know report {self.identity.label or '(no report code)'}, so who signed "
-                    f"it for whom cannot be checked."]
+            return [
+                f"This verifier does not know report {self.identity.label or '(no report code)'}, so who signed "
+                f"it for whom cannot be checked."
+            ]
         out = []
         for s in self.signatures:
             if s.party.relation == STRANGER:
-                out.append(f"{s.field}: signed by {s.party.organisation}, which has no part in this report "
-                           f"(it is neither its issuer, {self.issuer or 'unknown'}, nor a body that oversees it).")
+                out.append(
+                    f"{s.field}: signed by {s.party.organisation}, which has no part in this report "
+                    f"(it is neither its issuer, {self.issuer or 'unknown'}, nor a body that oversees it)."
+                )
             elif s.party.relation == UNREGISTERED:
-                out.append(f"{s.field}: the certificate names {s.party.organisation or s.signer}, but it is not one "
-                           f"registered for any organisation of this instance.")
+                out.append(
+                    f"{s.field}: the certificate names {s.party.organisation or s.signer}, but it is not one "
+                    f"registered for any organisation of this instance."
+                )
         first = self.signatures[0].party if self.signatures else None
         if first is not None and first.relation in PARTIES and first.relation != ISSUER:
-            out.append(f"{self.signatures[0].field}: the first signature must be the issuer's, but it is by "
-                       f"{first.organisation} ({RELATIONS[first.relation]}).")
+            out.append(
+                f"{self.signatures[0].field}: the first signature must be the issuer's, but it is by "
+                f"{first.organisation} ({RELATIONS[first.relation]})."
+            )
         return out
 
 
@@ -145,8 +159,10 @@ def _signature_problems(s: SignatureCheck) -> list[str]:
     elif not s.valid:
         out.append(f"{s.field}: the signature is not valid ({s.problem}).")
     if not s.later_changes_allowed:
-        out.append(f"{s.field}: after {s.by} signed, a later revision changed {s.later_changes} "
-                   f"(modification level {s.modification}): what the file shows now is not what {s.by} signed.")
+        out.append(
+            f"{s.field}: after {s.by} signed, a later revision changed {s.later_changes} "
+            f"(modification level {s.modification}): what the file shows now is not what {s.by} signed."
+        )
     return out
 
 
@@ -210,12 +226,19 @@ def _check(embedded, roots) -> SignatureCheck:
         coverage, level, signing_time, problem = None, None, None, str(error)
     signer, organisation = _subject(embedded.signer_cert) if embedded.signer_cert else ("", "")
     return SignatureCheck(
-        field=embedded.field_name, signer=signer, organisation=organisation, signing_time=signing_time,
-        intact=intact, valid=valid, trusted=trusted,
+        field=embedded.field_name,
+        signer=signer,
+        organisation=organisation,
+        signing_time=signing_time,
+        intact=intact,
+        valid=valid,
+        trusted=trusted,
         covers_whole_file=coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        coverage=coverage.name if coverage is not None else "UNKNOWN", problem=problem,
+        coverage=coverage.name if coverage is not None else "UNKNOWN",
+        problem=problem,
         fingerprint=fingerprint(embedded.signer_cert.dump()) if embedded.signer_cert else "",
-        certification=_certifies(embedded), modification=level.name if level is not None else "UNKNOWN",
+        certification=_certifies(embedded),
+        modification=level.name if level is not None else "UNKNOWN",
         later_changes_allowed=allowed,
     )
 
@@ -223,7 +246,10 @@ def _check(embedded, roots) -> SignatureCheck:
 def _certifies(embedded) -> bool:
     """Whether this is the document's certification (DocMDP) signature, as pyHanko's seed-value check decides."""
     try:
-        return embedded.reader.root["/Perms"].get_value_as_reference("/DocMDP") == embedded.sig_object.container_ref
+        return (
+            embedded.reader.root["/Perms"].get_value_as_reference("/DocMDP")
+            == embedded.sig_object.container_ref
+        )
     except Exception:  # noqa: BLE001 - no /Perms, or no reference: not certified
         return False
 

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from hria.extensions import db
 from hria.domain.models import RemediationAction, RiskRating, System
 
-from conftest import form_fields
+from conftest import csrf_token, form_fields
 
 
 def overdue_action(app, world, city="a"):
@@ -111,5 +111,10 @@ def test_evidence_of_completion_on_an_action(app, client, world, auth):
     assert "Attached minutes.pdf as evidence of completion." in body and "minutes.pdf</a>" in body
     auth.logout()
     auth.login(world.users["oversight_a"])
-    assert client.post(f"/assessments/{aid}/remediation/{action_id}/evidence",
-                       data={"csrf_token": form_fields(page)["csrf_token"]}).status_code in (400, 403)
+    # the board sees the plan but may not change it
+    page = client.get(f"/assessments/{aid}/remediation").get_data(as_text=True)
+    refused = client.post(f"/assessments/{aid}/remediation/{action_id}/evidence",
+                          data={"csrf_token": csrf_token(page),
+                                "file": (io.BytesIO(b"minutes of the board"), "board.pdf")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 403

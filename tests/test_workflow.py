@@ -16,27 +16,36 @@ ALLOWED = {  # (role key, transition) pairs that may happen on city A's assessme
     ("admin", "reopen"),
 }
 ROLES = ["admin", "procurer_a", "procurer_b", "vendor_a", "oversight_a", "oversight_b"]
+STATUSES = ["draft", "in_progress", "submitted", "under_review", "approved", "approved_with_conditions",
+            "changes_requested", "rejected"]
+MOVES = {  # transition: (the states it starts from, the state it leads to)
+    "submit": ({"draft", "in_progress", "changes_requested"}, "submitted"),
+    "start_review": ({"submitted"}, "under_review"),
+    "approve": ({"under_review"}, "approved"),
+    "approve_with_conditions": ({"under_review"}, "approved_with_conditions"),
+    "request_changes": ({"under_review"}, "changes_requested"),
+    "reject": ({"under_review"}, "rejected"),
+    "reopen": ({"submitted", "under_review", "approved", "approved_with_conditions", "rejected"}, "in_progress"),
+}
 
 
 def test_every_forbidden_transition_is_refused(app, world):
     with app.app_context():
         users = {key: db.session.query(User).filter_by(email=world.users[key]).one() for key in ROLES}
         assessment = db.session.get(Assessment, world.assessments["a"])
-        checked = 0
-        for status, key, role in itertools.product(ASSESSMENT_STATUSES.keys, workflow.TRANSITIONS, ROLES):
-            transition = workflow.TRANSITIONS[key]
+        for status, key, role in itertools.product(STATUSES, MOVES, ROLES):
+            sources, target = MOVES[key]
             assessment.status = status
-            should = (role, key) in ALLOWED and status in transition.sources
-            if should:
+            if (role, key) in ALLOWED and status in sources:
                 workflow.apply(users[role], assessment, key)
-                assert assessment.status == transition.target
+                assert assessment.status == target
             else:
                 with pytest.raises(workflow.TransitionError):
                     workflow.apply(users[role], assessment, key)
                 assert assessment.status == status
-            checked += 1
         db.session.rollback()
-    assert checked == len(ASSESSMENT_STATUSES.keys) * len(workflow.TRANSITIONS) * len(ROLES)
+    # a status or a step added to the code needs its row above
+    assert list(ASSESSMENT_STATUSES.keys) == STATUSES and set(workflow.TRANSITIONS) == set(MOVES)
 
 
 def post_transition(client, assessment_id, key, comment=""):

@@ -47,7 +47,7 @@ def report_command(app, assessment_id, kind, lang, output, json_path) -> None:
         raise click.ClickException(str(error))
     if output:
 
-        Path(output).write_bytes(Path(report.path).read_bytes())
+        Path(output).write_bytes(reporting.pdf_of(report))
     click.echo(f"Issued {report.code}-v{report.version} ({kind}), SHA-256 {report.sha256}"
                + (f", written to {output}" if output else f", stored at {report.path}"))
 
@@ -68,7 +68,7 @@ def countersign_command(app, file, organisation, output) -> None:
     except (reporting.ReportError, SigningKeyError) as error:
         db.session.rollback()
         raise click.ClickException(str(error))
-    Path(output).write_bytes(Path(new.path).read_bytes())
+    Path(output).write_bytes(reporting.pdf_of(new))
     click.echo(f"Countersigned {new.code}-v{new.version} as {organisation}; SHA-256 {new.sha256}, written to {output}")
 
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from reports import Party, ReportIdentity, build_report, sign_pdf, verify_pdf
 from reports.fonts import FontNotFound
 from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, NotSignedPdf, Verification
 
+from hria import database
 from hria.domain import questions, risk_register, scoring, signing_keys
 from hria.extensions import db
 from hria.domain.models import (
@@ -53,19 +55,41 @@ def folder() -> Path:
     return path
 
 
-def store(pdf: bytes) -> tuple[str, Path]:
-    """Write the file under its SHA-256; an existing file is never overwritten."""
-    import hashlib
+_PENDING = "hria_pending_reports"  # session.info: path -> bytes, written once the transaction commits
 
+
+def store(pdf: bytes) -> tuple[str, Path]:
+    """The file's place under its SHA-256. It is written when the transaction that registers it commits, so a
+    failed commit leaves no file behind; an existing file is never overwritten."""
     sha = hashlib.sha256(pdf).hexdigest()
     path = folder() / f"{sha}.pdf"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise ReportError(f"A report with SHA-256 {sha} is already in the registry; it cannot be issued again.") from None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pdf)
+    pending = db.session.info.setdefault(_PENDING, {})
+    if path.exists() or str(path) in pending:
+        raise ReportError(f"A report with SHA-256 {sha} is already in the registry; it cannot be issued again.")
+    pending[str(path)] = pdf
     return sha, path
+
+
+def pdf_of(report: Report) -> bytes:
+    """The signed file of a registered report, also before the transaction that registers it has committed."""
+    pending = db.session.info.get(_PENDING, {})
+    return pending[report.path] if report.path in pending else Path(report.path).read_bytes()
+
+
+@event.listens_for(Session, "after_commit")
+def _write_pending(session: Session) -> None:
+    for name, pdf in session.info.pop(_PENDING, {}).items():
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue  # the same SHA-256: the same bytes are already there
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pdf)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def issuer_of(assessment: Assessment, kind: str) -> Organisation:
@@ -93,6 +117,8 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
         raise ReportError(f"Unknown kind of report '{kind}'; use one of {', '.join(KINDS)}.")
     issuer = issuer or issuer_of(assessment, kind)
     lang = lang or assessment.language
+    # Two issues at once: the second waits, then finds the first as its previous version.
+    database.lock_for_write(db.session, assessment)
     previous = (db.session.query(Report).filter_by(assessment_id=assessment.id, kind=kind, superseded_by_id=None)
                 .order_by(Report.id.desc()).first())
     code = previous.code if previous else f"HRIA-{utcnow():%Y}-{secrets.token_hex(4).upper()}"
@@ -118,6 +144,8 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
 
 
 def countersign(report: Report, organisation: Organisation, user: User | None) -> Report:
+    # Two countersignatures at once: the second waits, then sees the first's new version and is refused.
+    database.lock_for_write(db.session, report)
     if report.superseded_by_id is not None:
         raise ReportError("This report has been superseded; countersign the current version.")
     signed_by = json.loads(report.signers)
@@ -128,8 +156,7 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
                           f"that oversees {report.assessment.system.owner.name}"
                           + (" or the buyer itself" if report.kind == ReportKind.SELF_CERTIFICATION else "")
                           + " may countersign it.")
-    pdf = Path(report.path).read_bytes()
-    countersigned = sign_pdf(pdf, signing_keys.signer_for(organisation), name=organisation.name,
+    countersigned = sign_pdf(pdf_of(report), signing_keys.signer_for(organisation), name=organisation.name,
                              reason="Countersigned", timestamp_url=current_app.config.get("TIMESTAMP_URL"))
     sha, path = store(countersigned)
     new = Report(code=report.code, assessment_id=report.assessment_id, kind=report.kind, language=report.language,
@@ -272,6 +299,9 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
     for item in db.session.query(Evidence).filter_by(assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION):
         evidence.setdefault(item.question_id, []).append({"name": item.filename, "sha256": item.sha256})
     readable = {"procurer", "vendor", "either"} if kind != ReportKind.SELF_CERTIFICATION else {"vendor", "either"}
+    # A vendor certifying its part of a buyer's assessment reads only that part: the buyer's scores, risk register
+    # and remediation plan stay out of its report (they are its own only when it owns the system).
+    buyer_side = kind != ReportKind.SELF_CERTIFICATION or system.owner_id == issuer.id
     shown = [q for q in scoring.visible_questions(stage, answers) if q["answered_by"] in readable]
     sections = []
     for section in stage["sections"]:
@@ -282,7 +312,7 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
                  "answer": questions.describe_answer(bank, q, answers.get(q["id"]), lang), "evidence": evidence.get(q["id"], [])}
                 for q in members]})
     risks = []
-    for row in risk_register.register(assessment):
+    for row in risk_register.register(assessment) if buyer_side else []:
         rating = row.rating
         risks.append({"right": row.label, "findings": row.sources, "level": row.level_label,
                       **({"scale": rating.scale, "scope": rating.scope, "reversibility": rating.reversibility,
@@ -291,21 +321,28 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
                 "owner": a.owner, "due": a.due_date.isoformat() if a.due_date else "",
                 "status": REMEDIATION_STATUSES.label(a.status, lang)}
                for a in db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)
-               .order_by(RemediationAction.id)]
+               .order_by(RemediationAction.id) if buyer_side]
     fairness_results, explanations = _checks(assessment)
     cited = sorted({c for q in shown for c in q["cites"]}, key=lambda c: (int(c[1:].split("(")[0]), c))
     title = {ReportKind.RISK: "risk and remediation report", ReportKind.SELF_CERTIFICATION: "self-certification",
              ReportKind.REVIEW: "oversight review"}[kind]
-    level = impact.level if assessment.impact_level else None
+    level = impact.level if assessment.impact_level and buyer_side else None
     summary = [
         f"{system.name} ({SECTORS.label(system.sector, lang)}) was assessed at the "
         f"{LIFECYCLE_STAGES.label(assessment.stage, lang)} stage against question bank {bank['version']}.",
-        (f"Impact level {level}: {impact.score:.2f} of {impact.raw_max:g} attainable impact points "
-         f"({impact.share:.0%}), with {impact.mitigation:g} of {impact.mitigation_max:g} mitigation points."
-         if level else "The assessment has not been scored yet."),
-        f"{len(risks)} right(s) are in the risk register and {len(actions)} remediation action(s) are planned, "
-        f"{sum(1 for a in actions if a['status'] in (REMEDIATION_STATUSES.label('open', lang), REMEDIATION_STATUSES.label('in_progress', lang)))} of them still open.",
     ]
+    if buyer_side:
+        still_open = (REMEDIATION_STATUSES.label('open', lang), REMEDIATION_STATUSES.label('in_progress', lang))
+        summary += [
+            (f"Impact level {level}: {impact.score:.2f} of {impact.raw_max:g} attainable impact points "
+             f"({impact.share:.0%}), with {impact.mitigation:g} of {impact.mitigation_max:g} mitigation points."
+             if level else "The assessment has not been scored yet."),
+            f"{len(risks)} right(s) are in the risk register and {len(actions)} remediation action(s) are planned, "
+            f"{sum(1 for a in actions if a['status'] in still_open)} of them still open.",
+        ]
+    else:
+        summary.append(f"{issuer.name} certifies its own answers to {system.owner.name}'s assessment; the buyer's "
+                       f"impact level, risk register and remediation plan are not part of this certification.")
     if fairness_results:
         summary.append(f"{len(fairness_results)} fairness audit(s) of the model's outputs are included.")
     oversight = [a.oversight.name for a in _oversight_of(system.owner)]
@@ -332,7 +369,8 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
                               "differences and ratios; explanations use a surrogate model and SHAP."],
                    "paragraphs": cited},
         "sections": sections, "risks": risks, "fairness": fairness_results, "explanations": explanations,
-        "remediation": actions, "obligations": risk_register.obligations(assessment), "signoff": signoff,
+        "remediation": actions, "obligations": risk_register.obligations(assessment) if buyer_side else [],
+        "signoff": signoff,
     }
 
 

@@ -1,15 +1,23 @@
 """The `hria` command line."""
 import json
+import re
 
+import pytest
 from click.testing import CliRunner
 
 from hria.cli import main
 
 
 def test_help_lists_the_commands():
-    result = CliRunner().invoke(main, ["--help"])
-    for command in ("init", "serve", "demo", "create-user", "assessments", "events"):
-        assert command in result.output
+    result = CliRunner().invoke(main, ["--help"], prog_name="hria")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:3] == ["Usage: hria [OPTIONS] COMMAND [ARGS]...", "",
+                         "  HRIA: human-rights impact assessment of urban AI systems."]
+    commands = lines[lines.index("Commands:") + 1:]
+    assert [line.split()[0] for line in commands] == [
+        "assessments", "audit", "countersign", "create-user", "demo", "events", "explain", "export", "import",
+        "init", "keys", "questions", "report", "reports", "serve", "verify"]
 
 
 def test_create_user_with_a_new_organisation(app):
@@ -17,9 +25,11 @@ def test_create_user_with_a_new_organisation(app):
     result = runner.invoke(main, ["create-user", "Officer@City.example", "--role", "procurer",
                                   "--organisation", "City of Lakeside", "--kind", "buyer"])
     assert result.exit_code == 0, result.output
-    assert "Created officer@city.example (procurer, City of Lakeside)." in result.output
-    password = result.output.split("Password: ")[1].strip()
-    assert len(password) >= 12
+    created, shown = result.output.splitlines()
+    assert created == "Created officer@city.example (procurer, City of Lakeside)."
+    assert shown.startswith("Password: ")
+    password = shown.removeprefix("Password: ")
+    assert len(password) == 16
     with app.test_client() as client:
         from conftest import Auth
         assert Auth(client).login("officer@city.example", password).status_code == 302
@@ -29,7 +39,15 @@ def test_create_user_refuses_a_role_that_does_not_fit(app, world):
     result = CliRunner().invoke(main, ["create-user", "x@y.example", "--role", "oversight",
                                        "--organisation", "Vendor A"])
     assert result.exit_code == 1
-    assert "A oversight cannot belong to Vendor A" in result.output or "cannot belong to Vendor A" in result.output
+    assert result.output.endswith(" cannot belong to Vendor A, which is a vendor; its users are vendors (or admins).\n")
+
+
+@pytest.mark.xfail(strict=True, reason="hria/domain/accounts.py writes 'A {role}' whatever the role's first letter")
+def test_refusal_names_the_role_with_its_article(app, world):
+    result = CliRunner().invoke(main, ["create-user", "x@y.example", "--role", "oversight",
+                                       "--organisation", "Vendor A"])
+    assert result.output == ("Error: An oversight cannot belong to Vendor A, which is a vendor; "
+                             "its users are vendors (or admins).\n")
 
 
 def test_create_user_needs_kind_for_an_unknown_organisation(app):
@@ -50,9 +68,12 @@ def test_assessments_list_json(app, world):
 
 def test_assessments_list_table(app, world):
     result = CliRunner().invoke(main, ["assessments", "list"])
-    lines = result.output.splitlines()
-    assert lines[0].split() == ["id", "system", "organisation", "stage", "status", "impact_level"]
-    assert "Benefit scoring B" in lines[2] and "City B" in lines[2]
+    assert result.exit_code == 0, result.output
+    assert [re.split(r"\s{2,}", line) for line in result.output.splitlines()] == [
+        ["id", "system", "organisation", "stage", "status", "impact_level"],
+        [str(world.assessments["a"]), "Benefit scoring A", "City A", "scoping", "draft", "—"],
+        [str(world.assessments["b"]), "Benefit scoring B", "City B", "scoping", "draft", "—"],
+    ]
 
 
 def test_demo_seeds_once(app):

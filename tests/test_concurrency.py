@@ -295,3 +295,24 @@ def test_two_server_processes_on_one_sqlite_file_keep_one_chain(tmp_path, monkey
     with app.app_context():
         assert trail.verify_chain(db.session).intact
         assert db.session.query(Event).filter_by(action="sign_in").count() == CLIENTS
+
+
+def test_one_form_sent_five_times_at_once_and_replayed_later_registers_one_system(served):
+    app, base = served
+    officer = Client(base)
+    assert officer.login("officer0@a.example") == 302
+    fields = form_fields(officer.request("/systems/new")[1])
+    with app.app_context():
+        owner_id = db.session.scalar(select(System.owner_id))
+    form = {**fields, "name": "Parking enforcement", "purpose": "Flags unpaid parking", "owner_id": owner_id,
+            "vendor_id": 0, "sector": "transport"}
+
+    statuses = _together(5, lambda i: officer.request("/systems/new", form)[0])
+    replayed = Client(base)  # the same session cookie, sent again later from elsewhere
+    replayed.opener = officer.opener
+    later = replayed.request("/systems/new", form)[0]
+
+    assert statuses == [302] * 5 and later == 302  # each answer is a redirect: to the new system, or "sent twice"
+    with app.app_context():
+        assert db.session.scalars(select(System.name).where(System.name == "Parking enforcement")).all() == \
+            ["Parking enforcement"]

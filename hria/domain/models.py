@@ -382,6 +382,15 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
+class FormSubmission(db.Model):
+    """The one-time token of a form that was sent: a second request with the same token is a double submit."""
+
+    __tablename__ = "form_submission"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class Event(db.Model):
     """One entry of the append-only, hash-chained event trail."""
 

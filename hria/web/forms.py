@@ -3,23 +3,30 @@ from __future__ import annotations
 
 import math
 import secrets
+from datetime import timedelta
 
-from flask import flash, session
+from flask import flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
-_USED_KEY = "used_form_tokens"
-_REMEMBERED = 50
+from hria.domain.models import FormSubmission, utcnow
+from hria.extensions import db
+
+# A token older than this is forgotten; a form left open longer than this is stale anyway.
+_REMEMBER_FOR = timedelta(days=2)
 
 
 class SubmitOnceForm(FlaskForm):
-    """A form that can be submitted only once: a double click or a resent request is noticed.
+    """A form that can be submitted only once: a double click, a resent request or a replayed one is noticed.
 
-    Call ``already_submitted()`` after validation; when it is True, the first
-    submission has already done the work and the caller should not repeat it.
+    Call ``already_submitted()`` after validation; when it is True, the first submission has done (or is doing)
+    the work and the caller should not repeat it. The token is recorded in the database in the request's own
+    transaction, so two requests with it at the same moment cannot both pass, and a request that fails and rolls
+    back leaves the form usable again.
     """
 
     once = HiddenField()
@@ -30,10 +37,13 @@ class SubmitOnceForm(FlaskForm):
             self.once.data = secrets.token_urlsafe(16)
 
     def already_submitted(self) -> bool:
-        used = session.get(_USED_KEY, [])
-        if self.once.data in used:
+        token = (self.once.data or "")[:64]
+        db.session.query(FormSubmission).filter(FormSubmission.at < utcnow() - _REMEMBER_FOR).delete()
+        try:
+            with db.session.begin_nested():
+                db.session.add(FormSubmission(token=token))
+        except IntegrityError:
             return True
-        session[_USED_KEY] = (used + [self.once.data])[-_REMEMBERED:]
         return False
 
 

@@ -1,6 +1,7 @@
-"""Fairness checks on a model's outputs: group metrics, disparities with intervals, and verdicts.
+"""Fairness checks on a model's outputs: group metrics, disparities with intervals, verdicts, and
+explanations of the outputs without the model.
 
-A plain library: no Flask, no database. ``from fairness import audit``.
+A plain library: no Flask, no database. ``from fairness import audit, explain``.
 """
 
 from .analysis import (
@@ -18,24 +19,29 @@ from .analysis import (
     fairlearn_summary,
 )
 from .errors import InputError
-from .loading import MISSING
+from .explain import ExplanationResult, Fidelity, explain
+from .loading import MISSING, PosLabel
 from .metrics import METRIC_LABELS, METRIC_NAMES
 
 __all__ = [
-    "audit",
-    "AuditResult",
-    "Group",
-    "Disparity",
-    "ImpactRatio",
-    "InputError",
-    "fairlearn_summary",
-    "METRIC_NAMES",
-    "METRIC_LABELS",
-    "MISSING",
-    "VERDICTS",
     "DISPARITY",
-    "NO_EVIDENCE",
     "INCONCLUSIVE",
+    "METRIC_LABELS",
+    "METRIC_NAMES",
+    "MISSING",
+    "NO_EVIDENCE",
     "TOO_SMALL",
     "UNDEFINED",
+    "VERDICTS",
+    "AuditResult",
+    "Disparity",
+    "ExplanationResult",
+    "Fidelity",
+    "Group",
+    "ImpactRatio",
+    "InputError",
+    "PosLabel",
+    "audit",
+    "explain",
+    "fairlearn_summary",
 ]

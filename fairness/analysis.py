@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,15 +17,19 @@ from .errors import InputError
 from .loading import (
     DEFAULT_CHUNK_ROWS,
     ColumnMap,
+    ExcludedRows,
+    PosLabel,
+    ReadSummary,
     check_columns,
     finite_number,
     frame_to_source_chunks,
     iter_frames,
-    open_source,
     validated_chunks,
 )
 from .metrics import METRIC_LABELS, METRIC_NAMES, RATES, metric_values, wilson_interval
-from .sources import check_plain
+from .scores import ScoreAnalysis
+from .serialise import json_safe, to_json
+from .sources import check_plain, open_source
 
 DISPARITY = "disparity"
 NO_EVIDENCE = "no evidence of disparity"
@@ -41,11 +45,35 @@ INTERSECTION = "intersection"
 
 @dataclass
 class Group:
+    """One group's rows and metrics: a value of one sensitive column, or an intersection of values.
+
+    Attributes
+    ----------
+    group : dict of str to str
+        The group's value in each sensitive column it is defined by, e.g. ``{"race": "Black"}``.
+    family : str
+        The sensitive column the group belongs to, or ``"intersection"`` for a combination of columns.
+    count : int
+        Rows in the group.
+    share : float
+        The group's share of all rows audited.
+    counts : dict of str to int
+        Its confusion counts: ``tn``, ``fp``, ``fn`` and ``tp``.
+    metrics : dict of str to float or None
+        Every metric of ``METRIC_NAMES``; None where it is undefined (its denominator is zero).
+    intervals : dict of str to list of float or None
+        Wilson score interval ``[low, high]`` of each rate, at the audit's confidence level.
+    too_small : bool
+        Fewer rows than ``min_group_size``: its disparities are "too small to judge".
+    auc : float or None
+        Area under the ROC curve of the score within the group, when a score column was audited.
+    """
+
     group: dict[str, str]
-    family: str  # the sensitive column, or "intersection"
+    family: str
     count: int
     share: float
-    counts: dict[str, int]  # tn, fp, fn, tp
+    counts: dict[str, int]
     metrics: dict[str, float | None]
     intervals: dict[str, list[float | None]]
     too_small: bool
@@ -54,6 +82,29 @@ class Group:
 
 @dataclass
 class Disparity:
+    """How one metric of a group compares with the same metric of its family's reference group.
+
+    Attributes
+    ----------
+    metric : str
+        One of ``METRIC_NAMES``.
+    family : str
+        The sensitive column, or ``"intersection"``.
+    group, reference : dict of str to str
+        The group compared and the reference group, as in ``Group.group``.
+    value, reference_value : float or None
+        The metric of the group and of the reference; None where undefined.
+    difference : float or None
+        ``value - reference_value``.
+    ratio : float or None
+        ``value / reference_value``; None where the reference value is zero.
+    difference_interval, ratio_interval : list of float or None
+        Bootstrap percentile intervals ``[low, high]``; ``[None, None]`` without bootstrap or where too few
+        resamples define the figure.
+    verdict : str or None
+        One of ``VERDICTS``; None for metrics that describe the data rather than the model (the base rate).
+    """
+
     metric: str
     family: str
     group: dict[str, str]
@@ -69,6 +120,22 @@ class Disparity:
 
 @dataclass
 class ImpactRatio:
+    """A group's impact ratio as NYC Local Law 144 defines it.
+
+    Attributes
+    ----------
+    family : str
+        The sensitive column, or ``"intersection"``.
+    group : dict of str to str
+        The group, as in ``Group.group``.
+    selection_rate : float
+        The group's selection rate.
+    impact_ratio : float or None
+        Its selection rate over that of the most-selected group of its family; None when excluded.
+    excluded : bool
+        Left out for being below ``impact_ratio_min_share`` of the rows.
+    """
+
     family: str
     group: dict[str, str]
     selection_rate: float
@@ -78,6 +145,36 @@ class ImpactRatio:
 
 @dataclass
 class AuditResult:
+    """The result of ``audit``.
+
+    Attributes
+    ----------
+    rows : int
+        Rows audited: those with an outcome, a decision (or a score) and nothing invalid.
+    rows_read : int
+        Rows read from the table.
+    columns : dict
+        The columns audited and the positive value, as given.
+    parameters : dict
+        The audit's settings, with the reference group chosen for each family.
+    groups : list of Group
+        Every value of every sensitive column, then (with two or more) every intersection.
+    disparities : list of Disparity
+        Every metric of every group against its family's reference group.
+    impact_ratios : list of ImpactRatio
+        NYC Local Law 144 impact ratios of every group.
+    impact_ratio_exclusions : dict of str to dict of str to int
+        Per family, how many groups and rows the impact ratios leave out.
+    summary : dict of str to float or None
+        fairlearn's summary figures (see ``fairlearn_summary``).
+    warnings : list of str
+        What the reader of the result should know about the data, in words.
+    rows_excluded : dict of str to ExcludedRows
+        Per column, the rows left out because it is empty in them.
+    scores : dict or None
+        AUC, calibration by score band and a threshold sweep per group, when a score column was audited.
+    """
+
     rows: int
     rows_read: int
     columns: dict[str, Any]
@@ -88,11 +185,18 @@ class AuditResult:
     impact_ratio_exclusions: dict[str, dict[str, int]]
     summary: dict[str, float | None]
     warnings: list[str] = field(default_factory=list)
-    rows_excluded: dict[str, dict] = field(default_factory=dict)
-    scores: dict[str, Any] | None = None
+    rows_excluded: dict[str, ExcludedRows] = field(default_factory=dict)
+    scores: ScoreAnalysis | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        """The result as plain data for JSON: each group's metrics beside its name, None for NaN.
+
+        Returns
+        -------
+        dict
+            Only lists, dicts, text, numbers, booleans and None.
+        """
+        out: dict[str, Any] = {
             "rows": self.rows,
             "rows_read": self.rows_read,
             "rows_excluded": self.rows_excluded,
@@ -107,18 +211,26 @@ class AuditResult:
         }
         if self.scores is not None:
             out["scores"] = self.scores
-        return _json_safe(out)
+        safe: dict[str, Any] = json_safe(out)
+        return safe
 
-    def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False, **kwargs)
+    def to_json(self, **kwargs: Any) -> str:
+        """``to_dict()`` as JSON text; ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``)."""
+        return to_json(self.to_dict(), **kwargs)
 
     def findings(self) -> list[Disparity]:
-        """The disparities whose whole interval lies beyond the threshold."""
+        """The disparities whose whole interval lies beyond the threshold.
+
+        Returns
+        -------
+        list of Disparity
+            Those whose verdict is ``DISPARITY``.
+        """
         return [d for d in self.disparities if d.verdict == DISPARITY]
 
 
 def _group_dict(group: Group) -> dict[str, Any]:
-    out = {
+    return {
         "group": group.group,
         "family": group.family,
         "count": group.count,
@@ -129,36 +241,23 @@ def _group_dict(group: Group) -> dict[str, Any]:
         "intervals": group.intervals,
         "counts": group.counts,
     }
-    return out
 
 
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
-def _num(value) -> float | None:
+def _num(value: float) -> float | None:
     value = float(value)
     return None if math.isnan(value) or math.isinf(value) else value
 
 
 def audit(
-    data: pd.DataFrame | str | os.PathLike,
+    data: pd.DataFrame | str | os.PathLike[str],
     y_true: str,
     y_pred: str | None = None,
     *,
-    sensitive_features: list[str] | tuple[str, ...] | str,
+    sensitive_features: str | Sequence[str],
     score: str | None = None,
     threshold: float | None = None,
-    pos_label: str | None = None,
-    pred_pos_label: str | None = None,
+    pos_label: PosLabel = None,
+    pred_pos_label: PosLabel = None,
     reference: dict[str, str] | None = None,
     min_group_size: int = 30,
     confidence: float = 0.95,
@@ -168,32 +267,65 @@ def audit(
     difference_threshold: float = 0.1,
     impact_ratio_min_share: float | None = 0.02,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    progress=None,
+    progress: Callable[[int], object] | None = None,
 ) -> AuditResult:
     """Audit a table of model outputs for differences between groups.
 
     Parameters
     ----------
-    data : a DataFrame, or the path of a CSV or Parquet file (read in chunks of ``chunk_rows``)
-    y_true : column of observed outcomes
-    y_pred : column of the model's binary decisions; or give ``score`` and ``threshold``
-    sensitive_features : one or more columns of protected attributes; each is audited alone
-        and, with two or more, their intersections too
-    pos_label : the positive value of ``y_true`` (and of ``y_pred`` unless ``pred_pos_label``)
-    reference : reference group per column, e.g. ``{"race": "Caucasian"}``; default the largest
-    min_group_size : groups smaller than this are "too small to judge"
-    confidence : level of every interval
-    n_bootstrap, random_state : bootstrap resamples of the counts for intervals of differences
-        and ratios; the same seed gives the same intervals
-    ratio_threshold, difference_threshold : a ratio below ``ratio_threshold`` (or above its
-        inverse) or a difference beyond ``difference_threshold`` is a disparity
-    impact_ratio_min_share : groups below this share of rows are left out of the NYC Local Law 144
-        impact ratios (and counted); None keeps every group
-    progress : called with the number of rows counted so far, after each chunk
+    data : DataFrame, str or path
+        A DataFrame, or the path of a CSV or Parquet file (read in chunks of ``chunk_rows``).
+    y_true : str
+        Column of observed outcomes (binary).
+    y_pred : str, optional
+        Column of the model's binary decisions; or give ``score`` and ``threshold``.
+    sensitive_features : str or sequence of str
+        One or more columns of protected attributes; each is audited alone and, with two or more,
+        their intersections too.
+    score : str, optional
+        Column of the model's numeric scores: analysed for AUC, calibration and a threshold sweep, and
+        turned into decisions with ``threshold`` when there is no ``y_pred``.
+    threshold : float, optional
+        A score at or above it is a positive decision.
+    pos_label : str, collection of str or None
+        The value(s) of ``y_true``, and of ``y_pred`` unless ``pred_pos_label`` is given, that mean
+        positive. None: the columns hold 0/1, true/false or yes/no. Several values: a list, or text
+        separated by commas. Besides them a column may hold one other value, the negative one.
+    pred_pos_label : str, collection of str or None
+        The value(s) of ``y_pred`` that mean positive, when they differ from ``pos_label``.
+    reference : dict of str to str, optional
+        The reference group of each column, e.g. ``{"race": "Caucasian"}``; by default the largest group.
+    min_group_size : int, default 30
+        Groups smaller than this are "too small to judge".
+    confidence : float, default 0.95
+        Level of every interval.
+    n_bootstrap : int, default 1000
+        Bootstrap resamples of the counts for the intervals of differences and ratios; 0 for none.
+    random_state : int, default 0
+        Seed of the bootstrap: the same seed gives the same intervals.
+    ratio_threshold : float, default 0.8
+        A ratio whose interval lies below it (or above its inverse) is a disparity.
+    difference_threshold : float, default 0.1
+        A difference whose interval lies beyond it, either way, is a disparity.
+    impact_ratio_min_share : float or None, default 0.02
+        Groups below this share of rows are left out of the NYC Local Law 144 impact ratios (and counted);
+        None keeps every group.
+    chunk_rows : int
+        Rows read at a time from a file.
+    progress : callable, optional
+        Called with the number of rows counted so far, after each chunk.
 
     Returns
     -------
-    AuditResult, with ``to_dict()`` / ``to_json()`` for serialisation.
+    AuditResult
+        Groups, disparities, impact ratios and summary figures, with ``to_dict()`` and ``to_json()``.
+
+    Raises
+    ------
+    InputError
+        When the data cannot be audited as asked: a missing or repeated column, a value that is not
+        binary or not a number, one class only, an unknown reference group. The message says which
+        column and rows, and what to do.
     """
     if isinstance(sensitive_features, str):
         sensitive_features = [sensitive_features]
@@ -212,28 +344,29 @@ def audit(
         pos_label=pos_label,
         pred_pos_label=pred_pos_label,
     )
-    report: dict[str, Any] = {}
+    summary = ReadSummary()
+    frames: Iterator[pd.DataFrame]
     if isinstance(data, pd.DataFrame):
-        check_columns([str(c) for c in data.columns], mapping)
+        check_columns([str(c) for c in data.columns], mapping.columns)
         if len(data) == 0:
             raise InputError("The table has no rows.")
         frames = frame_to_source_chunks(data[mapping.columns], chunk_rows)
     else:
         source = open_source(data)
-        check_columns(source.header, mapping)
+        check_columns(source.header, mapping.columns)
         check_plain(source, mapping.columns)
-        report["warnings"] = list(source.warnings)
+        summary.warnings.extend(source.warnings)
         frames = iter_frames(source, mapping.columns, chunk_rows, categorical=mapping.sensitive_features)
 
     cells = CellCounts(columns=mapping.sensitive_features)
-    for chunk in validated_chunks(frames, mapping, report):
+    for chunk in validated_chunks(frames, mapping, summary):
         cells.add(chunk.sensitive, chunk.y_true, chunk.y_pred, chunk.score)
         if progress is not None:
             progress(cells.total)
     return analyse(
         cells,
         mapping,
-        report,
+        summary,
         reference=reference,
         min_group_size=min_group_size,
         confidence=confidence,
@@ -248,17 +381,18 @@ def audit(
 def analyse(
     cells: CellCounts,
     mapping: ColumnMap,
-    report: dict,
+    summary: ReadSummary,
     *,
-    reference,
-    min_group_size,
-    confidence,
-    n_bootstrap,
-    random_state,
-    ratio_threshold,
-    difference_threshold,
-    impact_ratio_min_share,
+    reference: dict[str, str] | None,
+    min_group_size: int,
+    confidence: float,
+    n_bootstrap: int,
+    random_state: int,
+    ratio_threshold: float,
+    difference_threshold: float,
+    impact_ratio_min_share: float | None,
 ) -> AuditResult:
+    """The audit of rows already reduced to counts; the parameters are those of ``audit``."""
     cells = cells.canonical()
     total = cells.total
     if total == 0:
@@ -281,7 +415,6 @@ def analyse(
     disparities = _disparities(
         families,
         descriptors,
-        group_counts,
         values,
         references,
         boot,
@@ -296,13 +429,13 @@ def analyse(
     if mapping.score:
         table = cells.score_table()
         scores = score_analysis.analyse(table, membership, descriptors, families, mapping.threshold)
-        for group, auc in zip(groups, scores["auc"]):
+        for group, auc in zip(groups, scores["auc"], strict=True):
             group.auc = auc
 
     return AuditResult(
         rows=total,
-        rows_read=report.get("rows_read", total),
-        rows_excluded=report.get("rows_excluded", {}),
+        rows_read=summary.rows_read,
+        rows_excluded=summary.rows_excluded,
         columns={
             "y_true": mapping.y_true,
             "y_pred": mapping.y_pred,
@@ -326,17 +459,19 @@ def analyse(
         impact_ratios=impact,
         impact_ratio_exclusions=exclusions,
         summary=fairlearn_summary(cells.counts),
-        warnings=report.get("warnings", []),
+        warnings=summary.warnings,
         scores=scores,
     )
 
 
-def _groups(cells: CellCounts):
+def _groups(cells: CellCounts) -> tuple[list[str], np.ndarray, list[dict[str, str]]]:
     """Every group to report: each sensitive value alone, then (with 2+ columns) each intersection.
 
     Returns the family of each group, a (groups × cells) membership matrix and the group labels.
     """
-    families, rows, descriptors = [], [], []
+    families: list[str] = []
+    rows: list[list[int]] = []
+    descriptors: list[dict[str, str]] = []
     n_cells = len(cells.cells)
     for position, column in enumerate(cells.columns):
         values = sorted({cell[position] for cell in cells.cells})
@@ -351,11 +486,16 @@ def _groups(cells: CellCounts):
             row = [0] * n_cells
             row[i] = 1
             rows.append(row)
-            descriptors.append(dict(zip(cells.columns, cells.cells[i])))
+            descriptors.append(dict(zip(cells.columns, cells.cells[i], strict=True)))
     return families, np.array(rows, dtype=np.int64), descriptors
 
 
-def _references(families, descriptors, group_counts, chosen: dict[str, str] | None) -> dict[str, int]:
+def _references(
+    families: list[str],
+    descriptors: list[dict[str, str]],
+    group_counts: np.ndarray,
+    chosen: dict[str, str] | None,
+) -> dict[str, int]:
     """The reference group of each family: the chosen one, else the largest."""
     chosen = {k: str(v) for k, v in (chosen or {}).items()}
     references = {}
@@ -389,7 +529,13 @@ def _references(families, descriptors, group_counts, chosen: dict[str, str] | No
 
 
 def _group_results(
-    families, descriptors, group_counts, values, total, min_group_size, confidence
+    families: list[str],
+    descriptors: list[dict[str, str]],
+    group_counts: np.ndarray,
+    values: dict[str, np.ndarray],
+    total: int,
+    min_group_size: int,
+    confidence: float,
 ) -> list[Group]:
     intervals = {}
     for rate in RATES:
@@ -417,7 +563,9 @@ def _group_results(
     return groups
 
 
-def _bootstrap(cell_counts: np.ndarray, membership: np.ndarray, n_bootstrap: int, random_state: int):
+def _bootstrap(
+    cell_counts: np.ndarray, membership: np.ndarray, n_bootstrap: int, random_state: int
+) -> dict[str, np.ndarray] | None:
     """Resample the whole table through its counts: one multinomial draw per replicate.
 
     Equivalent in distribution to resampling rows with replacement, at a cost that does
@@ -435,43 +583,60 @@ def _bootstrap(cell_counts: np.ndarray, membership: np.ndarray, n_bootstrap: int
     return metric_values(group_draws)
 
 
-def _percentile_interval(samples: np.ndarray, confidence: float) -> list[float | None]:
+Interval = tuple[float, float]
+
+
+def _percentile_interval(samples: np.ndarray, confidence: float) -> Interval | None:
+    """The bootstrap percentile interval; None when more than a tenth of the resamples leave it undefined."""
     finite = samples[np.isfinite(samples)]
     if len(finite) < 0.9 * len(samples) or len(finite) == 0:
-        return [None, None]
+        return None
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(finite, [tail, 100 - tail])
-    return [float(low), float(high)]
+    return float(low), float(high)
 
 
-def _verdict(diff_interval, ratio_interval, ratio_threshold, difference_threshold) -> str:
-    d_low, d_high = diff_interval
-    r_low, r_high = ratio_interval
-    if d_low is None:
+def _verdict(
+    diff_interval: Interval | None,
+    ratio_interval: Interval | None,
+    ratio_threshold: float,
+    difference_threshold: float,
+) -> str:
+    if diff_interval is None:
         return INCONCLUSIVE
+    d_low, d_high = diff_interval
     upper_ratio = 1 / ratio_threshold
     diff_beyond = d_low > difference_threshold or d_high < -difference_threshold
-    ratio_beyond = r_low is not None and (r_high < ratio_threshold or r_low > upper_ratio)
+    ratio_beyond = ratio_interval is not None and (
+        ratio_interval[1] < ratio_threshold or ratio_interval[0] > upper_ratio
+    )
     if diff_beyond or ratio_beyond:
         return DISPARITY
     diff_inside = -difference_threshold <= d_low and d_high <= difference_threshold
-    ratio_inside = r_low is not None and ratio_threshold <= r_low and r_high <= upper_ratio
+    ratio_inside = (
+        ratio_interval is not None
+        and ratio_threshold <= ratio_interval[0]
+        and ratio_interval[1] <= upper_ratio
+    )
     if diff_inside and ratio_inside:
         return NO_EVIDENCE
     return INCONCLUSIVE
 
 
+def _as_list(interval: Interval | None) -> list[float | None]:
+    return [None, None] if interval is None else list(interval)
+
+
 def _disparities(
-    families,
-    descriptors,
-    group_counts,
-    values,
-    references,
-    boot,
-    groups,
-    confidence,
-    ratio_threshold,
-    difference_threshold,
+    families: list[str],
+    descriptors: list[dict[str, str]],
+    values: dict[str, np.ndarray],
+    references: dict[str, int],
+    boot: dict[str, np.ndarray] | None,
+    groups: list[Group],
+    confidence: float,
+    ratio_threshold: float,
+    difference_threshold: float,
 ) -> list[Disparity]:
     out = []
     for i, family in enumerate(families):
@@ -483,12 +648,13 @@ def _disparities(
             difference = value - ref_value
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = value / ref_value if ref_value != 0 else np.nan
-            diff_interval, ratio_interval = [None, None], [None, None]
+            diff_interval = ratio_interval = None
             if boot is not None:
                 samples_g, samples_r = boot[name][:, i], boot[name][:, ref]
                 diff_interval = _percentile_interval(samples_g - samples_r, confidence)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     ratio_interval = _percentile_interval(samples_g / samples_r, confidence)
+            verdict: str | None
             if name in UNJUDGED_METRICS:
                 verdict = None
             elif groups[i].too_small or groups[ref].too_small:
@@ -507,20 +673,27 @@ def _disparities(
                     reference_value=_num(ref_value),
                     difference=_num(difference),
                     ratio=_num(ratio),
-                    difference_interval=diff_interval,
-                    ratio_interval=ratio_interval,
+                    difference_interval=_as_list(diff_interval),
+                    ratio_interval=_as_list(ratio_interval),
                     verdict=verdict,
                 )
             )
     return out
 
 
-def _impact_ratios(families, descriptors, group_counts, values, min_share):
+def _impact_ratios(
+    families: list[str],
+    descriptors: list[dict[str, str]],
+    group_counts: np.ndarray,
+    values: dict[str, np.ndarray],
+    min_share: float | None,
+) -> tuple[list[ImpactRatio], dict[str, dict[str, int]]]:
     """NYC Local Law 144: each group's selection rate over that of the most-selected group."""
     selection = values["selection_rate"]
     sizes = group_counts.sum(axis=1)
     total = sizes[[i for i, f in enumerate(families) if f == families[0]]].sum()
-    out, exclusions = [], {}
+    out = []
+    exclusions = {}
     for family in dict.fromkeys(families):
         members = [i for i, f in enumerate(families) if f == family]
         excluded = [i for i in members if min_share is not None and sizes[i] / total < min_share]
@@ -546,36 +719,46 @@ def fairlearn_summary(cell_counts: np.ndarray) -> dict[str, float | None]:
 
     As fairlearn does (through scikit-learn's confusion matrix), a rate whose
     denominator is zero counts as 0 here.
+
+    Parameters
+    ----------
+    cell_counts : ndarray of shape (n_cells, 4)
+        Confusion counts [TN, FP, FN, TP] of each combination of sensitive values.
+
+    Returns
+    -------
+    dict of str to float or None
+        Demographic parity, equalized odds and equal opportunity, as differences and ratios;
+        None where a ratio is undefined (every group's rate is 0).
     """
     values = {name: np.nan_to_num(v, nan=0.0) for name, v in metric_values(cell_counts).items()}
 
-    def spread(name):
+    def spread(name: str) -> float:
         v = values[name]
         return float(v.max() - v.min())
 
-    def ratio(name):
+    def ratio(name: str) -> float:
         v = values[name]
-        return float(v.min() / v.max()) if v.max() > 0 else float("nan")
+        return float(v.min() / v.max()) if v.max() > 0 else math.nan
 
-    return _json_safe(
-        {
-            "demographic_parity_difference": spread("selection_rate"),
-            "demographic_parity_ratio": ratio("selection_rate"),
-            "equalized_odds_difference": max(spread("true_positive_rate"), spread("false_positive_rate")),
-            "equalized_odds_ratio": min(ratio("true_positive_rate"), ratio("false_positive_rate")),
-            "equal_opportunity_difference": spread("true_positive_rate"),
-            "equal_opportunity_ratio": ratio("true_positive_rate"),
-        }
-    )
+    figures = {
+        "demographic_parity_difference": spread("selection_rate"),
+        "demographic_parity_ratio": ratio("selection_rate"),
+        "equalized_odds_difference": max(spread("true_positive_rate"), spread("false_positive_rate")),
+        "equalized_odds_ratio": min(ratio("true_positive_rate"), ratio("false_positive_rate")),
+        "equal_opportunity_difference": spread("true_positive_rate"),
+        "equal_opportunity_ratio": ratio("true_positive_rate"),
+    }
+    return {name: _num(value) for name, value in figures.items()}
 
 
 __all__ = [
-    "audit",
-    "AuditResult",
-    "Group",
-    "Disparity",
-    "ImpactRatio",
-    "VERDICTS",
     "METRIC_LABELS",
+    "VERDICTS",
+    "AuditResult",
+    "Disparity",
+    "Group",
+    "ImpactRatio",
+    "audit",
     "fairlearn_summary",
 ]

@@ -76,7 +76,7 @@ class CellCounts:
         table = pd.concat(self.scores, ignore_index=True)
         return table.groupby(["cell", "score", "y"], sort=False)["n"].sum().reset_index()
 
-    def canonical(self) -> "CellCounts":
+    def canonical(self) -> CellCounts:
         """The same counts with cells in sorted order, so results do not depend on the order rows came in."""
         order = sorted(range(len(self.cells)), key=lambda i: self.cells[i])
         position = np.empty(len(order), dtype=np.int64)

@@ -7,24 +7,33 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, TypeAlias, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from .errors import MAX_ROWS_NAMED, InputError, describe_rows
-
-# Source and open_source moved to sources; they stay importable from here, where callers found them.
-from .sources import Source, check_field_counts, encoding_error, nested_error, open_source, short_name  # noqa: F401
+from .sources import Source, check_field_counts, encoding_error, nested_error, short_name
 
 MISSING = "(missing)"
 DEFAULT_CHUNK_ROWS = 1_000_000
 MAX_CATEGORIES = 100
 HEADER_ROWS = 1  # spreadsheet numbering: the header is row 1, the first data row is row 2
 
-_TRUE = {"1", "1.0", "true", "t", "yes", "y"}
-_FALSE = {"0", "0.0", "false", "f", "no", "n"}
+# The values of a binary column that mean positive and negative when no positive value is named
+# (compared in lower case, after stripping spaces).
+TRUE_VALUES = frozenset({"1", "1.0", "true", "t", "yes", "y"})
+FALSE_VALUES = frozenset({"0", "0.0", "false", "f", "no", "n"})
+
+PosLabel: TypeAlias = str | Collection[str] | None
+"""The value(s) of a binary column that mean positive: one value, several, or text separated by commas.
+
+None means the column holds 0/1, true/false or yes/no (``TRUE_VALUES`` and ``FALSE_VALUES``). Otherwise the
+named values are positive and the column may hold one other value, the negative one. The audit and the
+explanations read outcomes and decisions alike, through ``Binarizer``.
+"""
 
 
 @dataclass(frozen=True)
@@ -39,8 +48,8 @@ class ColumnMap:
     threshold : a score at or above it counts as a positive decision
     sensitive_features : the protected attributes, one column each
     pos_label : the value(s) of ``y_true`` (and, unless ``pred_pos_label`` says otherwise,
-        of ``y_pred``) that mean positive; needed only when the values are not 0/1,
-        true/false or yes/no. Several values: a list, or text separated by commas.
+        of ``y_pred``) that mean positive; see ``PosLabel``
+    pred_pos_label : the value(s) of ``y_pred`` that mean positive, when they differ from ``pos_label``
     """
 
     y_true: str
@@ -48,10 +57,10 @@ class ColumnMap:
     y_pred: str | None = None
     score: str | None = None
     threshold: float | None = None
-    pos_label: str | list[str] | None = None
-    pred_pos_label: str | list[str] | None = None
+    pos_label: PosLabel = None
+    pred_pos_label: PosLabel = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.sensitive_features:
             raise InputError(
                 "Name at least one sensitive column (a protected attribute such as race or sex)."
@@ -65,7 +74,8 @@ class ColumnMap:
         self._check_roles()
 
     def _check_roles(self) -> None:
-        """A column plays one part: a protected attribute that is also the outcome or the decision is a mistake."""
+        """A column plays one part: a protected attribute that is also the outcome or the decision is a
+        mistake."""
         if self.y_pred and self.y_pred == self.y_true:
             raise InputError(
                 f"The column '{self.y_true}' is named as both the outcome and the model's decision; "
@@ -88,7 +98,7 @@ class ColumnMap:
         return list(dict.fromkeys(n for n in names if n))
 
 
-def finite_number(value, what: str) -> float:
+def finite_number(value: float | str, what: str) -> float:
     """``value`` as a float; NaN and infinities are refused, as is what only overflows to infinity (1e999)."""
     try:
         number = float(value)
@@ -106,7 +116,7 @@ class Coded:
     codes: np.ndarray
     labels: list[str]
 
-    def take(self, keep: np.ndarray) -> "Coded":
+    def take(self, keep: np.ndarray) -> Coded:
         return Coded(self.codes[keep], self.labels)
 
 
@@ -118,7 +128,23 @@ class Chunk:
     y_true: np.ndarray  # int8, 0/1
     y_pred: np.ndarray  # int8, 0/1
     score: np.ndarray | None  # float64
-    sensitive: dict[str, "Coded"]
+    sensitive: dict[str, Coded]
+
+
+class ExcludedRows(TypedDict):
+    """Rows left out because a column is empty in them: how many, and the first row numbers."""
+
+    count: int
+    rows: list[int]
+
+
+@dataclass
+class ReadSummary:
+    """What reading the rows found: how many were read, which were left out (by column), and warnings."""
+
+    rows_read: int = 0
+    rows_excluded: dict[str, ExcludedRows] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -126,7 +152,7 @@ class Problems:
     """Offending rows gathered over the whole file, so that counts are complete."""
 
     rows: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def add(self, column: str, kind: str, row_numbers: np.ndarray) -> None:
         if len(row_numbers) == 0:
@@ -137,16 +163,18 @@ class Problems:
             kept.extend(int(r) for r in row_numbers[: MAX_ROWS_NAMED - len(kept)])
         self.counts[key] += len(row_numbers)
 
-    def first(self, kind: str):
+    def first(self, kind: str) -> tuple[str, list[int], int] | None:
+        """The first column with problems of this kind: its name, the first rows and their count."""
         for (column, k), rows in self.rows.items():
             if k == kind:
                 return column, rows, self.counts[(column, k)]
         return None
 
 
-def check_columns(header: list[str], mapping: ColumnMap) -> None:
+def check_columns(header: Sequence[str], columns: Iterable[str]) -> None:
+    """Each of ``columns`` must be named exactly once in ``header``; the error says what the file has."""
     counts = Counter(header)
-    for name in mapping.columns:
+    for name in columns:
         if counts.get(name, 0) > 1:
             positions = [str(i + 1) for i, h in enumerate(header) if h == name]
             listed = ", ".join(positions[:MAX_ROWS_NAMED]) + (
@@ -164,7 +192,7 @@ def check_columns(header: list[str], mapping: ColumnMap) -> None:
             raise InputError(f"There is no column '{name}' in the file.{hint}", column=name)
 
 
-def header_read_already(source: Source) -> dict:
+def header_read_already(source: Source) -> dict[str, Any]:
     """pandas options that skip the header line and name the columns by position.
 
     pandas would otherwise parse the header again and rename repeated names one by one, which
@@ -228,7 +256,7 @@ def head_frame(source: Source, rows: int, columns: list[str] | None = None) -> p
     wanted = set(columns)
     positions = [i for i, name in enumerate(source.header) if name in wanted]
     try:
-        frame = pd.read_csv(
+        frame: pd.DataFrame = pd.read_csv(
             source.path,
             sep=source.delimiter,
             encoding=source.encoding,
@@ -254,19 +282,32 @@ def frame_to_source_chunks(
 
 
 class Binarizer:
-    """Maps a column of outcomes or decisions to 0/1, learning its values across chunks."""
+    """Maps a column of outcomes or decisions to 0/1, learning its values across chunks.
 
-    def __init__(self, column: str, pos_label, role: str):
+    Parameters
+    ----------
+    column : str
+        The column's name, for messages.
+    pos_label : str, collection of str or None
+        The value(s) that mean positive; see ``PosLabel``.
+    role : str
+        What the column holds, for messages: "outcome" or "decision".
+    """
+
+    def __init__(self, column: str, pos_label: PosLabel, role: str):
         self.column = column
         self.pos_values = positive_values(pos_label)
         self.pos_label = None if self.pos_values is None else " or ".join(sorted(self.pos_values))
         self.role = role
-        self.values: Counter = Counter()
+        self.values: Counter[str] = Counter()
 
     def __call__(
         self, series: pd.Series, row_numbers: np.ndarray, problems: Problems
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Returns (0/1 values, mask of usable rows)."""
+        """The 0/1 values of ``series`` and the mask of its usable rows (present, and binary).
+
+        Rows with other values are noted in ``problems``; ``check`` raises for them once every chunk is read.
+        """
         present = series.notna().to_numpy()
         if series.dtype != object and self.pos_label is None and pd.api.types.is_numeric_dtype(series):
             values = series.to_numpy(dtype=float, na_value=np.nan)
@@ -278,24 +319,25 @@ class Binarizer:
             problems.add(self.column, "not_binary", row_numbers[bad])
             return ones.astype(np.int8), present & ~bad
         text = series.astype("string").str.strip()
-        self.values.update(text[present].value_counts().to_dict())
+        self.values.update({str(value): int(n) for value, n in text[present].value_counts().items()})
         if self.pos_values is not None:
             return text.isin(self.pos_values).fillna(False).to_numpy(dtype=np.int8), present
         lowered = text.str.lower()
-        ones = lowered.isin(_TRUE).fillna(False).to_numpy()
-        zeros = lowered.isin(_FALSE).fillna(False).to_numpy()
+        ones = lowered.isin(TRUE_VALUES).fillna(False).to_numpy()
+        zeros = lowered.isin(FALSE_VALUES).fillna(False).to_numpy()
         bad = present & ~(ones | zeros)
         problems.add(self.column, "not_binary", row_numbers[bad])
         return ones.astype(np.int8), present & ~bad
 
     def check(self, problems: Problems) -> None:
+        """Raise ``InputError`` if the values seen so far do not make a binary column, saying what to do."""
         distinct = [v for v, n in self.values.items() if n > 0]
         listing = ", ".join(f"'{v}'" for v in sorted(distinct, key=str)[:12])
         if self.pos_values is not None:
             if not self.pos_values & set(distinct):
                 raise InputError(
-                    f"The positive value '{self.pos_label}' never occurs in the {self.role} column '{self.column}'. "
-                    f"Its values are: {listing}.",
+                    f"The positive value '{self.pos_label}' never occurs in the {self.role} column "
+                    f"'{self.column}'. Its values are: {listing}.",
                     column=self.column,
                 )
             negatives = set(distinct) - self.pos_values
@@ -308,14 +350,14 @@ class Binarizer:
                     column=self.column,
                 )
             return
-        found = problems.first("not_binary")
-        if found and found[0] == self.column:
-            column, rows, count = found
+        key = (self.column, "not_binary")
+        if key in problems.rows:
+            rows, count = problems.rows[key], problems.counts[key]
             raise InputError(
-                f"The {self.role} column '{column}' must be binary (0/1, true/false or yes/no), but it holds "
-                f"{listing}. {describe_rows(rows, count)} have other values. If the column uses other words, "
-                f"say which value is positive.",
-                column=column,
+                f"The {self.role} column '{self.column}' must be binary (0/1, true/false or yes/no), but it "
+                f"holds {listing}. {describe_rows(rows, count)} have other values. If the column uses other "
+                f"words, say which value(s) mean a positive {self.role}.",
+                column=self.column,
                 rows=rows,
                 count=count,
             )
@@ -326,13 +368,13 @@ def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def positive_values(pos_label) -> set[str] | None:
+def positive_values(pos_label: PosLabel) -> frozenset[str] | None:
     """The value(s) that count as positive, as text; a comma-separated string names several."""
     if pos_label is None:
         return None
-    if isinstance(pos_label, (list, tuple, set)):
-        return {str(v).strip() for v in pos_label}
-    return {v.strip() for v in str(pos_label).split(",") if v.strip()}
+    if isinstance(pos_label, str):
+        return frozenset(v.strip() for v in pos_label.split(",") if v.strip())
+    return frozenset(str(v).strip() for v in pos_label)
 
 
 def coded(series: pd.Series) -> Coded:
@@ -352,8 +394,10 @@ def coded(series: pd.Series) -> Coded:
     return Coded(codes, labels)
 
 
-def validated_chunks(frames: Iterator[pd.DataFrame], mapping: ColumnMap, report: dict) -> Iterator[Chunk]:
-    """Validate and convert each chunk. ``report`` receives warnings and counts of excluded rows.
+def validated_chunks(
+    frames: Iterable[pd.DataFrame], mapping: ColumnMap, summary: ReadSummary
+) -> Iterator[Chunk]:
+    """Validate and convert each chunk. ``summary`` receives warnings and counts of read and excluded rows.
 
     Problems that concern the whole file (non-binary values, non-numeric scores) are
     gathered over every chunk and raised at the end with complete counts.
@@ -363,7 +407,7 @@ def validated_chunks(frames: Iterator[pd.DataFrame], mapping: ColumnMap, report:
     decision = None
     if mapping.y_pred:
         decision = Binarizer(mapping.y_pred, mapping.pred_pos_label or mapping.pos_label, "decision")
-    distinct: dict[str, set] = {name: set() for name in mapping.sensitive_features}
+    distinct: dict[str, set[str]] = {name: set() for name in mapping.sensitive_features}
     next_row = HEADER_ROWS + 1
     total = 0
     for frame in frames:
@@ -382,18 +426,20 @@ def validated_chunks(frames: Iterator[pd.DataFrame], mapping: ColumnMap, report:
             problems.add(mapping.score, "missing", rows[~text_present])
             usable &= ~np.isnan(score)
         if decision is not None:
-            p, ok = decision(frame[mapping.y_pred], rows, problems)
-            problems.add(mapping.y_pred, "missing", rows[frame[mapping.y_pred].isna().to_numpy()])
+            p, ok = decision(frame[decision.column], rows, problems)
+            problems.add(decision.column, "missing", rows[frame[decision.column].isna().to_numpy()])
             usable &= ok
         else:
+            # ColumnMap asks for a score and a threshold when there is no decision column
+            assert score is not None and mapping.threshold is not None
             with np.errstate(invalid="ignore"):
                 p = (score >= mapping.threshold).astype(np.int8)
         sensitive = {}
         for name in mapping.sensitive_features:
-            column = coded(frame[name])
+            codes = coded(frame[name])
             if len(distinct[name]) <= MAX_CATEGORIES:
-                distinct[name].update(column.labels)
-            sensitive[name] = column
+                distinct[name].update(codes.labels)
+            sensitive[name] = codes
         if not usable.all():
             keep = np.flatnonzero(usable)
             y, p = y[keep], p[keep]
@@ -409,28 +455,27 @@ def validated_chunks(frames: Iterator[pd.DataFrame], mapping: ColumnMap, report:
         decision.check(problems)
     found = problems.first("not_numeric")
     if found:
-        column, rows, count = found
+        column, bad_rows, count = found
         raise InputError(
-            f"The score column '{column}' must hold numbers; {describe_rows(rows, count)} do not.",
+            f"The score column '{column}' must hold numbers; {describe_rows(bad_rows, count)} do not.",
             column=column,
-            rows=rows,
+            rows=bad_rows,
             count=count,
         )
     for name, values in distinct.items():
         if len(values) > MAX_CATEGORIES:
             raise InputError(
-                f"The sensitive column '{name}' has more than {MAX_CATEGORIES} distinct values; it looks like an "
-                f"identifier or a free-text field rather than a protected attribute. Choose a column with groups "
-                f"(or group the values first).",
+                f"The sensitive column '{name}' has more than {MAX_CATEGORIES} distinct values; it looks "
+                f"like an identifier or a free-text field rather than a protected attribute. Choose a column "
+                f"with groups (or group the values first).",
                 column=name,
             )
-    excluded = {}
-    for (column, kind), rows in problems.rows.items():
+    for (column, kind), empty_rows in problems.rows.items():
         if kind == "missing":
             count = problems.counts[(column, kind)]
-            excluded[column] = {"count": count, "rows": rows}
-            report.setdefault("warnings", []).append(
-                f"'{column}' is empty in {describe_rows(rows, count)}; those rows are left out of the audit."
+            summary.rows_excluded[column] = {"count": count, "rows": empty_rows}
+            summary.warnings.append(
+                f"'{column}' is empty in {describe_rows(empty_rows, count)}; "
+                f"those rows are left out of the audit."
             )
-    report["rows_read"] = total
-    report["rows_excluded"] = excluded
+    summary.rows_read = total

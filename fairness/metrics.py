@@ -49,13 +49,16 @@ RATES = (
 )
 RATE_BY_NAME = {rate.name: rate for rate in RATES}
 BALANCED_ACCURACY = "balanced_accuracy"
-METRIC_NAMES = tuple(rate.name for rate in RATES) + (BALANCED_ACCURACY,)
+METRIC_NAMES = (*(rate.name for rate in RATES), BALANCED_ACCURACY)
 METRIC_LABELS = {rate.name: rate.label for rate in RATES} | {BALANCED_ACCURACY: "balanced accuracy"}
 
 
 def balanced_accuracy(counts: np.ndarray) -> np.ndarray:
     """Mean of the true positive and true negative rates (NaN unless both classes occur)."""
-    return (RATE_BY_NAME["true_positive_rate"].of(counts) + RATE_BY_NAME["true_negative_rate"].of(counts)) / 2
+    mean: np.ndarray = (
+        RATE_BY_NAME["true_positive_rate"].of(counts) + RATE_BY_NAME["true_negative_rate"].of(counts)
+    ) / 2
+    return mean
 
 
 def metric_values(counts: np.ndarray) -> dict[str, np.ndarray]:

@@ -13,10 +13,15 @@ import csv
 import io
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import MAX_ROWS_NAMED, InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DELIMITERS = ",;\t|"
 MAX_HEADER_BYTES = 1 << 20  # a header this long is refused, never cut: no table of model outputs needs more
@@ -76,7 +81,7 @@ class Source:
     header_end: int = 0  # where the header line ends in the sample
 
 
-def open_source(path: str | os.PathLike) -> Source:
+def open_source(path: str | os.PathLike[str]) -> Source:
     """Recognise the file and read its header, from at most ``MAX_HEADER_BYTES + SAMPLE_BYTES`` bytes."""
     path = Path(path)
     if not path.is_file():
@@ -239,11 +244,12 @@ def _open_parquet(path: Path) -> Source:
         raise InputError(f"The file looks like Parquet but cannot be read: {error}.") from None
     source = Source(path, "parquet", header=list(schema.names), complete=True)
     _note_repeated_names(source)
-    source.nested = {f.name: _nested_kind(f.type) for f in schema if _nested_kind(f.type)}
+    kinds = {f.name: _nested_kind(f.type) for f in schema}
+    source.nested = {name: kind for name, kind in kinds.items() if kind}
     return source
 
 
-def _nested_kind(arrow_type) -> str | None:
+def _nested_kind(arrow_type: pa.DataType) -> str | None:
     import pyarrow.types as t
 
     if t.is_struct(arrow_type):
@@ -257,7 +263,7 @@ def _nested_kind(arrow_type) -> str | None:
     return None
 
 
-def check_plain(source: Source, columns) -> None:
+def check_plain(source: Source, columns: Iterable[str]) -> None:
     """A column chosen for the audit must hold one plain value (text, number, true/false) per row."""
     for name in columns:
         if name in source.nested:
@@ -282,7 +288,9 @@ def preview(source: Source, rows: int = PREVIEW_ROWS) -> list[list[str]]:
         return _parquet_preview(source, rows)
     if source.complete and not source.sample[source.header_end :].strip():
         raise InputError("The file has a header but no rows of data.")
-    shown, ragged, count = [], [], 0
+    shown: list[list[str]] = []
+    ragged: list[tuple[int, int]] = []
+    count = 0
     for line, row in _sample_rows(source):
         if len(row) != len(source.header):
             count += 1
@@ -295,7 +303,7 @@ def preview(source: Source, rows: int = PREVIEW_ROWS) -> list[list[str]]:
     return shown
 
 
-def _sample_rows(source: Source):
+def _sample_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) of each complete, non-blank row in the sample, header excluded."""
     text = source.sample
     if not source.complete:
@@ -354,9 +362,10 @@ def ragged_error(ragged: list[tuple[int, int]], count: int, expected: int, whole
         others = f" Other lines that do not match{scope}, with their number of fields: {listed}{more}."
     noun = "field" if fields == 1 else "fields"
     return InputError(
-        f"Line {first_line:,} has {fields:,} {noun}, but the header has {expected:,}. Every row needs one value per "
-        f"column; nothing is cut off or filled in.{others} Check these lines for a missing or extra delimiter (or "
-        f"a value containing a delimiter that should be in quotes), then upload the file again.",
+        f"Line {first_line:,} has {fields:,} {noun}, but the header has {expected:,}. Every row needs one "
+        f"value per column; nothing is cut off or filled in.{others} Check these lines for a missing or "
+        f"extra delimiter (or a value containing a delimiter that should be in quotes), then upload the file "
+        f"again.",
         rows=[line for line, _ in ragged[:MAX_ROWS_NAMED]],
         count=count,
     )
@@ -372,7 +381,8 @@ def check_field_counts(source: Source) -> None:
     """
     if source.kind != "csv" or _arrow_finds_every_row_whole(source):
         return
-    ragged, count = [], 0
+    ragged: list[tuple[int, int]] = []
+    count = 0
     expected = len(source.header)
     try:
         with open(source.path, encoding=source.encoding, newline="") as handle:

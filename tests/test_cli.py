@@ -42,7 +42,6 @@ def test_create_user_refuses_a_role_that_does_not_fit(app, world):
     assert result.output.endswith(" cannot belong to Vendor A, which is a vendor; its users are vendors (or admins).\n")
 
 
-@pytest.mark.xfail(strict=True, reason="hria/domain/accounts.py writes 'A {role}' whatever the role's first letter")
 def test_refusal_names_the_role_with_its_article(app, world):
     result = CliRunner().invoke(main, ["create-user", "x@y.example", "--role", "oversight",
                                        "--organisation", "Vendor A"])

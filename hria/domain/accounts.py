@@ -67,6 +67,10 @@ def generate_password() -> str:
             return password
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def create_organisation(name: str, kind: str) -> Organisation:
     name = name.strip()
     if kind not in ORGANISATION_KINDS:
@@ -89,7 +93,7 @@ def create_user(email: str, password: str, role: str, organisation: Organisation
     if not role_fits(role, organisation.kind):
         kind = ORGANISATION_KINDS.label(organisation.kind).lower()
         raise AccountError(
-            f"A {role} cannot belong to {organisation.name}, which is a {kind}; "
+            f"{_article(role).capitalize()} {role} cannot belong to {organisation.name}, which is {_article(kind)} {kind}; "
             f"its users are {ROLE_FOR_KIND[organisation.kind]}s (or admins)."
         )
     if db.session.scalar(select(User).where(User.email == email)):

@@ -66,9 +66,16 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from hria.domain import vocabulary
+    from flask_login import current_user
+
+    from hria.domain import access, vocabulary
+
+    def sees_scores(assessment) -> bool:
+        """Impact levels and scores are the buyer's side: a vendor sees them only of what it self-certifies."""
+        return access.reads_buyer_side(current_user, assessment)
 
     app.jinja_env.globals.update(
         vocab=vocabulary,
         max_upload_mb=app.config["MAX_UPLOAD_MB"],
+        sees_scores=sees_scores,
     )

@@ -135,3 +135,16 @@ def world(app) -> World:
         db.session.commit()
         w.orgs = {key: org.id for key, org in orgs.items()}
     return w
+
+
+@pytest.fixture
+def make_assessment(app, world):
+    """Another assessment of one of the world's systems ("a" or "b"); gives its id."""
+    def make(system_key: str, stage: str = "scoping", language: str = "en", status: str = "draft") -> int:
+        with app.app_context():
+            assessment = Assessment(system_id=world.systems[system_key], stage=stage, status=status,
+                                    language=language)
+            db.session.add(assessment)
+            db.session.commit()
+            return assessment.id
+    return make

@@ -84,15 +84,8 @@ def test_visible_but_not_editable_answers_403(client, world, auth, user_key):
     assert client.get("/systems/new").status_code == (200 if user_key == "vendor_a" else 403)
 
 
-def test_vendor_sees_only_invited_assessments(app, client, world, auth):
-    from hria.extensions import db
-    from hria.domain.models import Assessment
-
-    with app.app_context():
-        uninvited = Assessment(system_id=world.systems["a"], stage="deployment", status="draft", language="en")
-        db.session.add(uninvited)
-        db.session.commit()
-        uninvited_id = uninvited.id
+def test_vendor_sees_only_invited_assessments(client, world, auth, make_assessment):
+    uninvited_id = make_assessment("a", stage="deployment")
     auth.login(world.users["vendor_a"])
     assert client.get(f"/assessments/{uninvited_id}").status_code == 404
     system_page = client.get(f"/systems/{world.systems['a']}").get_data(as_text=True)

@@ -60,17 +60,16 @@ def test_very_high_risk_without_treatment_blocks_operation(app, client, world, a
     assert "The system is now marked as in operation." in ok.get_data(as_text=True)
 
 
-def test_timeline_and_next_review(app, client, world, auth):
+def test_timeline_and_next_review(app, client, world, auth, make_assessment):
     from hria.domain import tracking, workflow
     from hria.domain.models import Assessment, Evidence, FairnessAudit, Finding, User
 
+    operation_id = make_assessment("a", stage="operation", status="in_progress")
     with app.app_context():
         procurer = db.session.query(User).filter_by(email=world.users["procurer_a"]).one()
         board = db.session.query(User).filter_by(email=world.users["oversight_a"]).one()
         system = db.session.get(System, world.systems["a"])
-        operation = Assessment(system=system, stage="operation", status="in_progress", language="en")
-        db.session.add(operation)
-        db.session.flush()
+        operation = db.session.get(Assessment, operation_id)
         for user, step in ((procurer, "submit"), (board, "start_review"), (board, "approve")):
             workflow.apply(user, operation, step)
         db.session.commit()

@@ -78,13 +78,9 @@ def test_evidence_earns_its_safeguard_points(app, client, world, auth):
     assert "1 of 15 points" in overview
 
 
-def test_condition_shows_a_question_server_side(app, client, world, auth):
+def test_condition_shows_a_question_server_side(app, client, world, auth, make_assessment):
     auth.login(world.users["procurer_a"])
-    with app.app_context():
-        assessment = Assessment(system_id=world.systems["a"], stage="deployment", status="draft", language="en")
-        db.session.add(assessment)
-        db.session.commit()
-        aid = assessment.id
+    aid = make_assessment("a", stage="deployment")
     page = client.get(f"/assessments/{aid}/sections/notice").get_data(as_text=True)
     assert "DEP-08" in page and "DEP-07" not in page
     response = save_section(client, aid, "notice", {"DEP-08": "no"}, button="save")
@@ -121,15 +117,12 @@ def test_invalid_number_is_explained_and_nothing_saved(app, client, world, auth)
         assert db.session.query(Answer).filter_by(assessment_id=aid).count() == 0
 
 
-def test_vendor_sees_and_answers_only_the_vendor_part(app, client, world, auth):
+def test_vendor_sees_and_answers_only_the_vendor_part(app, client, world, auth, make_assessment):
+    aid = make_assessment("a", stage="procurement")
     with app.app_context():
-        assessment = Assessment(system_id=world.systems["a"], stage="procurement", status="draft", language="en")
-        db.session.add(assessment)
-        db.session.flush()
         from hria.domain.models import Invitation
-        db.session.add(Invitation(assessment_id=assessment.id, organisation_id=world.orgs["vendor_a"]))
+        db.session.add(Invitation(assessment_id=aid, organisation_id=world.orgs["vendor_a"]))
         db.session.commit()
-        aid = assessment.id
     auth.login(world.users["vendor_a"])
     page = client.get(f"/assessments/{aid}/sections/tender").get_data(as_text=True)
     assert "PRO-02" in page and "PRO-03" in page and "PRO-04" in page
@@ -162,19 +155,16 @@ def test_oversight_reads_but_cannot_answer(app, client, world, auth):
     assert response.status_code == 403
 
 
-def test_chinese_assessment_shows_chinese_questions(app, client, world, auth):
+def test_chinese_assessment_shows_chinese_questions(app, client, world, auth, make_assessment):
     auth.login(world.users["procurer_a"])
-    with app.app_context():
-        assessment = Assessment(system_id=world.systems["a"], stage="scoping", status="draft", language="zh")
-        db.session.add(assessment)
-        db.session.commit()
-        aid = assessment.id
+    aid = make_assessment("a", language="zh")
     page = client.get(f"/assessments/{aid}/sections/purpose").get_data(as_text=True)
     assert "该系统旨在帮助解决什么公共问题？为谁解决？" in page
     assert "目的与适当性" in page
 
 
-def test_assessment_keeps_its_bank_version_after_the_bank_changes(app, client, world, auth, monkeypatch):
+def test_assessment_keeps_its_bank_version_after_the_bank_changes(app, client, world, auth, monkeypatch,
+                                                                  make_assessment):
     auth.login(world.users["procurer_a"])
     aid = world.assessments["a"]
     client.get(f"/assessments/{aid}")  # pins the current bank
@@ -186,11 +176,7 @@ def test_assessment_keeps_its_bank_version_after_the_bank_changes(app, client, w
     page = client.get(f"/assessments/{aid}/sections/purpose").get_data(as_text=True)
     assert "What public problem should the system help solve" in page
     assert "A reworded question" not in page
-    with app.app_context():
-        fresh = Assessment(system_id=world.systems["a"], stage="scoping", status="draft", language="en")
-        db.session.add(fresh)
-        db.session.commit()
-        fresh_id = fresh.id
+    fresh_id = make_assessment("a")
     assert "A reworded question" in client.get(f"/assessments/{fresh_id}/sections/purpose").get_data(as_text=True)
 
 

@@ -96,3 +96,12 @@ def test_an_organisation_id_in_the_share_form_that_names_no_buyer_is_a_form_erro
     assert "Choose a buying organisation to share with." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Share).filter_by(assessment_id=parties.shared).count() == 1  # City A's, from before
+
+
+def test_digits_of_another_script_in_an_address_name_no_record(client, world, auth):
+    auth.login(world.users["procurer_a"])
+    system = world.systems["a"]
+    assert client.get(f"/systems/{system}").status_code == 200
+    fullwidth = "".join(chr(ord("０") + int(d)) for d in str(system))
+    assert client.get(f"/systems/{fullwidth}").status_code == 404
+    assert client.get(f"/systems/0{system}").status_code == 200  # a leading zero is still the same number

@@ -14,7 +14,10 @@ MAX_ID = 2**31 - 1  # the largest SQL INTEGER; both databases answer alike up to
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a whole number up to MAX_ID; a larger one does not match the route (404)."""
+    """``<int:…>`` in every route: ASCII digits up to MAX_ID; a larger number, or digits of another script
+    (werkzeug's ``\\d`` also matches "０１"), does not match the route (404)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
                  signed: bool = False) -> None:

@@ -12,12 +12,18 @@ from datetime import date, datetime, timezone
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hria.domain.vocabulary import AssessmentStatus
+from hria.domain.vocabulary import AssessmentStatus, EvidencePurpose, OrganisationKind, ReportKind, Role
 from hria.extensions import db
+
+
+def one_of(table: str, column: str, values) -> CheckConstraint:
+    """The column holds only a key of its vocabulary (migration 0013 adds the same constraints)."""
+    keys = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({keys})", name=f"ck_{table}_{column}")
 
 
 def utcnow() -> datetime:
@@ -27,6 +33,7 @@ def utcnow() -> datetime:
 
 class Organisation(db.Model):
     __tablename__ = "organisation"
+    __table_args__ = (one_of("organisation", "kind", OrganisationKind),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +56,7 @@ def new_session_token() -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __table_args__ = (one_of("user_account", "role", Role),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,6 +140,7 @@ class Assessment(db.Model):
     """Human-rights due diligence of one system at one lifecycle stage."""
 
     __tablename__ = "assessment"
+    __table_args__ = (one_of("assessment", "status", AssessmentStatus),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -244,6 +253,7 @@ class Report(db.Model):
     """A signed report in the registry. Its file, stored by SHA-256, is never changed or replaced."""
 
     __tablename__ = "report"
+    __table_args__ = (one_of("report", "kind", ReportKind),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -329,6 +339,7 @@ class Evidence(db.Model):
     """An uploaded file, stored once under the instance folder by its SHA-256."""
 
     __tablename__ = "evidence"
+    __table_args__ = (one_of("evidence", "purpose", EvidencePurpose),)
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,9 +29,8 @@ CLIENTS = 20
 TRIALS = 20
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def served(request, tmp_path, monkeypatch, world_factory):
-    """A waitress server on its own threads, and the app it serves, on either database."""
+def app_on(request, tmp_path, monkeypatch):
+    """An app with CSRF on, its schema made, on the database the test is parametrised with."""
     monkeypatch.delenv("HRIA_SECRET_KEY", raising=False)
     monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "instance"))
     if request.param == "postgres":
@@ -40,6 +39,13 @@ def served(request, tmp_path, monkeypatch, world_factory):
         monkeypatch.delenv("HRIA_DATABASE_URL", raising=False)
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True})
     database.upgrade(app)
+    return app
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def served(request, tmp_path, monkeypatch, world_factory):
+    """A waitress server on its own threads, and the app it serves, on either database."""
+    app = app_on(request, tmp_path, monkeypatch)
     world_factory(app)
     with serving(app) as base:
         yield app, base

@@ -9,12 +9,11 @@ import json
 import pytest
 
 from conftest import CSRF_RE, PASSWORD_HASH
-from hria import create_app, database
 from hria.domain import signing_keys
 from hria.domain.accounts import create_organisation
 from hria.domain.models import Assessment, OversightAssignment, Report, System, User
 from hria.extensions import db
-from test_concurrency import Client, _together, serving
+from test_concurrency import Client, _together, app_on, serving
 from test_postgres import postgres_url  # noqa: F401 - the fixture, for the PostgreSQL runs
 
 PEOPLE = 6
@@ -22,14 +21,7 @@ PEOPLE = 6
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def served(request, tmp_path, monkeypatch):
-    monkeypatch.delenv("HRIA_SECRET_KEY", raising=False)
-    monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "instance"))
-    if request.param == "postgres":
-        monkeypatch.setenv("HRIA_DATABASE_URL", request.getfixturevalue("postgres_url"))
-    else:
-        monkeypatch.delenv("HRIA_DATABASE_URL", raising=False)
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True})
-    database.upgrade(app)
+    app = app_on(request, tmp_path, monkeypatch)
     with app.app_context():
         city, board = create_organisation("City A", "buyer"), create_organisation("Board A", "oversight")
         db.session.add(OversightAssignment(oversight=board, overseen=city))

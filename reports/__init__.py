@@ -1,8 +1,9 @@
 """Signed reports: build the PDF (reportlab), sign and countersign it (PAdES, pyHanko), verify it.
 
-A plain library: no Flask, no database. It takes plain data and files.
+A plain library: no Flask, no database. It takes plain data (``ReportContent``) and files.
 """
 
+from .content import ReportContent
 from .keys import KeyError_ as SigningKeyError
 from .keys import create_authority, create_signing_identity, load_identity
 from .pdf import build_report
@@ -10,14 +11,15 @@ from .signing import ReportIdentity, sign_pdf
 from .verify import Party, Verification, verify_pdf
 
 __all__ = [
-    "build_report",
-    "sign_pdf",
-    "verify_pdf",
-    "Verification",
     "Party",
+    "ReportContent",
     "ReportIdentity",
+    "SigningKeyError",
+    "Verification",
+    "build_report",
     "create_authority",
     "create_signing_identity",
     "load_identity",
-    "SigningKeyError",
+    "sign_pdf",
+    "verify_pdf",
 ]

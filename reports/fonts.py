@@ -11,6 +11,7 @@ font of a report lacks (Chinese in an English report, a bullet in a Chinese one)
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -84,7 +85,7 @@ def latin_fonts() -> tuple[TTFont, TTFont]:
     raise FontNotFound("reportlab's own Vera fonts are missing: reinstall reportlab.")  # pragma: no cover
 
 
-def cjk_font(path: str | None = None, candidates=CJK_FONTS) -> TTFont:
+def cjk_font(path: str | None = None, candidates: Sequence[tuple[str, str]] = CJK_FONTS) -> TTFont:
     """The font for Chinese text: the file at path if given, else the first installed of candidates.
 
     Raises FontNotFound, saying what to install or to configure, rather than falling back to a font that
@@ -93,7 +94,7 @@ def cjk_font(path: str | None = None, candidates=CJK_FONTS) -> TTFont:
     if path:
         return _cjk_from(Path(path).expanduser())
     unusable = []
-    for candidate, package in candidates:
+    for candidate, _ in candidates:
         if Path(candidate).is_file():
             try:
                 return _cjk_from(Path(candidate))
@@ -151,6 +152,7 @@ class ReportFonts:
     def __init__(self, lang: str, cjk_path: str | None = None):
         self._cjk_path = cjk_path
         self._missing: FontNotFound | None = None
+        self._fallback: TTFont | None
         latin, latin_bold = latin_fonts()
         if lang == "zh":
             cjk = cjk_font(cjk_path)
@@ -168,7 +170,9 @@ class ReportFonts:
 
     def markup(self, text: str) -> str:
         """Paragraph markup of plain text: escaped, with runs the main font lacks in a font that has them."""
-        runs, current, face = [], [], None
+        runs: list[str] = []
+        current: list[str] = []
+        face: TTFont | None = None
         for char in text:
             wanted = self._face_for(char)
             if wanted is not face and current:
@@ -183,7 +187,7 @@ class ReportFonts:
     def label_font(self, text: str) -> str:
         """One font for a line drawn outside a paragraph (running header, chart label): the main font, unless
         the other one has every character of it and the main one has not."""
-        others = {self._face_for(c) for c in text} - {None}
+        others = {face for face in map(self._face_for, text) if face is not None}
         if not others:
             return self.name
         other = others.pop()

@@ -1,4 +1,5 @@
-"""Development keys: a certificate authority and, per organisation, an ECDSA P-256 signing identity (PKCS#12)."""
+"""Development keys: a certificate authority and, per organisation, an ECDSA P-256 signing identity
+(PKCS#12)."""
 
 from __future__ import annotations
 
@@ -6,30 +7,45 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+import typing
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+if typing.TYPE_CHECKING:
+    from pyhanko.sign.signers import SimpleSigner
 
 
 class KeyError_(ValueError):
     """A signing key that cannot be created or loaded; the message says why and what to do."""
 
 
-# X.509 caps the common and organisation names at 64 (RFC 5280's upper bounds); cryptography counts UTF-8 bytes.
+# X.509 caps the common and organisation names at 64 (RFC 5280's upper bounds); cryptography counts UTF-8
+# bytes.
 NAME_LIMIT = 64
 SIGNING_SUFFIX = " (report signing)"
 ELLIPSIS = "\u2026"
 # The full organisation name, which may be longer than NAME_LIMIT, travels in the subject alternative name.
 ORGANISATION_URN = "urn:hria:organisation:"
+# Keys that can sign certificates: a certificate authority's key must be one of these.
+ISSUER_KEY_TYPES = (
+    ec.EllipticCurvePrivateKey,
+    rsa.RSAPrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+    dsa.DSAPrivateKey,
+)
 
 
 def _fit(text: str, limit: int = NAME_LIMIT) -> str:
-    """``text`` cut at a character boundary to at most ``limit`` UTF-8 bytes, with an ellipsis where it was cut."""
+    """``text`` cut at a character boundary to at most ``limit`` UTF-8 bytes, with an ellipsis where it was
+    cut."""
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
         return text
@@ -53,7 +69,8 @@ def _signing_subject(organisation: str) -> x509.Name:
 
 
 def fingerprint(certificate_der: bytes) -> str:
-    """The SHA-256 fingerprint of a DER certificate, as lowercase hex: how this instance recognises a signer."""
+    """The SHA-256 fingerprint of a DER certificate, as lowercase hex: how this instance recognises a
+    signer."""
     return hashlib.sha256(certificate_der).hexdigest()
 
 
@@ -61,9 +78,10 @@ def organisation_named_in(certificate: x509.Certificate) -> str:
     """The organisation a certificate names: its full name where we wrote one, else the subject's O."""
     try:
         alternative = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        uris = alternative.get_values_for_type(x509.UniformResourceIdentifier)
     except x509.ExtensionNotFound:
-        alternative = []
-    for uri in alternative.get_values_for_type(x509.UniformResourceIdentifier) if alternative else []:
+        uris = []
+    for uri in uris:
         if uri.startswith(ORGANISATION_URN):
             return unquote(uri[len(ORGANISATION_URN) :])
     names = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
@@ -74,7 +92,7 @@ def create_authority(folder: Path, name: str = "HRIA development certificate aut
     """A self-signed CA (key and certificate as PEM) in ``folder``; returns the certificate's path."""
     folder.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     subject = _name(name, "HRIA instance")
     cert = (
         x509.CertificateBuilder()
@@ -121,8 +139,13 @@ def create_signing_identity(folder: Path, organisation: str, file_name: str, pas
         raise KeyError_(
             f"There is no certificate authority in {folder}; run `hria keys init` first."
         ) from None
+    if not isinstance(ca_key, ISSUER_KEY_TYPES):
+        raise KeyError_(
+            f"The certificate authority's key in {folder} cannot sign certificates; replace it with the one "
+            f"`hria keys init` creates."
+        )
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(_signing_subject(organisation))
@@ -171,7 +194,7 @@ def create_signing_identity(folder: Path, organisation: str, file_name: str, pas
 
 
 @contextlib.contextmanager
-def quiet_pyhanko():
+def quiet_pyhanko() -> Iterator[None]:
     """pyHanko logs a traceback for every failure it also reports; the caller says it in words instead."""
     logger = logging.getLogger("pyhanko")
     previous = logger.level
@@ -182,8 +205,26 @@ def quiet_pyhanko():
         logger.setLevel(previous)
 
 
-def load_identity(path: Path, passphrase: bytes | None):
-    """The pyHanko signer of a PKCS#12 file; a clear error where pyHanko would only log and return None."""
+def load_identity(path: Path, passphrase: bytes | None) -> SimpleSigner:
+    """The pyHanko signer of a PKCS#12 file.
+
+    Parameters
+    ----------
+    path : Path
+        The PKCS#12 file: a private key with its certificate (and the chain, if any).
+    passphrase : bytes or None
+        Its passphrase; None for a file without one.
+
+    Returns
+    -------
+    pyhanko.sign.signers.SimpleSigner
+        What ``sign_pdf`` signs with.
+
+    Raises
+    ------
+    KeyError_
+        When there is no file at ``path``, the passphrase is wrong, or the file holds no key and certificate.
+    """
     from pyhanko.sign import signers
 
     if not Path(path).exists():
@@ -191,13 +232,15 @@ def load_identity(path: Path, passphrase: bytes | None):
             f"There is no signing key at {path}. Run `hria keys init`, or install the organisation's "
             f"own PKCS#12 file."
         )
-    with quiet_pyhanko():
-        signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
-    if signer is None:
+    try:
+        signer: SimpleSigner = signers.SimpleSigner.load_pkcs12_data(
+            Path(path).read_bytes(), other_certs=[], passphrase=passphrase
+        )
+    except Exception:  # noqa: BLE001 - pyHanko raises several types for a file without a key and certificate
         raise KeyError_(
             f"The signing key at {path} could not be loaded: the passphrase is wrong or the file is not "
             f"a PKCS#12 key with its certificate."
-        )
+        ) from None
     return signer
 
 

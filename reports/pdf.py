@@ -3,13 +3,15 @@ explanations, remediation plan, obligations and sign-off, with page numbers, a r
 bookmarks. Every font is a TrueType subset embedded in the file (see ``reports.fonts``), so Chinese and
 English text show in any reader and stay real text.
 
-``build_report(data, cjk_font=None)`` takes plain data; the keys are documented in ``REPORT_KEYS``.
+``build_report(data, cjk_font=None)`` takes plain data, typed as ``reports.content.ReportContent``.
 Text of any length lays out: a table row too tall for a page becomes paragraphs that break across pages.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import Any, TypedDict
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
@@ -17,8 +19,10 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
     HRFlowable,
     KeepTogether,
@@ -30,36 +34,31 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from .content import FairnessGroup, ReportContent
 from .fonts import ReportFonts
 
-MARGINS = {"leftMargin": 18 * mm, "rightMargin": 18 * mm, "topMargin": 20 * mm, "bottomMargin": 18 * mm}
+
+class _Margins(TypedDict):
+    leftMargin: float
+    rightMargin: float
+    topMargin: float
+    bottomMargin: float
+
+
+MARGINS: _Margins = {
+    "leftMargin": 18 * mm,
+    "rightMargin": 18 * mm,
+    "topMargin": 20 * mm,
+    "bottomMargin": 18 * mm,
+}
 CELL_PADDING = 3
 GRID = colors.HexColor("#c8ccd4")
 # reportlab cannot break a table row across pages, so a row taller than this leaves its table and is set as
 # paragraphs that can break; a third of a page bounds the blank space a row moving to the next page leaves.
 MAX_ROW_HEIGHT = (A4[1] - MARGINS["topMargin"] - MARGINS["bottomMargin"]) / 3
 
-REPORT_KEYS = {
-    "kind": "risk | self-certification | review",
-    "lang": "en | zh",
-    "report_id": "the registry's id of this report",
-    "issued_at": "ISO date and time",
-    "organisation": "the issuing organisation",
-    "system": "{name, purpose, sector, owner, vendor, automated_decisions}",
-    "stage": "the lifecycle stage, as a label",
-    "bank_version": "the question bank version",
-    "impact": "{level, raw, raw_max, mitigation, mitigation_max, reduced, score, share}",
-    "summary": "[sentences of the executive summary]",
-    "method": "{questions, paragraphs: [§…], checks: [sentences]}",
-    "sections": "[{title, questions: [{id, text, answer, cites, evidence: [{name, sha256}]}]}]",
-    "risks": "[{right, findings: [text], scale, scope, reversibility, likelihood, level}]",
-    "fairness": "[{file, sha256, rows, groups: [{name, count, selection_rate, false_positive_rate, …}], "
-    "findings: [text], summary: {name: value}}]",
-    "explanations": "[{file, fidelity, explains_model, importance: [{feature, share}], flags: [text]}]",
-    "remediation": "[{action, paragraph, right, owner, due, status}]",
-    "obligations": "[text]",
-    "signoff": "[{organisation, role}]",
-}
+# Every key of the content build_report takes, in order: a JSON export of a report's content has them all.
+REPORT_KEYS = tuple(ReportContent.__annotations__)
 
 LABELS = {
     "en": {
@@ -110,8 +109,8 @@ LABELS = {
         "importance": "Importance",
         "page": "Page",
         "signed_for": "Signed for",
-        "signature_note": "The signatures are embedded in this PDF (PAdES). Any PDF reader shows who signed and "
-        "whether a byte changed; `hria verify` and the instance's /verify page check them too.",
+        "signature_note": "The signatures are embedded in this PDF (PAdES). Any PDF reader shows who signed "
+        "and whether a byte changed; `hria verify` and the instance's /verify page check them too.",
         "none": "None.",
         "score": "Impact score",
     },
@@ -205,10 +204,13 @@ def _styles(fonts: ReportFonts, lang: str) -> dict[str, ParagraphStyle]:
     }
 
 
+# A TableStyle command: its name, the first and last cell, then its values.
+_TableCommand = tuple[str, tuple[int, int], tuple[int, int], *tuple[Any, ...]]
+
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F: None}
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """Plain text to set: control characters (pasted from other programs) have no glyph in any font."""
     return str(value if value is not None else "").translate(_CONTROL)
 
@@ -216,7 +218,7 @@ def _text(value) -> str:
 class _Document(BaseDocTemplate):
     """Adds a bookmark and an outline entry for every heading, and draws the running header and footer."""
 
-    def __init__(self, buffer, data: dict, labels: dict, fonts: ReportFonts):
+    def __init__(self, buffer: io.BytesIO, data: ReportContent, labels: dict[str, str], fonts: ReportFonts):
         # initialFontName: else every page starts in reportlab's Helvetica, which is not embedded
         super().__init__(
             buffer,
@@ -250,7 +252,7 @@ class _Document(BaseDocTemplate):
             name = name[: max(1, len(name) * 4 // 5)]
             line = f"{before}{name}…{after}"
 
-    def _decorate(self, canvas, doc) -> None:
+    def _decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         self.header.wrapOn(canvas, self.width, A4[1])
         self.header.drawOn(canvas, self.leftMargin, A4[1] - 14 * mm)
@@ -259,7 +261,7 @@ class _Document(BaseDocTemplate):
         canvas.drawRightString(A4[0] - self.rightMargin, 10 * mm, f"{self.labels['page']} {doc.page}")
         canvas.restoreState()
 
-    def afterFlowable(self, flowable) -> None:
+    def afterFlowable(self, flowable: Flowable) -> None:
         if isinstance(flowable, Paragraph) and flowable.style.name in ("h1", "h2"):
             self._count += 1
             key = f"h{self._count}"
@@ -275,12 +277,12 @@ class _Writer:
     def __init__(self, fonts: ReportFonts, styles: dict[str, ParagraphStyle]):
         self.fonts, self.styles = fonts, styles
 
-    def p(self, text, style: str = "body") -> Paragraph:
+    def p(self, text: object, style: str = "body") -> Paragraph:
         return Paragraph(
             "<br/>".join(self.fonts.markup(line) for line in _text(text).splitlines()), self.styles[style]
         )
 
-    def lines(self, text, style: str = "body") -> list:
+    def lines(self, text: object, style: str = "body") -> list[Flowable]:
         """Text of any length as one paragraph per line: a page can break between any two lines, and reportlab
         does not re-wrap a long paragraph on every page it breaks across."""
         leading = self.styles[style].leading
@@ -289,11 +291,14 @@ class _Writer:
             for line in _text(text).splitlines()
         ]
 
-    def table(self, rows: list[list], widths: list[float], header: bool = True) -> list:
+    def table(
+        self, rows: Sequence[Sequence[object]], widths: list[float], header: bool = True
+    ) -> list[Flowable]:
         """A grid of cells; a row too tall for its share of a page is set in full width between two parts of
         the grid instead, so no text is too long to lay out."""
         head = [self.p(c, "cell") for c in rows[0]] if header else None
-        flow, batch = [], []
+        flow: list[Flowable] = []
+        batch: list[list[Paragraph]] = []
         for row in rows[1:] if header else rows:
             cells = [self.p(c, "cell") for c in row]
             if _row_height(cells, widths) <= MAX_ROW_HEIGHT:
@@ -303,12 +308,14 @@ class _Writer:
             batch = []
         return flow + self._grid(head, batch, widths)
 
-    def _grid(self, head, batch: list, widths) -> list:
+    def _grid(
+        self, head: list[Paragraph] | None, batch: list[list[Paragraph]], widths: list[float]
+    ) -> list[Flowable]:
         if not batch:
             return []
         table = Table(([head] if head else []) + batch, colWidths=widths, repeatRows=1 if head else 0)
         # FONT: a table sets its cells' font, by default reportlab's Helvetica, which is not embedded
-        commands = [
+        commands: list[_TableCommand] = [
             ("FONT", (0, 0), (-1, -1), self.fonts.name),
             ("GRID", (0, 0), (-1, -1), 0.3, GRID),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -322,34 +329,36 @@ class _Writer:
         table.setStyle(TableStyle(commands))
         return [table]
 
-    def _block(self, head: list | None, row: list) -> list:
-        """One row as labelled paragraphs: under the header's label, or, without a header, under its first cell."""
-        labelled = zip(head, row) if head else [(row[0], text) for text in row[1:]]
-        parts = [Spacer(1, 2 * mm), HRFlowable(width="100%", thickness=0.3, color=GRID, spaceAfter=2)]
+    def _block(self, head: Sequence[object] | None, row: Sequence[object]) -> list[Flowable]:
+        """One row as labelled paragraphs: under the header's label, or, without a header, under its first
+        cell."""
+        labelled = zip(head, row, strict=True) if head else [(row[0], text) for text in row[1:]]
+        parts: list[Flowable] = [
+            Spacer(1, 2 * mm),
+            HRFlowable(width="100%", thickness=0.3, color=GRID, spaceAfter=2),
+        ]
         for label, text in labelled:
             if _text(text).strip():
-                parts += [self.p(label, "label")] + self.lines(text)
-        return parts + [HRFlowable(width="100%", thickness=0.3, color=GRID, spaceBefore=4, spaceAfter=2 * mm)]
+                parts += [self.p(label, "label"), *self.lines(text)]
+        return [*parts, HRFlowable(width="100%", thickness=0.3, color=GRID, spaceBefore=4, spaceAfter=2 * mm)]
 
 
 def _row_height(cells: list[Paragraph], widths: list[float]) -> float:
     return (
-        max(cell.wrap(width - 2 * CELL_PADDING, 10**9)[1] for cell, width in zip(cells, widths))
+        max(cell.wrap(width - 2 * CELL_PADDING, 10**9)[1] for cell, width in zip(cells, widths, strict=True))
         + 2 * CELL_PADDING
     )
 
 
-def _pct(value) -> str:
+def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _rate_chart(groups: list[dict], metric: str, label: str, fonts: ReportFonts) -> Drawing:
+def _rate_chart(groups: list[FairnessGroup], metric: str, label: str, fonts: ReportFonts) -> Drawing:
     """Horizontal bars of one rate per group, with interval whiskers where known."""
     row, left, width = 14, 150, 260
-    drawing = Drawing(left + width + 60, len(groups) * row + 24)
-    drawing.initialFontName = (
-        fonts.name
-    )  # else a drawing starts in reportlab's Helvetica, which is not embedded
+    # initialFontName: else a drawing starts in reportlab's Helvetica, which is not embedded
+    drawing = Drawing(left + width + 60, len(groups) * row + 24, initialFontName=fonts.name)
     top = len(groups) * row + 8
     drawing.add(String(0, top + 4, label, fontName=fonts.label_font(label), fontSize=8))
     for i, group in enumerate(groups):
@@ -359,13 +368,13 @@ def _rate_chart(groups: list[dict], metric: str, label: str, fonts: ReportFonts)
             String(left - 4, y + 3, name, fontName=fonts.label_font(name), fontSize=7, textAnchor="end")
         )
         value = group.get(metric)
-        if value is None:
+        if not isinstance(value, float | int):
             continue
-        drawing.add(
-            Rect(left, y + 1, value * width, row - 5, fillColor=colors.HexColor("#0b5cad"), strokeColor=None)
-        )
-        low, high = (group.get("intervals") or {}).get(metric, [None, None])
-        if low is not None:
+        bar = Rect(left, y + 1, value * width, row - 5)
+        bar.fillColor, bar.strokeColor = colors.HexColor("#0b5cad"), None
+        drawing.add(bar)
+        low, high = group.get("intervals", {}).get(metric, [None, None])
+        if low is not None and high is not None:
             drawing.add(
                 Line(
                     left + low * width,
@@ -380,16 +389,21 @@ def _rate_chart(groups: list[dict], metric: str, label: str, fonts: ReportFonts)
     return drawing
 
 
-def build_report(data: dict, cjk_font: str | None = None) -> bytes:
+def build_report(data: ReportContent, cjk_font: str | None = None) -> bytes:
     """The report as PDF bytes, every font embedded.
 
     Parameters
     ----------
-    data : dict
-        The report's content, as documented in ``REPORT_KEYS``.
+    data : ReportContent
+        What the report says (see ``reports.content``): plain dicts, lists and text.
     cjk_font : str, optional
         Path of a TrueType font (.ttf, or .ttc read at its first face) with Chinese glyphs. Without it, the
         usual Debian fonts are looked for (see ``reports.fonts.CJK_FONTS``).
+
+    Returns
+    -------
+    bytes
+        The PDF, unsigned (see ``sign_pdf``).
 
     Raises
     ------
@@ -403,10 +417,10 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
     w = _Writer(fonts, styles)
     buffer = io.BytesIO()
     doc = _Document(buffer, data, labels, fonts)
-    story = []
+    story: list[Flowable] = []
 
     # cover
-    impact = data.get("impact") or {}
+    impact = data.get("impact")
     story += [Spacer(1, 30 * mm), w.p(labels[data["kind"]], "title"), w.p(data["system"]["name"], "h1")]
     story += w.table(
         [
@@ -417,7 +431,7 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
             [labels["sector"], data["system"].get("sector", "")],
             [labels["stage"], data["stage"]],
             [labels["bank"], data.get("bank_version", "")],
-            [labels["level"], impact.get("level") or "—"],
+            [labels["level"], (impact["level"] if impact else None) or "—"],
             [labels["date"], data["issued_at"]],
             [labels["report_id"], data["report_id"]],
         ],
@@ -436,7 +450,7 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
             )
         )
 
-    method = data.get("method") or {}
+    method = data.get("method", {})
     story.append(w.p(labels["method"], "h1"))
     story += [w.p(sentence) for sentence in method.get("checks", [])]
     if method.get("paragraphs"):
@@ -445,7 +459,7 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
     story.append(w.p(labels["answers"], "h1"))
     for section in data.get("sections", []):
         story.append(w.p(section["title"], "h2"))
-        rows = [[labels["question"], labels["answer"], "§", labels["evidence"]]]
+        rows: list[list[object]] = [[labels["question"], labels["answer"], "§", labels["evidence"]]]
         for q in section["questions"]:
             evidence = "; ".join(f"{e['name']} (SHA-256 {e['sha256']})" for e in q.get("evidence", []))
             rows.append(
@@ -516,14 +530,15 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
             )
         )
 
-    for result in data.get("explanations", []):
-        story.append(w.p(f"{labels['explanations']}: {result['file']}", "h1"))
-        story.append(w.p(f"{labels['fidelity']}: {result['fidelity']}"))
-        rows = [[labels["importance"], "%"]] + [
-            [r["feature"], f"{r['share'] * 100:.1f}%"] for r in result.get("importance", [])[:12]
-        ]
+    for explanation in data.get("explanations", []):
+        story.append(w.p(f"{labels['explanations']}: {explanation['file']}", "h1"))
+        story.append(w.p(f"{labels['fidelity']}: {explanation['fidelity']}"))
+        rows = [[labels["importance"], "%"]]
+        rows.extend(
+            [r["feature"], f"{r['share'] * 100:.1f}%"] for r in explanation.get("importance", [])[:12]
+        )
         story += w.table(rows, widths=[80 * mm, 30 * mm])
-        story += [w.p(flag) for flag in result.get("flags", [])]
+        story += [w.p(flag) for flag in explanation.get("flags", [])]
 
     story.append(w.p(labels["remediation"], "h1"))
     rows = [
@@ -557,9 +572,8 @@ def build_report(data: dict, cjk_font: str | None = None) -> bytes:
     story += [w.p(f"• {o}") for o in data.get("obligations", [])] or [w.p(labels["none"])]
 
     story += [PageBreak(), w.p(labels["signoff"], "h1"), w.p(labels["signature_note"]), Spacer(1, 6 * mm)]
-    rows = [[labels["organisation"], labels["signed_for"]]] + [
-        [s["organisation"], s["role"]] for s in data.get("signoff", [])
-    ]
+    rows = [[labels["organisation"], labels["signed_for"]]]
+    rows.extend([s["organisation"], s["role"]] for s in data.get("signoff", []))
     story += w.table(rows, widths=[90 * mm, 80 * mm])
     doc.build(story)
     return buffer.getvalue()

@@ -1,14 +1,16 @@
 """PAdES signatures over a PDF.
 
-The first signature certifies the report (DocMDP, form filling and signing allowed): any later revision that
-changes content instead of adding signatures then breaks it, in pyHanko's analysis and in Acrobat-class readers.
-A later signature is an approval signature in an incremental update that keeps the first one valid.
+The first signature certifies the report (DocMDP, form filling and signing allowed): any later revision
+that changes content instead of adding signatures then breaks it, in pyHanko's analysis and in
+Acrobat-class readers. A later signature is an approval signature in an incremental update that keeps the
+first one valid.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import ClassVar
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -27,15 +29,20 @@ class ReportIdentity:
     version: int | None = None
     issuer: str = ""
 
-    INFO_KEYS = {"code": "/HRIAReport", "version": "/HRIAReportVersion", "issuer": "/HRIAIssuer"}
+    INFO_KEYS: ClassVar[dict[str, str]] = {
+        "code": "/HRIAReport",
+        "version": "/HRIAReportVersion",
+        "issuer": "/HRIAIssuer",
+    }
 
     @property
     def label(self) -> str:
         return f"{self.code}-v{self.version}" if self.code and self.version else self.code
 
     @classmethod
-    def from_info(cls, info) -> "ReportIdentity":
-        """From a PDF document information dictionary; reportlab's /Author names the issuer of older reports."""
+    def from_info(cls, info: generic.DictionaryObject) -> ReportIdentity:
+        """From a PDF document information dictionary; reportlab's /Author names the issuer of older
+        reports."""
 
         def value(key: str) -> str:
             try:
@@ -53,7 +60,7 @@ class ReportIdentity:
 
 def sign_pdf(
     pdf: bytes,
-    signer,
+    signer: signers.Signer,
     *,
     name: str,
     reason: str,
@@ -68,6 +75,26 @@ def sign_pdf(
     signature fields for the parties expected to countersign are added in the same (signed) revision, so that
     countersigning only fills in a field the certifier prepared. A PDF that is already signed gets an approval
     signature, in the first empty signature field or else in a new one.
+
+    Parameters
+    ----------
+    pdf : bytes
+        The PDF to sign, as ``build_report`` made it or as already signed.
+    signer : pyhanko.sign.signers.Signer
+        The signing identity (see ``reports.keys.load_identity``).
+    name, reason, location : str
+        Who signs, why, and where, as the signature records them.
+    timestamp_url : str, optional
+        An RFC 3161 timestamp server.
+    identity : ReportIdentity, optional
+        Written into the certified revision's document information (first signature only).
+    countersignatures : int, default 0
+        Empty signature fields to prepare for the parties expected to countersign (first signature only).
+
+    Returns
+    -------
+    bytes
+        The signed PDF: the input followed by an incremental update.
     """
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     signed = [field for field, _, _ in fields.enumerate_sig_fields(reader, filled_status=True)]
@@ -94,7 +121,7 @@ def sign_pdf(
         docmdp_permissions=REPORT_PERMISSIONS,
     )
     timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
-    output = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
+    output: io.BytesIO = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
     return output.getvalue()
 
 

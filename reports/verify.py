@@ -1,9 +1,9 @@
-"""Verification of a signed report, for every signature: integrity, trust, whole-file coverage, what every later
-revision changed (pyHanko's difference analysis), and who the signer is to the report.
+"""Verification of a signed report, for every signature: integrity, trust, whole-file coverage, what every
+later revision changed (pyHanko's difference analysis), and who the signer is to the report.
 
 Who the parties of a report are is the caller's knowledge (a registry, a key store); it passes them in as a
-mapping from certificate fingerprints to :class:`Party`, or as a function of the report's :class:`ReportIdentity`
-that returns such a mapping (or ``None`` for a report it does not know).
+mapping from certificate fingerprints to :class:`Party`, or as a function of the report's
+:class:`ReportIdentity` that returns such a mapping (or ``None`` for a report it does not know).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -109,8 +110,9 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        """Every signature intact, trusted and untouched by later content changes; the last one covering the whole
-        file; and, where parties were given, the issuer signing first and no one else but the report's parties."""
+        """Every signature intact, trusted and untouched by later content changes; the last one covering the
+        whole file; and, where parties were given, the issuer signing first and no one else but the report's
+        parties."""
         return bool(self.signatures) and not self.problems()
 
     def problems(self) -> list[str]:
@@ -126,19 +128,22 @@ class Verification:
     def _party_problems(self) -> list[str]:
         if not self.report_known:
             return [
-                f"This verifier does not know report {self.identity.label or '(no report code)'}, so who signed "
-                f"it for whom cannot be checked."
+                f"This verifier does not know report {self.identity.label or '(no report code)'}, so who "
+                f"signed it for whom cannot be checked."
             ]
         out = []
         for s in self.signatures:
-            if s.party.relation == STRANGER:
+            party = s.party
+            if party is None:  # parties were checked, so every signature has one
+                continue
+            if party.relation == STRANGER:
                 out.append(
-                    f"{s.field}: signed by {s.party.organisation}, which has no part in this report "
+                    f"{s.field}: signed by {party.organisation}, which has no part in this report "
                     f"(it is neither its issuer, {self.issuer or 'unknown'}, nor a body that oversees it)."
                 )
-            elif s.party.relation == UNREGISTERED:
+            elif party.relation == UNREGISTERED:
                 out.append(
-                    f"{s.field}: the certificate names {s.party.organisation or s.signer}, but it is not one "
+                    f"{s.field}: the certificate names {party.organisation or s.signer}, but it is not one "
                     f"registered for any organisation of this instance."
                 )
         first = self.signatures[0].party if self.signatures else None
@@ -166,14 +171,34 @@ def _signature_problems(s: SignatureCheck) -> list[str]:
     return out
 
 
-def _subject(cert) -> tuple[str, str]:
+def _subject(cert: asn1_x509.Certificate) -> tuple[str, str]:
     name = cert.subject.native
-    return name.get("common_name", ""), name.get("organization_name", "")
+    return str(name.get("common_name", "")), str(name.get("organization_name", ""))
 
 
 def verify_pdf(data: bytes, trust_roots: list[bytes], parties: Parties | None = None) -> Verification:
-    """Check every signature of ``data`` against the given PEM or DER root certificates and, with ``parties``,
-    who each signer is to the report."""
+    """Check every signature of a PDF and, with ``parties``, who each signer is to the report.
+
+    Parameters
+    ----------
+    data : bytes
+        The PDF.
+    trust_roots : list of bytes
+        The root certificates to trust, PEM or DER.
+    parties : mapping or callable, optional
+        Certificate fingerprint (``reports.keys.fingerprint``) to ``Party``; or a function of the report's
+        ``ReportIdentity`` returning such a mapping, or None for a report it does not know.
+
+    Returns
+    -------
+    Verification
+        Every signature's check; ``ok`` and ``problems()`` say whether the file can be relied on.
+
+    Raises
+    ------
+    NotSignedPdf
+        When ``data`` is not a readable PDF or carries no signature.
+    """
     reader, signatures = _read(data)
     roots = [_load_cert(blob) for blob in trust_roots]
     result = Verification(identity=_identity(reader, signatures[0]))
@@ -188,7 +213,7 @@ def verify_pdf(data: bytes, trust_roots: list[bytes], parties: Parties | None = 
     return result
 
 
-def _read(data: bytes):
+def _read(data: bytes) -> tuple[PdfFileReader, list[EmbeddedPdfSignature]]:
     if not data.startswith(b"%PDF"):
         raise NotSignedPdf("This file is not a PDF.")
     try:
@@ -201,7 +226,7 @@ def _read(data: bytes):
     return reader, signatures
 
 
-def _identity(reader: PdfFileReader, first) -> ReportIdentity:
+def _identity(reader: PdfFileReader, first: EmbeddedPdfSignature) -> ReportIdentity:
     """The identity written in the revision the first signature covers; later revisions cannot change it."""
     try:
         info = reader.get_historical_resolver(first.signed_revision).trailer_view["/Info"].get_object()
@@ -210,7 +235,7 @@ def _identity(reader: PdfFileReader, first) -> ReportIdentity:
     return ReportIdentity.from_info(info)
 
 
-def _check(embedded, roots) -> SignatureCheck:
+def _check(embedded: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate]) -> SignatureCheck:
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     problem = ""
     try:
@@ -243,10 +268,11 @@ def _check(embedded, roots) -> SignatureCheck:
     )
 
 
-def _certifies(embedded) -> bool:
-    """Whether this is the document's certification (DocMDP) signature, as pyHanko's seed-value check decides."""
+def _certifies(embedded: EmbeddedPdfSignature) -> bool:
+    """Whether this is the document's certification (DocMDP) signature, as pyHanko's seed-value check
+    decides."""
     try:
-        return (
+        return bool(
             embedded.reader.root["/Perms"].get_value_as_reference("/DocMDP")
             == embedded.sig_object.container_ref
         )

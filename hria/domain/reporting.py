@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from reports import Party, ReportIdentity, build_report, sign_pdf, verify_pdf
+from reports import Party, ReportIdentity, build_report, content, sign_pdf, verify_pdf
 from reports.fonts import FontNotFound
 from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, NotSignedPdf, Verification
 
@@ -288,14 +288,15 @@ def _parties_of(report: Report) -> dict[str, Party]:
             for fp, organisation_id in signing_keys.registered_certificates().items() if organisation_id in names}
 
 
-def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisation, report_id: str) -> dict:
+def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisation,
+                report_id: str) -> content.ReportContent:
     """Everything the PDF shows, as plain data for the reports library."""
     bank = questions.bank_for(assessment)
     stage = questions.stage_questions(bank, assessment)
     answers = questions.answers_of(assessment)
     impact = risk_register.current_impact(assessment)
     system = assessment.system
-    evidence = {}
+    evidence: dict[str, list[content.EvidenceFile]] = {}
     for item in db.session.query(Evidence).filter_by(assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION):
         evidence.setdefault(item.question_id, []).append({"name": item.filename, "sha256": item.sha256})
     readable = {"procurer", "vendor", "either"} if kind != ReportKind.SELF_CERTIFICATION else {"vendor", "either"}
@@ -303,7 +304,7 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
     # and remediation plan stay out of its report (they are its own only when it owns the system).
     buyer_side = kind != ReportKind.SELF_CERTIFICATION or system.owner_id == issuer.id
     shown = [q for q in scoring.visible_questions(stage, answers) if q["answered_by"] in readable]
-    sections = []
+    sections: list[content.Section] = []
     for section in stage["sections"]:
         members = [q for q in shown if q["section"] == section["key"]]
         if members:
@@ -311,13 +312,13 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
                 {"id": q["id"], "text": questions.text(q["text"], lang), "cites": q["cites"],
                  "answer": questions.describe_answer(bank, q, answers.get(q["id"]), lang), "evidence": evidence.get(q["id"], [])}
                 for q in members]})
-    risks = []
+    risks: list[content.Risk] = []
     for row in risk_register.register(assessment) if buyer_side else []:
         rating = row.rating
         risks.append({"right": row.label, "findings": row.sources, "level": row.level_label,
                       **({"scale": rating.scale, "scope": rating.scope, "reversibility": rating.reversibility,
                           "likelihood": rating.likelihood} if rating else {})})
-    actions = [{"action": a.text, "paragraph": a.paragraph, "right": questions.term(bank, "rights", a.right, lang),
+    actions: list[content.RemediationAction] = [{"action": a.text, "paragraph": a.paragraph, "right": questions.term(bank, "rights", a.right, lang),
                 "owner": a.owner, "due": a.due_date.isoformat() if a.due_date else "",
                 "status": REMEDIATION_STATUSES.label(a.status, lang)}
                for a in db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)
@@ -346,7 +347,7 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
     if fairness_results:
         summary.append(f"{len(fairness_results)} fairness audit(s) of the model's outputs are included.")
     oversight = [a.oversight.name for a in _oversight_of(system.owner)]
-    signoff = [{"organisation": issuer.name, "role": title}]
+    signoff: list[content.Signatory] = [{"organisation": issuer.name, "role": title}]
     if kind == ReportKind.SELF_CERTIFICATION:
         signoff.append({"organisation": system.owner.name, "role": "countersignature (buyer)"})
     signoff += [{"organisation": name, "role": "countersignature (oversight)"} for name in oversight
@@ -360,7 +361,7 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
         "stage": LIFECYCLE_STAGES.label(assessment.stage, lang), "bank_version": bank["version"],
         "impact": {"level": level, "raw": impact.raw, "raw_max": impact.raw_max, "mitigation": impact.mitigation,
                    "mitigation_max": impact.mitigation_max, "reduced": impact.reduced, "score": impact.score,
-                   "share": impact.share} if level else {},
+                   "share": impact.share} if level else None,
         "summary": summary,
         "method": {"checks": [f"{len(shown)} questions of the {LIFECYCLE_STAGES.label(assessment.stage, lang)} stage "
                               f"were asked; each cites the paragraphs of UN-Habitat's International Guidelines on "
@@ -374,15 +375,17 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
     }
 
 
-def _checks(assessment: Assessment) -> tuple[list[dict], list[dict]]:
-    fairness_results, explanations = [], []
+def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[content.Explanation]]:
+    fairness_results: list[content.FairnessResult] = []
+    explanations: list[content.Explanation] = []
     for record in (db.session.query(FairnessAudit).filter_by(assessment_id=assessment.id, status="done")
                    .order_by(FairnessAudit.id)):
         result = json.loads(record.result)
         if record.kind == "explanation":
             explanations.append({"file": record.evidence.filename, "fidelity": result["fidelity"]["message"],
                                  "explains_model": result["explains_model"],
-                                 "importance": result["global_importance"],
+                                 "importance": [{"feature": row["feature"], "share": row["share"]}
+                                                for row in result["global_importance"]],
                                  "flags": [f["text"] for f in result["flags"] if f["flagged"]]})
             continue
         from hria.domain.fairness_results import finding_sentence, group_name

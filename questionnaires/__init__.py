@@ -22,6 +22,10 @@ CITATION = re.compile(r"^§(\d{1,3})(?:\(([a-z])\))?$")
 YES_NO = ("yes", "partly", "no", "not_applicable")
 SCORED_KINDS = ("risk", "safeguard")
 
+# The bank and its parts are plain data read from YAML, their shape checked against schema.json.
+Bank = dict[str, Any]
+Entry = dict[str, Any]
+
 
 class BankError(ValueError):
     """A question bank with problems; ``problems`` lists each one in words."""
@@ -65,7 +69,7 @@ def _schema_problems(name: str, data: Any) -> list[str]:
     return found
 
 
-def _where(data: Any, path: list) -> str:
+def _where(data: Any, path: list[str | int]) -> str:
     if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
         try:
             qid = data["questions"][path[1]].get("id", f"#{path[1] + 1}")
@@ -76,15 +80,33 @@ def _where(data: Any, path: list) -> str:
     return (" at " + ".".join(str(p) for p in path)) if path else ""
 
 
-def load_bank(folder: str | Path | None = None) -> dict[str, Any]:
-    """The whole bank as plain data, checked. Raises BankError with every problem found."""
+def load_bank(folder: str | Path | None = None) -> Bank:
+    """The whole bank as plain data, checked.
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        A folder with ``bank.yaml``, ``guidelines.yaml`` and ``stages/*.yaml``; by default this package's.
+
+    Returns
+    -------
+    dict
+        The version, rights, answerers, scoring, obligations, risk matrix, pillars and stages (each with its
+        sections and questions), and the SHA-256 of the whole.
+
+    Raises
+    ------
+    BankError
+        Listing every problem found.
+    """
     bank, problems = check_bank(folder)
-    if problems:
+    if problems or bank is None:
         raise BankError(problems)
     return bank
 
 
-def check_bank(folder: str | Path | None = None) -> tuple[dict[str, Any] | None, list[str]]:
+def check_bank(folder: str | Path | None = None) -> tuple[Bank | None, list[str]]:
+    """The bank (None when its files cannot be read) and every problem found in it."""
     folder = Path(folder) if folder else HERE
     problems: list[str] = []
     meta = _read_yaml(folder / "bank.yaml", problems)
@@ -131,7 +153,7 @@ def check_bank(folder: str | Path | None = None) -> tuple[dict[str, Any] | None,
     return bank, problems
 
 
-def _apply_defaults(bank: dict) -> None:
+def _apply_defaults(bank: Bank) -> None:
     """Yes/partly/no risk and safeguard questions without their own points take the bank's defaults."""
     for stage in bank["stages"].values():
         for q in stage["questions"]:
@@ -139,7 +161,7 @@ def _apply_defaults(bank: dict) -> None:
                 q["points"] = dict(bank["default_points"][q["kind"]])
 
 
-def _semantic_problems(meta: dict, guidelines: dict, stages: dict) -> list[str]:
+def _semantic_problems(meta: Entry, guidelines: Entry, stages: dict[str, Entry]) -> list[str]:
     problems = []
     paragraphs = {int(k): v for k, v in (guidelines.get("paragraphs") or {}).items()}
     pillars = {p["key"] for p in guidelines.get("pillars", [])}
@@ -163,7 +185,7 @@ def _semantic_problems(meta: dict, guidelines: dict, stages: dict) -> list[str]:
     seen: dict[str, str] = {}
     for stage_key, stage in stages.items():
         sections = {s["key"] for s in stage["sections"]}
-        earlier: dict[str, dict] = {}
+        earlier: dict[str, Entry] = {}
         for q in stage["questions"]:
             qid = q["id"]
             where = f"stages/{stage_key}.yaml question {qid}"
@@ -204,7 +226,7 @@ def _citation_problems(cite: str, paragraphs: dict[int, list[str]]) -> list[str]
     return []
 
 
-def _scoring_problems(q: dict) -> list[str]:
+def _scoring_problems(q: Entry) -> list[str]:
     kind, qtype = q["kind"], q["type"]
     has_points = "points" in q or "bands" in q or any("points" in o for o in q.get("options", []))
     problems = []
@@ -240,7 +262,7 @@ def _scoring_problems(q: dict) -> list[str]:
     return problems
 
 
-def _condition_problems(when: dict, earlier: dict[str, dict], stage: dict) -> list[str]:
+def _condition_problems(when: Entry, earlier: dict[str, Entry], stage: Entry) -> list[str]:
     target_id = when["question"]
     target = earlier.get(target_id)
     if target is None:
@@ -255,11 +277,13 @@ def _condition_problems(when: dict, earlier: dict[str, dict], stage: dict) -> li
         allowed = {o["value"] for o in target.get("options", [])}
     else:
         return [
-            f"the condition refers to {target_id}, a {target['type']} question; only choice questions can be conditions."
+            f"the condition refers to {target_id}, a {target['type']} question; only choice questions can be "
+            "conditions."
         ]
     unknown = [v for v in when["in"] if v not in allowed]
     return [f"the condition refers to option '{v}', which {target_id} does not have." for v in unknown]
 
 
-def question_index(bank: dict) -> dict[str, dict]:
+def question_index(bank: Bank) -> dict[str, Entry]:
+    """Every question of every stage, by id."""
     return {q["id"]: q for stage in bank["stages"].values() for q in stage["questions"]}

@@ -160,8 +160,8 @@ def main() -> None:
             check=True,
         )
         print(
-            f"  ratio to reading alone: {t_audit / t_read:.2f}× in process; {t_cli / t_read_cli:.2f}× as commands, "
-            f"each in a new process (target ≤ 2×)"
+            f"  ratio to reading alone: {t_audit / t_read:.2f}× in process; {t_cli / t_read_cli:.2f}× as "
+            f"commands, each in a new process (target ≤ 2×)"
         )
 
         if args.big_rows:

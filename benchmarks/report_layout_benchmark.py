@@ -1,4 +1,5 @@
-"""Build and sign reports with text as long as the forms allow, and a Chinese report; print median times and sizes.
+"""Build and sign reports with text as long as the forms allow, and a Chinese report; print median times and
+sizes.
 
 .venv/bin/python benchmarks/report_layout_benchmark.py
 """
@@ -13,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report_benchmark import report_data  # noqa: E402
+from report_benchmark import report_data
 
-from reports import build_report, sign_pdf  # noqa: E402
-from reports.keys import create_authority, create_signing_identity, load_identity  # noqa: E402
+from reports import build_report, sign_pdf
+from reports.keys import create_authority, create_signing_identity, load_identity
 
 
 def cases() -> dict[str, dict]:
@@ -69,7 +70,7 @@ def main() -> None:
         for name, data in cases().items():
             try:
                 sign_pdf(build_report(data), signer, name="warm-up", reason="warm-up")
-            except Exception as error:  # the figures of a version that cannot build this report
+            except Exception as error:  # noqa: BLE001 - the figures of a version that cannot build this report
                 print(f"{name}: cannot be built ({type(error).__name__})")
                 continue
             times = []

@@ -83,5 +83,5 @@ def test_uploaded_evidence_and_issued_reports_are_private(app, world):
         upload = FileStorage(BytesIO(b"y,p,g\n1,0,a\n0,1,b\n"), filename="outputs.csv")
         record = evidence.store(upload, db.session.get(Assessment, world.assessments["a"]), "model_outputs", None)
         kept = evidence.path_of(record.sha256)
-        db.session.rollback()
+        db.session.commit()  # a report file is written when its registration commits
     assert [oct(mode(report)), oct(mode(kept))] == ["0o600", "0o600"]

@@ -28,10 +28,26 @@ def test_admin_creates_an_organisation_and_a_user(app, client, world, auth):
 def test_role_must_fit_the_organisation(app, client, world, auth):
     auth.login(world.users["admin"])
     response = post_form(client, "/admin/users", "/admin/users",
-                         {"email": "v@x.example", "organisation_id": world.orgs["city_a"], "role": "vendor"})
+                         {"email": "v@x.example", "name": "", "organisation_id": world.orgs["city_a"],
+                          "role": "vendor"})
     assert "A vendor cannot belong to City A, which is a public buyer" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(User).filter_by(email="v@x.example").count() == 0
+
+
+def test_a_user_form_sent_without_its_name_field_is_a_form_error(app, client, world, auth):
+    auth.login(world.users["admin"])
+    response = post_form(client, "/admin/users", "/admin/users",
+                         {"email": "noname@x.example", "organisation_id": world.orgs["city_a"], "role": "admin"})
+    assert response.status_code == 200
+    assert ("The form was sent without its Name field: reload the page and send it again."
+            in response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.query(User).filter_by(email="noname@x.example").count() == 0
+    response = post_form(client, "/admin/users", "/admin/users",  # an empty name, as a browser sends it, is fine
+                         {"email": "noname@x.example", "name": "", "organisation_id": world.orgs["city_a"],
+                          "role": "admin"})
+    assert "shown only once" in response.get_data(as_text=True)
 
 
 def test_duplicate_organisation_is_explained(client, world, auth):

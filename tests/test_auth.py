@@ -258,6 +258,10 @@ WEAK_PASSWORDS = {
     "rita.lopez@city.example": "Do not put your email address or name in your password.",
     "Rita Lopez forever": "Do not put your email address or name in your password.",
     "short": "Use at least 10 characters.",
+    "\x00" * 20 + "Abc!defghij": "This password holds a control character (such as NUL, tab or newline)",
+    "Tr0ub4dor&3x\tlake": "This password holds a control character (such as NUL, tab or newline)",
+    "Tr0ub4dor&3x\x7flake": "This password holds a control character (such as NUL, tab or newline)",
+    "Tr0ub4dor&3x\x85lake": "This password holds a control character (such as NUL, tab or newline)",
     "x" * 129: "Use at most 128 characters.",
     "correct horse " * 71_429: "Use at most 128 characters.",  # about a million characters
 }
@@ -283,6 +287,19 @@ def test_change_password_states_and_applies_the_rules(client, world, auth):
             "csrf_token": csrf_token(page), "current": PASSWORD, "new": password, "confirm": password})
         assert response.status_code == 200
         assert 'role="alert"' in response.get_data(as_text=True)
+    auth.logout()
+    assert auth.login(world.users["procurer_a"]).status_code == 302  # the password did not change
+
+
+def test_a_password_with_control_characters_is_refused(client, world, auth):
+    auth.login(world.users["procurer_a"])
+    page = client.get("/account/password").get_data(as_text=True)
+    password = "\x00" * 20 + "Abc!defghij"
+    response = client.post("/account/password", data={
+        "csrf_token": csrf_token(page), "current": PASSWORD, "new": password, "confirm": password})
+    assert response.status_code == 200
+    assert ("This password holds a control character (such as NUL, tab or newline), which cannot be typed at every "
+            "sign-in. Use letters, digits, spaces and punctuation.") in response.get_data(as_text=True)
     auth.logout()
     assert auth.login(world.users["procurer_a"]).status_code == 302  # the password did not change
 

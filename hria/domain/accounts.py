@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import unicodedata
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -35,6 +36,9 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+    if any(unicodedata.category(c) == "Cc" for c in password):
+        return ("This password holds a control character (such as NUL, tab or newline), which cannot be typed at "
+                "every sign-in. Use letters, digits, spaces and punctuation.")
     if re.fullmatch(r"(.+?)\1+", password, flags=re.DOTALL):
         return "This password repeats one piece over and over, which is easy to guess. Choose a few unrelated words."
     folded = password.casefold()

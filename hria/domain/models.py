@@ -111,6 +111,10 @@ class OversightAssignment(db.Model):
     overseen: Mapped[Organisation] = relationship(foreign_keys=[overseen_id])
 
 
+# The purpose is free text, but the form and the import take at most this many characters: reports print it whole.
+PURPOSE_MAX_LENGTH = 5000
+
+
 class System(db.Model):
     """An AI or algorithmic system that a city buys or runs."""
 

@@ -1,9 +1,19 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from hria.web.forms import SubmitOnceForm, options
 from hria.domain.vocabulary import ORGANISATION_KINDS, ROLES
+
+
+class Sent:
+    """The field is in the request, empty or not. A browser sends every text field of a form, so a request
+    without one was not made from this page; without the check the field would hold None instead of text."""
+
+    def __call__(self, form, field) -> None:
+        if not field.raw_data:
+            raise StopValidation(f"The form was sent without its {field.label.text} field: reload the page and send "
+                                 f"it again.")
 
 
 class OrganisationForm(SubmitOnceForm):
@@ -14,7 +24,7 @@ class OrganisationForm(SubmitOnceForm):
 
 class UserForm(SubmitOnceForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Name", validators=[Length(max=200)])
+    name = StringField("Name", validators=[Sent(), Length(max=200)])
     organisation_id = SelectField("Organisation", coerce=int)
     role = SelectField("Role", choices=options(ROLES.choices()))
     submit = SubmitField("Create user")

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hria.web.forms import Finite, options
+from hria.domain import answers
 from hria.domain.questions import text
 
 
@@ -36,10 +37,11 @@ def section_form(questions: list[dict], bank: dict, lang: str, formdata=None):
                                         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
                                         validators=[Optional()])
         elif q["type"] == "number":
-            field = DecimalField(label, places=None, validators=[Optional(), Finite(example="12"),
-                                                                 NumberRange(min=0, message="Give a number of 0 or more.")])
+            field = DecimalField(label, places=None, validators=[
+                Optional(), Finite(example="12"),
+                NumberRange(min=answers.NUMBER_MIN, message=f"Give a number of {answers.NUMBER_MIN} or more.")])
         elif q["type"] == "text":
-            field = TextAreaField(label, validators=[Optional(), Length(max=10000)])
+            field = TextAreaField(label, validators=[Optional(), Length(max=answers.TEXT_MAX_LENGTH)])
         else:
             continue
         setattr(Form, q["id"], field)

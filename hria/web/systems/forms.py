@@ -2,6 +2,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length
 
 from hria.web.forms import EditForm, SubmitOnceForm, options
+from hria.domain.models import PURPOSE_MAX_LENGTH
 from hria.domain.vocabulary import LANGUAGES, LIFECYCLE_STAGES, SECTORS
 
 NO_VENDOR = 0
@@ -10,7 +11,7 @@ NO_VENDOR = 0
 class SystemFields:
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     purpose = TextAreaField(
-        "Purpose", validators=[Length(max=5000)],
+        "Purpose", validators=[Length(max=PURPOSE_MAX_LENGTH)],
         description="What the system is for, whom it affects and what it decides or recommends.",
     )
     owner_id = SelectField("Owner organisation", coerce=int)

@@ -294,13 +294,13 @@ def explain(
         binary or a score that is not a number, too few rows, an output that never varies. The message
         says which column and rows, and what to do.
     """
-    if (y_pred is None) == (score is None):
+    outputs = [name for name in (y_pred, score) if name is not None]
+    if len(outputs) != 1:
         raise InputError("Name either the model's decision column or its score column, not both or neither.")
+    target = outputs[0]
     sensitive = [sensitive_features] if isinstance(sensitive_features, str) else list(sensitive_features)
     if not sensitive:
         raise InputError("Name at least one protected attribute.")
-    target = y_pred or score
-    assert target is not None  # exactly one of them is given
     if target in sensitive:
         raise InputError(
             f"The column '{target}' is named as both the model's output and a protected attribute. A "

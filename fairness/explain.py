@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import InputError
 from .loading import MISSING, check_columns, header_read_already, open_source, positive_values
-from .sources import check_field_counts, check_plain, encoding_error
+from .sources import check_field_counts, check_plain, check_text, encoding_error
 
 MAX_LEVELS = 30          # categories kept per categorical feature; the rest are grouped as "other"
 MAX_FIT_ROWS = 200_000   # rows used to fit the surrogate
@@ -86,7 +86,8 @@ def read_table(data, wanted: list[str] = ()) -> tuple[pd.DataFrame, list[str], l
     """The whole table, its header as written (repeated names included), and the columns left out.
 
     ``wanted`` are the columns named by the caller: each must exist and hold plain values. Other
-    columns of nested values (Parquet records or lists) are left out, since no feature can be made of them.
+    columns of nested values (Parquet records or lists) or raw bytes are left out, since no feature can be made
+    of them.
     """
     if isinstance(data, pd.DataFrame):
         header = [str(c) for c in data.columns]
@@ -96,8 +97,10 @@ def read_table(data, wanted: list[str] = ()) -> tuple[pd.DataFrame, list[str], l
     check_columns(source.header, _Wanted(list(wanted)))
     check_plain(source, wanted)
     if source.kind == "parquet":
-        plain = [name for name in source.header if name not in source.nested]
-        return pd.read_parquet(source.path, columns=plain), source.header, list(source.nested)
+        left_out = [*source.nested, *source.binary]
+        plain = [name for name in source.header if name not in left_out]
+        check_text(source, plain)
+        return pd.read_parquet(source.path, columns=plain), source.header, left_out
     check_field_counts(source)
     try:
         frame = pd.read_csv(source.path, sep=source.delimiter, encoding=source.encoding, low_memory=False,
@@ -181,7 +184,8 @@ def explain(
         raise InputError(f"There is no column {', '.join(repr(n) for n in unknown)} to exclude.", column=unknown[0])
     warnings: list[str] = []
     if nested and not features:
-        warnings.append(f"Left out because they hold nested values (records or lists): {', '.join(nested)}.")
+        warnings.append(f"Left out because they hold nested values (records or lists) or raw bytes: "
+                        f"{', '.join(nested)}.")
     repeated = sorted(name for name, n in Counter(header).items() if n > 1)
     if repeated and not features:
         copies = [c for c in _unique_names(header) if c in repeated or c.rsplit(".", 1)[0] in repeated]

@@ -30,7 +30,7 @@ from .loading import (
     header_read_already,
 )
 from .serialise import json_safe, to_json
-from .sources import check_field_counts, check_plain, encoding_error, open_source
+from .sources import check_field_counts, check_plain, check_text, encoding_error, open_source
 
 MAX_LEVELS = 30  # categories kept per categorical feature; the rest are grouped as "other"
 MAX_FIT_ROWS = 200_000  # rows used to fit the surrogate
@@ -186,7 +186,8 @@ def read_table(
     """The whole table, its header as written (repeated names included), and the columns left out.
 
     ``wanted`` are the columns named by the caller: each must exist and hold plain values. Other
-    columns of nested values (Parquet records or lists) are left out, since no feature can be made of them.
+    columns of nested values (Parquet records or lists) or raw bytes are left out, since no feature can
+    be made of them.
     """
     if isinstance(data, pd.DataFrame):
         header = [str(c) for c in data.columns]
@@ -196,8 +197,10 @@ def read_table(
     check_columns(source.header, wanted)
     check_plain(source, wanted)
     if source.kind == "parquet":
-        plain = [name for name in source.header if name not in source.nested]
-        return pd.read_parquet(source.path, columns=plain), source.header, list(source.nested)
+        left_out = [*source.nested, *source.binary]
+        plain = [name for name in source.header if name not in left_out]
+        check_text(source, plain)
+        return pd.read_parquet(source.path, columns=plain), source.header, left_out
     check_field_counts(source)
     try:
         frame: pd.DataFrame = pd.read_csv(
@@ -315,7 +318,9 @@ def explain(
         )
     warnings: list[str] = []
     if nested and not features:
-        warnings.append(f"Left out because they hold nested values (records or lists): {', '.join(nested)}.")
+        warnings.append(
+            f"Left out because they hold nested values (records or lists) or raw bytes: {', '.join(nested)}."
+        )
     repeated = sorted(name for name, n in Counter(header).items() if n > 1)
     if repeated and not features:
         copies = [c for c in _unique_names(header) if c in repeated or c.rsplit(".", 1)[0] in repeated]

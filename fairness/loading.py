@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import MAX_ROWS_NAMED, InputError, describe_rows
-from .sources import Source, check_field_counts, encoding_error, nested_error, short_name
+from .sources import (
+    Source,
+    binary_error,
+    check_field_counts,
+    encoding_error,
+    nested_error,
+    parquet_batches,
+    short_name,
+)
 
 MISSING = "(missing)"
 DEFAULT_CHUNK_ROWS = 1_000_000
@@ -213,9 +221,7 @@ def iter_frames(
     only some columns, pandas would otherwise pad short rows and drop the extra fields of long ones.
     """
     if source.kind == "parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(source.path).iter_batches(batch_size=chunk_rows, columns=columns):
+        for batch in parquet_batches(source, columns, chunk_rows):
             yield batch.to_pandas()
         return
     check_field_counts(source)
@@ -247,11 +253,9 @@ def head_frame(source: Source, rows: int, columns: list[str] | None = None) -> p
     """The first ``rows`` rows of ``columns`` (default: every column of plain values), for the guesses
     made before the mapping: which columns are scores, which can be features."""
     if columns is None:
-        columns = [name for name in source.header if name not in source.nested]
+        columns = [name for name in source.header if name not in source.nested and name not in source.binary]
     if source.kind == "parquet":
-        import pyarrow.parquet as pq
-
-        batch = next(pq.ParquetFile(source.path).iter_batches(batch_size=rows, columns=columns), None)
+        batch = next(parquet_batches(source, columns, rows), None)
         return batch.to_pandas() if batch is not None else pd.DataFrame(columns=columns)
     wanted = set(columns)
     positions = [i for i, name in enumerate(source.header) if name in wanted]
@@ -318,7 +322,10 @@ class Binarizer:
                 self.values.update(_number_text(v) for v in np.unique(values[bad])[:20])
             problems.add(self.column, "not_binary", row_numbers[bad])
             return ones.astype(np.int8), present & ~bad
-        text = series.astype("string").str.strip()
+        try:
+            text = series.astype("string").str.strip()
+        except UnicodeDecodeError:  # raw bytes in a DataFrame's column, which are not text
+            raise binary_error(self.column) from None
         self.values.update({str(value): int(n) for value, n in text[present].value_counts().items()})
         if self.pos_values is not None:
             return text.isin(self.pos_values).fillna(False).to_numpy(dtype=np.int8), present

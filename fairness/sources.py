@@ -65,6 +65,7 @@ class Source:
     """An opened upload: where it is, its format, encoding, delimiter and header.
 
     ``nested`` names the Parquet columns whose values are records or lists, with their kind;
+    ``binary`` the Parquet columns of raw bytes (binary, not text);
     ``repeated`` describes the names the header gives to more than one column ("" when none).
     """
 
@@ -75,6 +76,7 @@ class Source:
     header: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     nested: dict[str, str] = field(default_factory=dict)
+    binary: list[str] = field(default_factory=list)
     repeated: str = ""
     sample: str = field(default="", repr=False)  # the decoded first bytes of a CSV file
     complete: bool = False  # the sample is the whole file
@@ -246,6 +248,7 @@ def _open_parquet(path: Path) -> Source:
     _note_repeated_names(source)
     kinds = {f.name: _nested_kind(f.type) for f in schema}
     source.nested = {name: kind for name, kind in kinds.items() if kind}
+    source.binary = [f.name for f in schema if _holds_bytes(f.type)]
     return source
 
 
@@ -263,17 +266,44 @@ def _nested_kind(arrow_type: pa.DataType) -> str | None:
     return None
 
 
+def _holds_bytes(arrow_type: pa.DataType) -> bool:
+    """Raw bytes, which pandas turns into text only by decoding them as UTF-8, failing on any other byte."""
+    import pyarrow.types as t
+
+    if t.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
+    is_view = getattr(t, "is_binary_view", lambda _: False)  # pyarrow 16 and later
+    return bool(
+        t.is_binary(arrow_type)
+        or t.is_large_binary(arrow_type)
+        or t.is_fixed_size_binary(arrow_type)
+        or is_view(arrow_type)
+    )
+
+
 def check_plain(source: Source, columns: Iterable[str]) -> None:
     """A column chosen for the audit must hold one plain value (text, number, true/false) per row."""
     for name in columns:
         if name in source.nested:
             raise nested_error(name, source.nested[name])
+        if name in source.binary:
+            raise binary_error(name)
 
 
 def nested_error(name: str, kind: str) -> InputError:
     return InputError(
         f"The column '{name}' holds nested values ({kind}), not one plain value per row. Choose a "
         f"column of plain values (text or numbers), or flatten it into separate columns first.",
+        column=name,
+    )
+
+
+def binary_error(name: str) -> InputError:
+    return InputError(
+        f"The column '{name}' holds binary values (raw bytes), not text or numbers; no group, outcome "
+        f"or decision can be read from it. Choose another column, or, if it holds text, write it to "
+        f"the Parquet file as a text (string) column, e.g. in pandas with "
+        f"df['{name}'] = df['{name}'].str.decode('utf-8').",
         column=name,
     )
 
@@ -341,14 +371,73 @@ def _parquet_preview(source: Source, rows: int) -> list[list[str]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    parquet = pq.ParquetFile(source.path)
-    if parquet.metadata.num_rows == 0:
+    if pq.ParquetFile(source.path).metadata.num_rows == 0:
         raise InputError("The table has columns but no rows of data.")
+    table = pa.Table.from_batches([next(parquet_batches(source, batch_size=rows))])
+    for position, column in enumerate(table.schema):
+        if column.name in source.binary:  # shown by size: decoding raw bytes as text fails or shows nonsense
+            shown = [
+                None if value is None else _shown_bytes(value) for value in table.column(position).to_pylist()
+            ]
+            table = table.set_column(position, column.name, pa.array(shown, pa.string()))
+    return table.to_pandas().head(rows).astype(str).values.tolist()
+
+
+def parquet_batches(
+    source: Source, columns: list[str] | None = None, batch_size: int = 1 << 16
+) -> Iterator[pa.RecordBatch]:
+    """The rows of ``columns`` of a Parquet file as pyarrow record batches, each checked by ``_valid``: a
+    damaged page or text that is not UTF-8 is an InputError wherever in the file it lies, never an error of
+    pyarrow's or pandas' own."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        batch = next(parquet.iter_batches(batch_size=rows))
+        for batch in pq.ParquetFile(source.path).iter_batches(batch_size=batch_size, columns=columns):
+            yield _valid(batch)
     except (pa.ArrowException, OSError) as error:
-        raise InputError(f"The file looks like Parquet but its rows cannot be read: {error}.") from None
-    return batch.to_pandas().head(rows).astype(str).values.tolist()
+        raise InputError(
+            f"The file looks like Parquet but its rows cannot be read: "
+            f"{' '.join(str(error).split()).rstrip('.')}."
+        ) from None
+
+
+def _valid(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Parquet requires text to be UTF-8, but pyarrow does not check it on reading, and pandas would fail on
+    the first bad value wherever it is later used; such a column is named here instead."""
+    import pyarrow as pa
+    import pyarrow.types as t
+
+    try:
+        batch.validate(full=True)
+    except pa.ArrowInvalid:
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            value_type = column.type.value_type if t.is_dictionary(column.type) else column.type
+            if not (t.is_string(value_type) or t.is_large_string(value_type)):
+                continue
+            try:
+                column.validate(full=True)
+            except pa.ArrowInvalid:
+                raise InputError(
+                    f"The column '{name}' is declared as text, which Parquet stores as UTF-8, but it "
+                    f"holds bytes that are not UTF-8: the file is damaged or was written by a faulty "
+                    f"program. Write the table to Parquet again (e.g. with pandas' to_parquet), or "
+                    f"leave the column out.",
+                    column=name,
+                ) from None
+        raise
+    return batch
+
+
+def check_text(source: Source, columns: list[str]) -> None:
+    """Every value of ``columns`` of a Parquet file is readable (``parquet_batches``)."""
+    if source.kind == "parquet":
+        for _ in parquet_batches(source, columns):
+            pass
+
+
+def _shown_bytes(value: bytes) -> str:
+    return f"(binary, {len(value):,} byte{'' if len(value) == 1 else 's'})"
 
 
 def ragged_error(ragged: list[tuple[int, int]], count: int, expected: int, whole: bool) -> InputError:

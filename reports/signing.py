@@ -39,10 +39,16 @@ class ReportIdentity:
     def label(self) -> str:
         return f"{self.code}-v{self.version}" if self.code and self.version else self.code
 
+    # Registries keep the version in an SQL INTEGER; a larger number names no version anywhere.
+    MAX_VERSION = 2**31 - 1
+
     @classmethod
     def from_info(cls, info: generic.DictionaryObject) -> ReportIdentity:
-        """From a PDF document information dictionary; reportlab's /Author names the issuer of older
-        reports."""
+        """From a PDF document information dictionary; reportlab's /Author names the issuer of older reports.
+
+        The file is anyone's to write: a version that is not a whole number in ASCII digits up to
+        ``MAX_VERSION`` ('²', which ``str.isdigit`` accepts and ``int`` refuses, or 2**64) is no version.
+        """
 
         def value(key: str) -> str:
             try:
@@ -51,9 +57,12 @@ class ReportIdentity:
                 return ""
 
         version = value(cls.INFO_KEYS["version"])
+        digits = version.lstrip("0") or "0"
+        well_formed = version.isascii() and version.isdigit() and len(digits) <= len(str(cls.MAX_VERSION))
+        number = int(digits) if well_formed else None
         return cls(
             code=value(cls.INFO_KEYS["code"]),
-            version=int(version) if version.isdigit() else None,
+            version=number if number is not None and number <= cls.MAX_VERSION else None,
             issuer=value(cls.INFO_KEYS["issuer"]) or value("/Author"),
         )
 

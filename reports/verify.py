@@ -230,9 +230,9 @@ def _identity(reader: PdfFileReader, first: EmbeddedPdfSignature) -> ReportIdent
     """The identity written in the revision the first signature covers; later revisions cannot change it."""
     try:
         info = reader.get_historical_resolver(first.signed_revision).trailer_view["/Info"].get_object()
-    except Exception:  # noqa: BLE001 - a PDF without document information has no identity
+        return ReportIdentity.from_info(info)
+    except Exception:  # noqa: BLE001 - a PDF without readable document information has no identity
         return ReportIdentity()
-    return ReportIdentity.from_info(info)
 
 
 def _check(embedded: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate]) -> SignatureCheck:

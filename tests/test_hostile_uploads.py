@@ -302,7 +302,7 @@ def test_nested_parquet_in_the_web_form_and_the_explanation(app, client, world, 
     assert not re.search(r'checked[^>]*value="address"|value="address"[^>]*checked', features)
     result = explain(nested_parquet(tmp_path), "decision", sensitive_features="group", exclude=["outcome"])
     assert result.features == ["x"]
-    assert "Left out because they hold nested values (records or lists): address, history." in result.warnings
+    assert "Left out because they hold nested values (records or lists) or raw bytes: address, history." in result.warnings
     with pytest.raises(InputError, match="The column 'history' holds nested values"):
         explain(nested_parquet(tmp_path), "decision", sensitive_features="history")
 
@@ -407,3 +407,171 @@ def test_label_with_three_values(app, client, world, auth, tmp_path):
                               sensitive_features=["group"])
     body = finished_audit(client, response)
     assert "The outcome column &#39;outcome&#39; must be binary" in body
+
+
+# 7. Parquet columns of raw bytes, text that is not UTF-8, damaged pages; no stored file without its record.
+
+RAW_BYTES = ("The column 'blob' holds binary values (raw bytes), not text or numbers; no group, outcome or decision "
+             "can be read from it.")
+
+
+def bytes_parquet(tmp_path, blob=None) -> str:
+    """The attack's file: outcome, decision, group, a number, and a column of raw bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "bytes.parquet"
+    pq.write_table(pa.table({"label": [0, 1] * 50, "prediction": [1, 0, 0, 1] * 25, "race": ["a", "b"] * 50,
+                             "x": [float(i % 7) for i in range(100)],
+                             "blob": blob if blob is not None else pa.array([b"\xff", b"a"] * 50)}), path)
+    return str(path)
+
+
+def files_without_evidence(app) -> list[str]:
+    with app.app_context():
+        recorded = {sha for (sha,) in db.session.query(Evidence.sha256)}
+    return [name for _, _, files in os.walk(app.config["UPLOAD_FOLDER"]) for name in files if name not in recorded]
+
+
+def test_a_column_of_raw_bytes_is_named_where_chosen_and_left_alone_elsewhere(tmp_path):
+    import pyarrow as pa
+
+    path = bytes_parquet(tmp_path)
+    assert preview(open_source(path))[:2] == [["0", "1", "a", "0.0", "(binary, 1 byte)"],
+                                              ["1", "0", "b", "1.0", "(binary, 1 byte)"]]
+    assert audit(path, "label", "prediction", sensitive_features="race", n_bootstrap=0).rows == 100
+    for mapping in ({"y_pred": "blob", "sensitive_features": "race"},
+                    {"y_pred": "prediction", "sensitive_features": ["race", "blob"]}):
+        with pytest.raises(InputError, match=re.escape(RAW_BYTES)) as refused:
+            audit(path, "label", **mapping)
+        assert refused.value.column == "blob"
+    result = run_cli(path, "--label", "label", "--prediction", "blob", "--sensitive", "race")
+    assert result.exit_code == 2 and RAW_BYTES in result.output
+    assert "write it to the Parquet file as a text (string) column" in result.output
+
+    explained = explain(path, "prediction", sensitive_features="race", exclude=["label"])
+    assert explained.features == ["x"]
+    assert "Left out because they hold nested values (records or lists) or raw bytes: blob." in explained.warnings
+    with pytest.raises(InputError, match=re.escape(RAW_BYTES)):
+        explain(path, "prediction", sensitive_features="race", features=["x", "blob"])
+    for kind in (pa.large_binary(), pa.binary(1)):  # every Arrow type of raw bytes, dictionary-encoded too
+        other = bytes_parquet(tmp_path, pa.array([b"\xff", b"a"] * 50, kind))
+        with pytest.raises(InputError, match=re.escape(RAW_BYTES)):
+            audit(other, "label", "blob", sensitive_features="race")
+    encoded = bytes_parquet(tmp_path, pa.array([b"\xff", b"a"] * 50).dictionary_encode())
+    assert preview(open_source(encoded))[0][4] == "(binary, 1 byte)"
+    frame = pd.DataFrame({"label": [0, 1] * 50, "blob": [b"\xff", b"a"] * 50, "race": ["a", "b"] * 50})
+    with pytest.raises(InputError, match=re.escape(RAW_BYTES)):
+        audit(frame, "label", "blob", sensitive_features="race")
+
+
+def test_an_invited_vendor_uploads_raw_bytes_and_is_told_which_column_cannot_be_used(app, client, world, auth,
+                                                                                    tmp_path):
+    auth.login(world.users["vendor_a"])
+    content = open(bytes_parquet(tmp_path), "rb").read()
+    page, refused = start_audit(client, world.assessments["a"], content, "bytes.parquet", y_true="label",
+                                y_pred="blob", sensitive_features=["race"])
+    assert "<td>(binary, 1 byte)</td>" in page
+    assert refused.status_code == 200
+    assert RAW_BYTES.replace("'", "&#39;") in refused.get_data(as_text=True)
+    assert audits_of(app, world.assessments["a"]) == 1  # nothing was queued
+    assert files_without_evidence(app) == []
+
+    data = form_fields(refused.get_data(as_text=True))
+    data.update(y_true="label", y_pred="prediction", score="", sensitive_features=["race"], min_group_size="30",
+                confidence="0.95")
+    body = finished_audit(client, client.post(refused.request.path, data=data))
+    assert "What the audit found" in body
+    evidence_id = refused.request.path.rsplit("/", 1)[1]
+    explanation = client.get(f"/assessments/{world.assessments['a']}/explanations/new/{evidence_id}")
+    assert explanation.status_code == 200
+    features = explanation.get_data(as_text=True).split("Features the model saw")[1]
+    assert re.search(r'checked[^>]*value="x"|value="x"[^>]*checked', features)
+    assert not re.search(r'checked[^>]*value="blob"|value="blob"[^>]*checked', features)
+    data = form_fields(explanation.get_data(as_text=True))
+    data.update(output="prediction", sensitive_features=["race"], features=["x", "blob"], sample="200")
+    chosen = client.post(explanation.request.path, data=data)
+    assert chosen.status_code == 200 and RAW_BYTES.replace("'", "&#39;") in chosen.get_data(as_text=True)
+    assert audits_of(app, world.assessments["a"]) == 2
+
+
+def invalid_text_parquet(tmp_path, bad_rows) -> str:
+    """A text column whose values in ``bad_rows`` are bytes that are not UTF-8, as a faulty writer leaves them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = pa.array([b"\xff" if i in bad_rows else b"ok" for i in range(100)])
+    text = pa.Array.from_buffers(pa.string(), len(raw), raw.buffers())  # pyarrow checks nothing here
+    path = tmp_path / "text.parquet"
+    pq.write_table(pa.table({"label": [0, 1] * 50, "prediction": [1, 0, 0, 1] * 25, "race": ["a", "b"] * 50,
+                             "note": text}), path)
+    return str(path)
+
+
+def test_parquet_text_that_is_not_utf8_is_named(app, client, world, auth, tmp_path):
+    message = ("The column 'note' is declared as text, which Parquet stores as UTF-8, but it holds bytes that are not "
+               "UTF-8: the file is damaged or was written by a faulty program.")
+    late = invalid_text_parquet(tmp_path, bad_rows={60})
+    assert audit(late, "label", "prediction", sensitive_features="race", n_bootstrap=0).rows == 100
+    with pytest.raises(InputError, match=re.escape(message)):
+        audit(late, "label", "prediction", sensitive_features=["race", "note"])
+    result = run_cli(late, "--label", "label", "--prediction", "note", "--sensitive", "race")
+    assert result.exit_code == 2 and message in result.output
+    with pytest.raises(InputError, match=re.escape(message)):
+        explain(late, "prediction", sensitive_features="race", exclude=["label"])
+
+    auth.login(world.users["procurer_a"])
+    early = open(invalid_text_parquet(tmp_path, bad_rows={0, 1}), "rb").read()
+    page = flashed_after(client, upload(client, world.assessments["a"], early, "text.parquet"))
+    assert "The file cannot be audited: " + message.replace("'", "&#39;") in page
+    assert files_without_evidence(app) == []
+
+
+def damaged_parquet(tmp_path) -> str:
+    """Four row groups, the third with its first page header overwritten: the preview reads, the audit cannot."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "damaged.parquet"
+    rng = np.random.default_rng(4)
+    n = 4000
+    pq.write_table(pa.table({"label": rng.integers(0, 2, n), "prediction": rng.integers(0, 2, n),
+                             "race": rng.choice(["a", "b"], n)}), path, row_group_size=1000)
+    data = bytearray(path.read_bytes())
+    start = pq.ParquetFile(path).metadata.row_group(2).column(1).data_page_offset
+    data[start:start + 64] = b"\xab" * 64
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+def test_a_damaged_page_beyond_the_preview_is_named_not_a_traceback(app, client, world, auth, tmp_path):
+    path = damaged_parquet(tmp_path)
+    assert len(preview(open_source(path))) == 5
+    result = run_cli(path, "--label", "label", "--prediction", "prediction", "--sensitive", "race")
+    assert result.exit_code == 2, result.output
+    assert "Error: The file looks like Parquet but its rows cannot be read: " in result.output
+    auth.login(world.users["procurer_a"])
+    _, response = start_audit(client, world.assessments["a"], open(path, "rb").read(), "damaged.parquet",
+                              y_true="label", y_pred="prediction", sensitive_features=["race"])
+    body = finished_audit(client, response)
+    assert "The file looks like Parquet but its rows cannot be read: " in body
+    assert "error on our side" not in body
+
+
+def test_no_stored_file_outlives_a_refused_or_failed_upload(app, client, world, auth, tmp_path):
+    from sqlalchemy import text
+
+    auth.login(world.users["procurer_a"])
+    for content, name in ((b"outcome,decision,group\n", "header.csv"), (b"\x00\x01\x02" * 100, "junk.csv")):
+        assert "The file cannot be audited: " in flashed_after(client, upload(client, world.assessments["a"],
+                                                                              content, name))
+    assert files_without_evidence(app) == []
+
+    with app.app_context():  # the database refuses the record after the file is stored, as a full disk would
+        db.session.execute(text("CREATE TRIGGER refuse_evidence BEFORE INSERT ON evidence "
+                                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
+        db.session.commit()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    failed = upload(client, world.assessments["a"], outputs_csv(300), "outputs.csv")
+    assert failed.status_code == 500
+    assert files_without_evidence(app) == []

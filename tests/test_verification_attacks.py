@@ -1,6 +1,7 @@
 """Verification that cannot be fooled: content changed in an unsigned revision and then signed over, signatures
 by organisations with no part in the report, a countersigned report cut back to its first revision, and
 organisation names longer than a certificate can hold. Each attack goes through `hria verify` and /verify."""
+import codecs
 import html
 import io
 import re
@@ -22,11 +23,12 @@ from hria.domain import signing_keys
 from hria.cli import main
 from hria.extensions import db
 from hria.domain.models import Assessment, Organisation, OversightAssignment, System, User
-from reports import sign_pdf, verify_pdf
+from reports import ReportIdentity, sign_pdf, verify_pdf
 from reports.keys import create_authority, create_signing_identity, load_identity
 from reports.verify import _load_cert
 
 from conftest import PASSWORD_HASH, form_fields, post_form
+from test_postgres import postgres_url  # noqa: F401 - a fixture
 from test_reports import keyed, pdfsig  # noqa: F401 - keyed is a fixture
 
 pytestmark = pytest.mark.usefixtures("keyed")
@@ -346,3 +348,92 @@ def test_signers_are_recognised_across_key_changes_and_in_key_stores_made_before
     assert borrowed.exit_code == 1
     assert "This certificate is already registered for City B; each organisation signs with a certificate of its " \
         "own." in borrowed.output
+
+
+# Files anyone can make: an identity written by hand, a signature made outside the registry.
+
+def small_report() -> bytes:
+    from reports import build_report
+
+    return build_report({"kind": "risk", "lang": "en", "report_id": "R-v1", "issued_at": "today",
+                         "organisation": "Nobody", "system": {"name": "S"}, "stage": "Scoping"})
+
+
+def claiming(code: str, version: str, signer) -> bytes:
+    """A PDF whose document information says it is report ``code`` at ``version``, signed by ``signer``.
+
+    The text is written as UTF-16 (as PDF writes any Unicode text), which carries every character, NUL included.
+    """
+    from pyhanko.sign import signers
+
+    def text(value: str):
+        return generic.ByteStringObject(codecs.BOM_UTF16_BE + value.encode("utf-16-be"))
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(small_report()), strict=False)
+    writer.set_info(generic.DictionaryObject({generic.pdf_name("/HRIAReport"): text(code),
+                                              generic.pdf_name("/HRIAReportVersion"): text(version)}))
+    return signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Signature1"), signer=signer).getvalue()
+
+
+def untrusted_signer(folder: Path):
+    """A key and certificate from an authority of the signer's own making: no instance trusts it."""
+    create_authority(folder)
+    return load_identity(create_signing_identity(folder, "Nobody", "nobody.p12", b"pw"), b"pw")
+
+
+@pytest.mark.parametrize("text, version", [
+    ("7", 7), ("007", 7), (str(2**31 - 1), 2**31 - 1), (str(2**31), None), ("²", None), ("٣", None), ("-1", None),
+    ("9" * 5000, None), ("", None)])
+def test_a_report_version_is_ascii_digits_within_an_sql_integer(text, version):
+    assert ReportIdentity.from_info({"/HRIAReport": "R", "/HRIAReportVersion": text}).version == version
+
+
+@pytest.mark.parametrize("version", ["²", "99999999999999999999", str(2**63), "3000000000"])
+def test_a_crafted_report_version_is_a_report_this_instance_does_not_know(app, client, keyed, tmp_path, version):
+    issued = issue(keyed.assessments["a"], tmp_path / "reports.pdf")
+    code = re.search(r"HRIA-\d{4}-[0-9A-F]{8}", verify_cli(issued.read_bytes(), tmp_path).output).group(0)
+    signer = untrusted_signer(tmp_path / "rogue")
+    for claimed in ("anything", code):
+        forged = claiming(claimed, version, signer)
+        unknown = f"This verifier does not know report {claimed}, so who signed it for whom cannot be checked."
+        result = verify_cli(forged, tmp_path)
+        assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+        assert f"Problem: {unknown}" in result.output
+        assert "Registry: This file is not in this instance's registry of issued reports." in result.output
+        assert result.output.endswith("Not verified: this file cannot be relied on as issued.\n")
+        status, page = verify_web(client, forged)
+        assert status == 200 and unknown in page and "Not verified: this file cannot be relied on as issued." in page
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("code, version", [("anything", "3000000000"), ("any\x00thing", "1")],
+                         ids=["above-sql-integer", "nul"])
+def test_a_crafted_identity_on_postgresql_is_a_report_this_instance_does_not_know(postgres_url, tmp_path,
+                                                                                    monkeypatch, code, version):
+    """PostgreSQL refuses what SQLite takes: an INTEGER above 2**31 - 1, a NUL in a string."""
+    monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("HRIA_DATABASE_URL", postgres_url)
+    assert CliRunner().invoke(main, ["init"]).exit_code == 0
+    result = verify_cli(claiming(code, version, untrusted_signer(tmp_path / "rogue")), tmp_path)
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+    assert "Registry: This file is not in this instance's registry of issued reports." in result.output
+
+
+def test_a_current_report_signed_again_outside_the_registry_is_not_a_registered_version(app, client, keyed,
+                                                                                          tmp_path):
+    issued = issue(keyed.assessments["a"], tmp_path / "reports.pdf").read_bytes()
+    code = re.search(r"HRIA-\d{4}-[0-9A-F]{8}", verify_cli(issued, tmp_path).output).group(0)
+    with app.app_context():
+        city = db.session.query(Organisation).filter_by(name="City A").one()
+        fresh = sign_pdf(small_report(), signing_keys.signer_for(city), name="City A", reason="Issued",
+                         identity=ReportIdentity(code=code, version=1, issuer="City A"), countersignatures=1)
+    countersigned_outside = signed_by(app, "Board A", issued)  # the oversight body's key, not through the app
+    verdict = (f"Not verified as the current report: the signatures hold, but this file is not a registered version "
+               f"of report {code}.")
+    for unregistered in (countersigned_outside, fresh):
+        result = verify_cli(unregistered, tmp_path)
+        assert result.exit_code == 1, result.output
+        assert verdict in result.output and "a later version replaces this file" not in result.output
+        assert f"This file is not one this instance issued for report {code}." in result.output
+        status, page = verify_web(client, unregistered)
+        assert status == 200 and verdict in page and "a later version replaces this file" not in page

@@ -219,6 +219,10 @@ class Checked:
         if self.ok:
             return ("Verified: every signature is intact and trusted, each signer is a party to the report, nothing "
                     "but signatures was added after the first, and this is the current version.")
+        if self.result.ok and self.registered is None:
+            # signed outside the registry: no version replaces it, since it was never issued
+            return (f"Not verified as the current report: the signatures hold, but this file is not a registered "
+                    f"version of report {self.current.code}.")
         if self.result.ok:
             return "Not verified as the current report: the signatures hold, but a later version replaces this file."
         return "Not verified: this file cannot be relied on as issued."
@@ -271,13 +275,16 @@ def verify(data: bytes) -> Checked:
 
 
 def _registered_as(identity: ReportIdentity) -> Report | None:
-    """The registry's entry for the report a file says it is (its first registered file of that version)."""
-    if not identity.code:
+    """The registry's entry for the report a file says it is (its first registered file of that version).
+
+    Every file this instance issues names its code and version; anything else (no version, a code longer than
+    the column, a NUL that PostgreSQL refuses, a version beyond an SQL INTEGER) names no report here.
+    """
+    code, version = identity.code, identity.version
+    if not code or len(code) > Report.code.type.length or "\x00" in code or version is None \
+            or not 0 <= version <= ReportIdentity.MAX_VERSION:
         return None
-    query = db.session.query(Report).filter_by(code=identity.code)
-    if identity.version is not None:
-        query = query.filter_by(version=identity.version)
-    return query.order_by(Report.id).first()
+    return db.session.query(Report).filter_by(code=code, version=version).order_by(Report.id).first()
 
 
 def _parties_of(report: Report) -> dict[str, Party]:

@@ -8,7 +8,7 @@ from wtforms.validators import ValidationError
 from fairness import InputError
 from fairness.explain import usable_features
 from fairness.loading import head_frame
-from fairness.sources import Source, open_source, preview
+from fairness.sources import Source, binary_error, open_source, preview
 
 from hria.domain import access, evidence, jobs
 from hria.extensions import db
@@ -36,17 +36,23 @@ def upload(assessment_id: int):
             for error in errors:
                 flash(error, "error")
         return back
-    record = None
     try:
         record = evidence.store(form.file.data, assessment, EvidencePurpose.MODEL_OUTPUTS, current_user.id)
-        _preview(record)
-    except (evidence.UploadError, InputError) as error:
-        db.session.rollback()
-        if record is not None:
-            evidence.discard_unreferenced(record.sha256)
+    except evidence.UploadError as error:
         flash(f"The file cannot be audited: {error}", "error")
         return back
-    db.session.commit()
+    sha256 = record.sha256  # read now: a failed commit leaves the record detached
+    try:
+        _preview(record)
+        db.session.commit()
+    except BaseException as error:
+        # whatever went wrong, a file without its evidence row is never kept: repeated uploads would fill the disk
+        db.session.rollback()
+        evidence.discard_unreferenced(sha256)
+        if not isinstance(error, InputError):
+            raise
+        flash(f"The file cannot be audited: {error}", "error")
+        return back
     return redirect(url_for("audits.configure", assessment_id=assessment.id, evidence_id=record.id))
 
 
@@ -80,7 +86,7 @@ def configure(assessment_id: int, evidence_id: int):
         guessed = guess_columns(source.header)
         form.y_true.data, form.y_pred.data, form.score.data = guessed["y_true"], guessed["y_pred"], guessed["score"]
         form.sensitive_features.data = guessed["sensitive"]
-    elif form.validate():
+    elif form.validate() and not _chose_bytes(source, form.y_true, form.y_pred, form.score, form.sensitive_features):
         if form.already_submitted():
             flash("This audit was already started: the form was sent twice.", "info")
             return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id) + "#audits")
@@ -113,7 +119,8 @@ def configure_explanation(assessment_id: int, evidence_id: int):
         form.set_columns(source.header, source.nested)
         if not form.is_submitted():
             _prefill_explanation(form, assessment, record, source.header)
-        if not form.is_submitted() or not form.validate():
+        if not form.is_submitted() or not form.validate() \
+                or _chose_bytes(source, form.output, form.sensitive_features, form.features):
             return render_template("audits/explain.html", assessment=assessment, record=record, form=form,
                                    header=source.header, preview=rows)
         output = form.output.data
@@ -130,6 +137,17 @@ def configure_explanation(assessment_id: int, evidence_id: int):
     db.session.commit()
     jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
     return redirect(url_for("audits.view", audit_id=job.id))
+
+
+def _chose_bytes(source: Source, *fields) -> bool:
+    """True, with the reason on the field, when a chosen column holds raw bytes, from which nothing can be read."""
+    for field in fields:
+        chosen = field.data if isinstance(field.data, list) else [field.data]
+        binary = [name for name in chosen if name in source.binary]
+        if binary:
+            field.errors = list(field.errors) + [str(binary_error(binary[0]))]
+            return True
+    return False
 
 
 def _numeric_columns(source, preview) -> set[str]:

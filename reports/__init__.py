@@ -4,8 +4,7 @@ A plain library: no Flask, no database. It takes plain data (``ReportContent``) 
 """
 
 from .content import ReportContent
-from .keys import KeyError_ as SigningKeyError
-from .keys import create_authority, create_signing_identity, load_identity
+from .keys import SigningKeyError, create_authority, create_signing_identity, load_identity
 from .pdf import build_report
 from .signing import ReportIdentity, sign_pdf
 from .verify import Party, Verification, verify_pdf

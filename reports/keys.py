@@ -22,7 +22,7 @@ if typing.TYPE_CHECKING:
     from pyhanko.sign.signers import SimpleSigner
 
 
-class KeyError_(ValueError):
+class SigningKeyError(ValueError):
     """A signing key that cannot be created or loaded; the message says why and what to do."""
 
 
@@ -136,11 +136,11 @@ def create_signing_identity(folder: Path, organisation: str, file_name: str, pas
         ca_key = serialization.load_pem_private_key((folder / "ca-key.pem").read_bytes(), password=None)
         ca_cert = x509.load_pem_x509_certificate((folder / "ca.pem").read_bytes())
     except FileNotFoundError:
-        raise KeyError_(
+        raise SigningKeyError(
             f"There is no certificate authority in {folder}; run `hria keys init` first."
         ) from None
     if not isinstance(ca_key, ISSUER_KEY_TYPES):
-        raise KeyError_(
+        raise SigningKeyError(
             f"The certificate authority's key in {folder} cannot sign certificates; replace it with the one "
             f"`hria keys init` creates."
         )
@@ -222,13 +222,13 @@ def load_identity(path: Path, passphrase: bytes | None) -> SimpleSigner:
 
     Raises
     ------
-    KeyError_
+    SigningKeyError
         When there is no file at ``path``, the passphrase is wrong, or the file holds no key and certificate.
     """
     from pyhanko.sign import signers
 
     if not Path(path).exists():
-        raise KeyError_(
+        raise SigningKeyError(
             f"There is no signing key at {path}. Run `hria keys init`, or install the organisation's "
             f"own PKCS#12 file."
         )
@@ -237,7 +237,7 @@ def load_identity(path: Path, passphrase: bytes | None) -> SimpleSigner:
             Path(path).read_bytes(), other_certs=[], passphrase=passphrase
         )
     except Exception:  # noqa: BLE001 - pyHanko raises several types for a file without a key and certificate
-        raise KeyError_(
+        raise SigningKeyError(
             f"The signing key at {path} could not be loaded: the passphrase is wrong or the file is not "
             f"a PKCS#12 key with its certificate."
         ) from None

@@ -17,7 +17,7 @@ from hria.cli import main
 from hria.extensions import db
 from hria.domain.models import Assessment, Organisation, Report
 from reports import build_report, sign_pdf, verify_pdf
-from reports.keys import KeyError_, create_authority, create_signing_identity, load_identity
+from reports.keys import SigningKeyError, create_authority, create_signing_identity, load_identity
 
 from conftest import csrf_token, form_fields
 from test_wizard import SCOPING, save_section
@@ -232,7 +232,7 @@ def test_reissuing_supersedes_and_cli_lists_the_registry(app, keyed, tmp_path):
 def test_wrong_passphrase_is_a_clear_error(tmp_path):
     create_authority(tmp_path)
     path = create_signing_identity(tmp_path, "Org", "org.p12", b"right")
-    with pytest.raises(KeyError_, match="passphrase is wrong"):
+    with pytest.raises(SigningKeyError, match="passphrase is wrong"):
         load_identity(path, b"wrong")
 
 

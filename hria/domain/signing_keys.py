@@ -61,7 +61,7 @@ def install_identity(organisation, source: Path, source_passphrase: bytes) -> No
     """Use an organisation's own PKCS#12 (it must load with the given passphrase)."""
     signer = keys.load_identity(source, source_passphrase)
     if source_passphrase != passphrase():
-        raise keys.KeyError_("Installed keys must use the instance's signing passphrase (HRIA_SIGNING_PASSPHRASE); "
+        raise keys.SigningKeyError("Installed keys must use the instance's signing passphrase (HRIA_SIGNING_PASSPHRASE); "
                              "re-export the PKCS#12 with it.")
     certificate = signer.signing_cert.dump()
     holder = registered_certificates().get(keys.fingerprint(certificate))
@@ -69,7 +69,7 @@ def install_identity(organisation, source: Path, source_passphrase: bytes) -> No
         from hria.extensions import db
         from hria.domain.models import Organisation
 
-        raise keys.KeyError_(f"This certificate is already registered for {db.session.get(Organisation, holder).name}; "
+        raise keys.SigningKeyError(f"This certificate is already registered for {db.session.get(Organisation, holder).name}; "
                              f"each organisation signs with a certificate of its own.")
     shutil.copyfile(source, identity_path(organisation))
     os.chmod(identity_path(organisation), 0o600)
@@ -121,7 +121,7 @@ def _record_unregistered_identities() -> None:
         if organisation_id.isdigit() and organisation_id not in recorded:
             try:
                 signer = keys.load_identity(path, passphrase())
-            except keys.KeyError_:
+            except keys.SigningKeyError:
                 continue  # a key this instance cannot open signs nothing here either
             record_certificate(int(organisation_id), signer.signing_cert.dump())
 

@@ -278,6 +278,26 @@ def head_frame(source: Source, rows: int, columns: list[str] | None = None) -> p
     return frame
 
 
+def is_score(source: Source, column: str, rows: int = 5000) -> bool:
+    """Whether a numeric output is a score (more than two values among the first ``rows``) rather than a
+    0/1 decision."""
+    values = head_frame(source, rows, [column])[column]
+    return bool(pd.to_numeric(values, errors="coerce").dropna().nunique() > 2)
+
+
+def numeric_columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> set[str]:
+    """The columns whose shown values (a preview's text) are all numbers or empty."""
+    numeric = set()
+    for i, name in enumerate(header):
+        values = [row[i] for row in rows if i < len(row)]
+        try:
+            [float(v) for v in values if v not in ("", "nan", "None")]
+        except ValueError:
+            continue
+        numeric.add(name)
+    return numeric
+
+
 def frame_to_source_chunks(
     frame: pd.DataFrame, chunk_rows: int = DEFAULT_CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:

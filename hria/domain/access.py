@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import Select, or_, select
 
-from hria.domain import evidence, questions
+from hria.domain import questions
 from hria.extensions import db
 from hria.domain.models import (
     Assessment,

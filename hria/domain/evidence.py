@@ -12,7 +12,6 @@ from werkzeug.utils import secure_filename
 
 from hria.extensions import db
 from hria.domain.models import Assessment, Evidence
-from hria.domain.vocabulary import EvidencePurpose
 
 BLOCK = 1 << 20
 

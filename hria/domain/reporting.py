@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from reports import Party, ReportIdentity, build_report, content, sign_pdf, verify_pdf
 from reports.fonts import FontNotFound
-from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, NotSignedPdf, Verification
+from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, Verification
 
 from hria import database
 from hria.domain import questions, risk_register, scoring, signing_keys

@@ -1,13 +1,12 @@
 import json
 
-import pandas as pd
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
 from fairness import InputError
 from fairness.explain import usable_features
-from fairness.loading import head_frame
+from fairness.loading import head_frame, is_score, numeric_columns
 from fairness.sources import Source, binary_error, open_source, preview
 
 from hria.domain import access, evidence, jobs
@@ -124,7 +123,7 @@ def configure_explanation(assessment_id: int, evidence_id: int):
             return render_template("audits/explain.html", assessment=assessment, record=record, form=form,
                                    header=source.header, preview=rows)
         output = form.output.data
-        settings = form.settings(is_score=output in _numeric_columns(source, rows) and _is_score(record, output))
+        settings = form.settings(is_score=output in numeric_columns(source.header, rows) and is_score(source, output))
     except InputError as error:
         flash(f"The file cannot be explained: {error}", "error")
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
@@ -150,24 +149,6 @@ def _chose_bytes(source: Source, *fields) -> bool:
     return False
 
 
-def _numeric_columns(source, preview) -> set[str]:
-    numeric = set()
-    for i, name in enumerate(source.header):
-        values = [row[i] for row in preview if i < len(row)]
-        try:
-            [float(v) for v in values if v not in ("", "nan", "None")]
-            numeric.add(name)
-        except ValueError:
-            continue
-    return numeric
-
-
-def _is_score(record: Evidence, column: str) -> bool:
-    """A numeric output with more than two values is a score; 0/1 is a decision."""
-    values = head_frame(open_source(evidence.path_of(record.sha256)), 5000, [column])[column]
-    return pd.to_numeric(values, errors="coerce").dropna().nunique() > 2
-
-
 def _prefill_explanation(form: ExplainForm, assessment, record: Evidence, header: list[str]) -> None:
     """Start from the mapping of the latest audit of the same file, if there is one."""
     previous = (db.session.query(FairnessAudit).filter_by(evidence_id=record.id, kind=fairness_audits.AUDIT)
@@ -181,17 +162,13 @@ def _prefill_explanation(form: ExplainForm, assessment, record: Evidence, header
     form.pos_label.data = settings.get("pred_pos_label") or ""
     form.sensitive_features.data = sensitive
     others = {settings.get("y_pred"), settings.get("score")} - {output}
-    usable = set(usable_features(_sample_rows(record)))
+    usable = set(usable_features(head_frame(open_source(evidence.path_of(record.sha256)), SAMPLE_ROWS)))
     form.features.data = [h for h in dict.fromkeys(header) if h not in {output, outcome, *sensitive, *others}
                           and h in usable]
 
 
+# The first rows of an upload, enough to tell identifiers and free text from features.
 SAMPLE_ROWS = 20_000
-
-
-def _sample_rows(record: Evidence) -> pd.DataFrame:
-    """The first rows of an upload, enough to tell identifiers and free text from features."""
-    return head_frame(open_source(evidence.path_of(record.sha256)), SAMPLE_ROWS)
 
 
 @bp.route("/audits/<int:audit_id>")

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DecimalField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (DecimalField, HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField)
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hria.web.forms import Finite, options

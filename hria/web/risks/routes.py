@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from hria import database
-from hria.domain import access, evidence, questions, risk_register
+from hria.domain import access, questions, risk_register
 from hria.domain.models import Assessment, Evidence, RemediationAction, RiskRating, utcnow
 from hria.extensions import db
 from hria.web.context import assessment_context, store_attachment

@@ -84,3 +84,25 @@ def test_countersignatures_at_the_same_moment_make_one_countersigned_version(ser
     reports = _registry(app, assessment_id)
     assert [signers for *_, signers, _ in reports] == [["City A"], ["City A", "Board A"]]
     assert [superseded is None for *_, superseded in reports] == [False, True]
+
+
+def test_issuing_and_countersigning_at_the_same_moment_wait_for_each_other(served):
+    app, base, assessment_id = served
+    officers = _signed_in(base, "officer{}@a.example")
+    assert officers[0][0].request(f"/assessments/{assessment_id}/reports", {"csrf_token": officers[0][1]})[0] == 302
+    with app.app_context():
+        report_id = db.session.query(Report.id).filter_by(assessment_id=assessment_id).scalar()
+    reviewers = _signed_in(base, "reviewer{}@board.example")
+    half = PEOPLE // 2
+
+    def work(i):
+        if i < half:
+            return officers[i][0].request(f"/assessments/{assessment_id}/reports", {"csrf_token": officers[i][1]})[0]
+        client, token = reviewers[i]
+        return client.request(f"/reports/{report_id}/countersign", {"csrf_token": token})[0]
+
+    statuses = _together(PEOPLE, work)
+    assert not [s for s in statuses if s >= 500], statuses  # no deadlock answered as "busy"
+    reports = _registry(app, assessment_id)
+    assert len({code for code, *_ in reports}) == 1
+    assert sum(1 for *_, superseded in reports if superseded is None) == 1

@@ -58,3 +58,32 @@ def test_a_report_file_is_written_only_when_its_registration_commits(app, keyed)
         [written] = folder.iterdir()
         assert written.name == f"{report.sha256}.pdf" and written.stat().st_mode & 0o777 == 0o600
         assert reporting.verify(written.read_bytes()).ok
+
+
+def test_two_invited_vendors_each_keep_their_own_certification(app, client, keyed, auth):
+    from hria.domain import reporting
+    from hria.domain.models import Invitation
+
+    aid = keyed.assessments["a"]
+    with app.app_context():
+        db.session.add(Invitation(assessment_id=aid, organisation_id=keyed.orgs["vendor_b"]))
+        db.session.commit()
+    ids = {}
+    for vendor in ("vendor_a", "vendor_b"):
+        auth.login(keyed.users[vendor])
+        assert "Issued and signed" in _issue(client, aid).get_data(as_text=True)
+        with app.app_context():
+            ids[vendor] = db.session.query(Report.id).order_by(Report.id.desc()).limit(1).scalar()
+        auth.logout()
+
+    with app.app_context():
+        reports = db.session.query(Report).filter_by(assessment_id=aid).order_by(Report.id).all()
+        assert [(reporting.issuer_name(r), r.version, r.superseded_by_id) for r in reports] == \
+            [("Vendor A", 1, None), ("Vendor B", 1, None)]
+        assert reports[0].code != reports[1].code
+        first = reporting.verify(reporting.pdf_of(reports[0]))
+        assert first.ok, first.problems()
+
+    auth.login(keyed.users["vendor_b"])
+    assert client.get(f"/reports/{ids['vendor_a']}/download").status_code == 404
+    assert client.get(f"/reports/{ids['vendor_b']}/download").status_code == 200

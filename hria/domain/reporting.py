@@ -119,8 +119,11 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
     lang = lang or assessment.language
     # Two issues at once: the second waits, then finds the first as its previous version.
     database.lock_for_write(db.session, assessment)
-    previous = (db.session.query(Report).filter_by(assessment_id=assessment.id, kind=kind, superseded_by_id=None)
-                .order_by(Report.id.desc()).first())
+    # The previous version is the same issuer's: two vendors certifying their parts of one assessment each keep
+    # their own report, and neither can supersede the other's.
+    current = (db.session.query(Report).filter_by(assessment_id=assessment.id, kind=kind, superseded_by_id=None)
+               .order_by(Report.id.desc()))
+    previous = next((r for r in current if issuer_name(r) == issuer.name), None)
     code = previous.code if previous else f"HRIA-{utcnow():%Y}-{secrets.token_hex(4).upper()}"
     version = (previous.version + 1) if previous else 1
     data = report_data(assessment, kind, lang, issuer, f"{code}-v{version}")
@@ -144,8 +147,9 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
 
 
 def countersign(report: Report, organisation: Organisation, user: User | None) -> Report:
-    # Two countersignatures at once: the second waits, then sees the first's new version and is refused.
-    database.lock_for_write(db.session, report)
+    # Two countersignatures at once: the second waits, then sees the first's new version and is refused. The
+    # lock is the assessment's, as when issuing, so issuing and countersigning wait for each other in one order.
+    database.lock_for_write(db.session, report.assessment)
     if report.superseded_by_id is not None:
         raise ReportError("This report has been superseded; countersign the current version.")
     signed_by = json.loads(report.signers)
@@ -166,6 +170,11 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
     db.session.flush()
     report.superseded_by_id = new.id
     return new
+
+
+def issuer_name(report: Report) -> str:
+    """The organisation that signed the report first."""
+    return str(json.loads(report.signers)[0])
 
 
 def relations(report: Report) -> dict[int, str]:

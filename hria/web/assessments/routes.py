@@ -64,8 +64,9 @@ def _sharing_context(assessment: Assessment) -> dict:
 
 def _reports_context(assessment: Assessment) -> dict:
     reports = db.session.query(Report).filter_by(assessment_id=assessment.id).order_by(Report.id.desc()).all()
-    if access.is_vendor(current_user):
-        reports = [r for r in reports if r.kind == ReportKind.SELF_CERTIFICATION]
+    if access.is_vendor(current_user) and not access.self_certifies(current_user, assessment):
+        reports = [r for r in reports if r.kind == ReportKind.SELF_CERTIFICATION
+                   and reporting.issuer_name(r) == current_user.organisation.name]
 
     return {"reports": reports, "report_kind": kind_for(current_user, assessment), "button_form": ButtonForm(),
             "transitions": workflow.available(current_user, assessment),

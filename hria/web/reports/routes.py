@@ -51,9 +51,11 @@ def _report_or_404(report_id: int) -> Report:
     if report is None:
         abort(404)
     access.assessment_or_404(current_user, report.assessment_id)
-    if current_user.role == Role.VENDOR and report.kind != ReportKind.SELF_CERTIFICATION \
-            and not access.self_certifies(current_user, report.assessment):
-        abort(404)
+    if current_user.role == Role.VENDOR and not access.self_certifies(current_user, report.assessment):
+        # an invited vendor reads only its own certification of its part, not the buyer's reports or another's
+        if report.kind != ReportKind.SELF_CERTIFICATION or \
+                reporting.issuer_name(report) != current_user.organisation.name:
+            abort(404)
     return report
 
 

@@ -27,7 +27,7 @@ from .loading import (
     PosLabel,
     Problems,
     check_columns,
-    header_read_already,
+    csv_options,
 )
 from .serialise import json_safe, to_json
 from .sources import check_field_counts, check_plain, check_text, encoding_error, open_source
@@ -205,11 +205,7 @@ def read_table(
     try:
         frame: pd.DataFrame = pd.read_csv(
             source.path,
-            sep=source.delimiter,
-            encoding=source.encoding,
-            low_memory=False,
-            skipinitialspace=True,
-            **header_read_already(source),
+            **csv_options(source),
         )
         frame.columns = _unique_names(source.header)
     except UnicodeDecodeError:

@@ -200,13 +200,22 @@ def check_columns(header: Sequence[str], columns: Iterable[str]) -> None:
             raise InputError(f"There is no column '{name}' in the file.{hint}", column=name)
 
 
-def header_read_already(source: Source) -> dict[str, Any]:
-    """pandas options that skip the header line and name the columns by position.
+def csv_options(source: Source) -> dict[str, Any]:
+    """The options of every ``pandas.read_csv`` of an opened CSV source: its delimiter and encoding, and the
+    header line skipped with the columns named by position.
 
     pandas would otherwise parse the header again and rename repeated names one by one, which
     takes quadratic time: a header of one name repeated 40,000 times kept it busy for over a minute.
     """
-    return {"header": None, "skiprows": 1, "names": [str(i) for i in range(len(source.header))]}
+    return {
+        "sep": source.delimiter,
+        "encoding": source.encoding,
+        "skipinitialspace": True,
+        "low_memory": False,
+        "header": None,
+        "skiprows": 1,
+        "names": [str(i) for i in range(len(source.header))],
+    }
 
 
 def iter_frames(
@@ -228,16 +237,12 @@ def iter_frames(
     positions = sorted(source.header.index(c) for c in columns)
     reader = pd.read_csv(
         source.path,
-        sep=source.delimiter,
-        encoding=source.encoding,
         usecols=positions,
         chunksize=chunk_rows,
-        skipinitialspace=True,
-        low_memory=False,
         keep_default_na=True,
         dtype={str(source.header.index(c)): "category" for c in categorical},
         na_values=["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"],
-        **header_read_already(source),
+        **csv_options(source),
     )
     try:
         for frame in reader:
@@ -262,13 +267,9 @@ def head_frame(source: Source, rows: int, columns: list[str] | None = None) -> p
     try:
         frame: pd.DataFrame = pd.read_csv(
             source.path,
-            sep=source.delimiter,
-            encoding=source.encoding,
             usecols=positions,
             nrows=rows,
-            skipinitialspace=True,
-            low_memory=False,
-            **header_read_already(source),
+            **csv_options(source),
         )
     except pd.errors.ParserError as error:
         raise InputError(f"The file is not a well-formed table: {error}") from None

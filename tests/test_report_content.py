@@ -2,16 +2,10 @@
 puts none of the buyer's scores, risk register or remediation plan in its signed file."""
 import subprocess
 
-from conftest import form_fields
 from hria.domain.models import Report
 from hria.extensions import db
-from test_reports import keyed  # noqa: F401  (the fixture: every organisation has a signing key)
+from test_reports import issue_in_browserless_web, keyed  # noqa: F401  (keyed: the fixture)
 from test_wizard import SCOPING, save_section
-
-
-def _issue(client, assessment_id):
-    token = form_fields(client.get(f"/assessments/{assessment_id}").get_data(as_text=True))["csrf_token"]
-    return client.post(f"/assessments/{assessment_id}/reports", data={"csrf_token": token}, follow_redirects=True)
 
 
 def _text_of_current(app, assessment_id, kind) -> str:
@@ -27,12 +21,12 @@ def test_an_invited_vendors_self_certification_holds_none_of_the_buyers_side(app
     auth.login(keyed.users["procurer_a"])
     for section, answers in SCOPING.items():
         save_section(client, aid, section, answers)
-    assert "Issued and signed" in _issue(client, aid).get_data(as_text=True)
+    assert "Issued and signed" in issue_in_browserless_web(client, aid).get_data(as_text=True)
     buyer_report = _text_of_current(app, aid, "risk")
     auth.logout()
 
     auth.login(keyed.users["vendor_a"])  # invited to City A's assessment; City A owns the system
-    assert "Issued and signed" in _issue(client, aid).get_data(as_text=True)
+    assert "Issued and signed" in issue_in_browserless_web(client, aid).get_data(as_text=True)
     vendor_report = _text_of_current(app, aid, "self-certification")
 
     # the buyer's own report has them: the vendor's does not
@@ -71,7 +65,7 @@ def test_two_invited_vendors_each_keep_their_own_certification(app, client, keye
     ids = {}
     for vendor in ("vendor_a", "vendor_b"):
         auth.login(keyed.users[vendor])
-        assert "Issued and signed" in _issue(client, aid).get_data(as_text=True)
+        assert "Issued and signed" in issue_in_browserless_web(client, aid).get_data(as_text=True)
         with app.app_context():
             ids[vendor] = db.session.query(Report.id).order_by(Report.id.desc()).limit(1).scalar()
         auth.logout()

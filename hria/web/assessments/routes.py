@@ -45,7 +45,6 @@ def view_assessment(assessment_id: int):
                            audits=audits, upload_form=UploadForm() if contribute else None, bank=bank,
                            sections=sections, impact=risk_register.current_impact(assessment),
                            obligations=risk_register.obligations(assessment),
-                           show_scores=not access.is_vendor(current_user) or access.self_certifies(current_user, assessment),
                            **_reports_context(assessment), **_sharing_context(assessment))
 
 

@@ -1,12 +1,13 @@
 """HRIA: human-rights impact assessment of urban AI systems (Flask application)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Flask
 
-from hria.web import security
 from hria.config import instance_path_from_env, load_config
+from hria.web import security
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -71,7 +72,7 @@ def register_template_helpers(app: Flask) -> None:
     from hria.domain import access, vocabulary
 
     def sees_scores(assessment) -> bool:
-        """Impact levels and scores are the buyer's side: a vendor sees them only of what it self-certifies."""
+        """Impact levels and scores are the buyer's side: a vendor sees them only where it self-certifies."""
         return access.reads_buyer_side(current_user, assessment)
 
     app.jinja_env.globals.update(

@@ -1,4 +1,5 @@
 """Configuration: defaults, then the instance's config.py, then HRIA_* environment variables."""
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,8 @@ DEFAULTS = {
     "REVIEW_MONTHS": 12,
     # How long a write waits for SQLite's single write lock before the user is asked to retry.
     "SQLITE_BUSY_SECONDS": 10,
-    # A .ttf/.ttc font with Chinese glyphs to embed in Chinese reports; unset, the usual Debian fonts are used.
+    # A .ttf/.ttc font with Chinese glyphs to embed in Chinese reports; unset, the usual Debian fonts are
+    # used.
     "CJK_FONT": None,
 }
 

@@ -1,4 +1,5 @@
 """Engine settings and schema migrations (Alembic, applied programmatically)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -17,8 +18,11 @@ from hria.extensions import db
 
 
 def register_sqlite_pragmas() -> None:
-    for name, listener in (("connect", _sqlite_pragmas), ("begin", _sqlite_begin),
-                           ("before_cursor_execute", _sqlite_write_lock_before_writing)):
+    for name, listener in (
+        ("connect", _sqlite_pragmas),
+        ("begin", _sqlite_begin),
+        ("before_cursor_execute", _sqlite_write_lock_before_writing),
+    ):
         if not event.contains(Engine, name, listener):
             event.listen(Engine, name, listener)
 
@@ -54,7 +58,9 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.info[_MODE] = "read"
 
 
-def _sqlite_write_lock_before_writing(connection, cursor, statement, parameters, context, executemany) -> None:
+def _sqlite_write_lock_before_writing(
+    connection, cursor, statement, parameters, context, executemany
+) -> None:
     if connection.info.get(_MODE) == "read" and statement.lstrip()[:7].upper().startswith(_WRITES):
         _take_sqlite_write_lock(connection)
 
@@ -130,26 +136,27 @@ def upgrade(app: Flask, target: str = "head") -> tuple[str | None, str]:
     checked afterwards.
     """
     config = _alembic_config()
-    with app.app_context():
-        with db.engine.connect() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            if sqlite:
-                # The pragma takes effect only outside a transaction, so it goes to the driver directly.
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-            try:
-                with connection.begin():
-                    before = MigrationContext.configure(connection).get_current_revision()
-                    config.attributes["connection"] = connection
-                    command.upgrade(config, target)
-                    after = MigrationContext.configure(connection).get_current_revision()
-                    if sqlite:
-                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                        if broken:
-                            raise RuntimeError(f"The migration left {len(broken)} rows with broken references; "
-                                               f"nothing was changed.")
-            finally:
+    with app.app_context(), db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # The pragma takes effect only outside a transaction, so it goes to the driver directly.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                before = MigrationContext.configure(connection).get_current_revision()
+                config.attributes["connection"] = connection
+                command.upgrade(config, target)
+                after = MigrationContext.configure(connection).get_current_revision()
                 if sqlite:
-                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"The migration left {len(broken)} rows with broken references; "
+                            f"nothing was changed."
+                        )
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     return before, after
 
 
@@ -159,6 +166,5 @@ def head_revision() -> str:
 
 def is_current(app: Flask) -> bool:
     head = head_revision()
-    with app.app_context():
-        with db.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision() == head
+    with app.app_context(), db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head

@@ -1,4 +1,5 @@
 """Flask extensions, created once and bound to an app in the factory."""
+
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect

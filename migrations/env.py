@@ -1,8 +1,9 @@
 """Alembic environment: HRIA passes an open connection in ``config.attributes``."""
+
 from alembic import context
 
-from hria.extensions import db
 import hria.domain.models  # noqa: F401  (registers the tables on the metadata)
+from hria.extensions import db
 
 config = context.config
 target_metadata = db.metadata

@@ -1,4 +1,5 @@
 """Helpers for browser tests: a live server and Debian's Chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,13 @@ import pytest
 
 CHROMIUM = os.environ.get("HRIA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

@@ -1,18 +1,32 @@
 """Fixtures: an app on a fresh instance folder, a test client with a sign-in helper, and a small world
 of organisations, users, systems and assessments to test against."""
+
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
-
-from hria import create_app, database
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
+from hria import create_app, database
+from hria.domain import signing_keys
 from hria.domain.accounts import create_organisation
+from hria.domain.models import (
+    Assessment,
+    Evidence,
+    FairnessAudit,
+    Invitation,
+    Organisation,
+    OversightAssignment,
+    System,
+    User,
+)
 from hria.extensions import db
-from hria.domain.models import Assessment, Evidence, FairnessAudit, Invitation, OversightAssignment, System, User
 
 PASSWORD = "correct horse battery"
 # Hashed once: scrypt is slow on purpose, and the world fixture needs seven users per test.
@@ -81,7 +95,7 @@ def post_form(client, page_url: str, action: str, data: dict, follow_redirects: 
 class World:
     """Two cities, two vendors and an oversight body; each city has a system with an assessment."""
 
-    users: dict[str, str] = field(default_factory=dict)     # key -> email
+    users: dict[str, str] = field(default_factory=dict)  # key -> email
     orgs: dict[str, int] = field(default_factory=dict)
     systems: dict[str, int] = field(default_factory=dict)
     assessments: dict[str, int] = field(default_factory=dict)
@@ -116,16 +130,31 @@ def world(app) -> World:
         db.session.add(OversightAssignment(oversight=orgs["board_a"], overseen=orgs["city_a"]))
         db.session.add(OversightAssignment(oversight=orgs["board_b"], overseen=orgs["city_b"]))
         for city, vendor in (("a", "vendor_a"), ("b", "vendor_b")):
-            system = System(name=f"Benefit scoring {city.upper()}", purpose="Scores applications",
-                            owner=orgs[f"city_{city}"], vendor=orgs[vendor], sector="welfare",
-                            automated_decisions=True)
+            system = System(
+                name=f"Benefit scoring {city.upper()}",
+                purpose="Scores applications",
+                owner=orgs[f"city_{city}"],
+                vendor=orgs[vendor],
+                sector="welfare",
+                automated_decisions=True,
+            )
             assessment = Assessment(system=system, stage="scoping", status="draft", language="en")
             db.session.add_all([system, assessment])
             db.session.add(Invitation(assessment=assessment, organisation=orgs[vendor]))
-            evidence = Evidence(assessment=assessment, purpose="model_outputs", filename=f"outputs-{city}.csv",
-                                sha256=f"{city}" * 64, size=10)
-            audit = FairnessAudit(assessment=assessment, evidence=evidence, settings="{}", status="failed",
-                                  error="Benefit scoring test audit")
+            evidence = Evidence(
+                assessment=assessment,
+                purpose="model_outputs",
+                filename=f"outputs-{city}.csv",
+                sha256=f"{city}" * 64,
+                size=10,
+            )
+            audit = FairnessAudit(
+                assessment=assessment,
+                evidence=evidence,
+                settings="{}",
+                status="failed",
+                error="Benefit scoring test audit",
+            )
             db.session.add_all([evidence, audit])
             db.session.flush()
             w.systems[city] = system.id
@@ -140,11 +169,45 @@ def world(app) -> World:
 @pytest.fixture
 def make_assessment(app, world):
     """Another assessment of one of the world's systems ("a" or "b"); gives its id."""
+
     def make(system_key: str, stage: str = "scoping", language: str = "en", status: str = "draft") -> int:
         with app.app_context():
-            assessment = Assessment(system_id=world.systems[system_key], stage=stage, status=status,
-                                    language=language)
+            assessment = Assessment(
+                system_id=world.systems[system_key], stage=stage, status=status, language=language
+            )
             db.session.add(assessment)
             db.session.commit()
             return assessment.id
+
     return make
+
+
+@pytest.fixture
+def keyed(app, world):
+    with app.app_context():
+        signing_keys.init_keys(db.session.query(Organisation).all())
+    return world
+
+
+# A real PostgreSQL server: HRIA_TEST_POSTGRES_URL, or the local socket. Tests that use it are skipped when
+# none is reachable, and fail when HRIA_TEST_POSTGRES_URL names one that is not.
+ADMIN_URL = os.environ.get("HRIA_TEST_POSTGRES_URL", "postgresql:///postgres?host=/var/run/postgresql")
+
+
+@pytest.fixture
+def postgres_url():
+    try:
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect():
+            pass
+    except Exception as error:  # noqa: BLE001 - any failure to connect means "no server here"
+        if os.environ.get("HRIA_TEST_POSTGRES_URL"):
+            pytest.fail(f"PostgreSQL at HRIA_TEST_POSTGRES_URL is unreachable: {error}")
+        pytest.skip(f"no PostgreSQL server reachable: {error}")
+    name = f"hria_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,23 +1,34 @@
 """Administrators manage organisations, users and oversight mandates."""
+
 import re
 
-from hria.extensions import db
-from hria.domain.models import OversightAssignment, User
-
 from conftest import post_form
+
+from hria.domain.models import OversightAssignment, User
+from hria.extensions import db
 
 
 def test_admin_creates_an_organisation_and_a_user(app, client, world, auth):
     auth.login(world.users["admin"])
-    response = post_form(client, "/admin/organisations", "/admin/organisations",
-                         {"name": "Data Protection Office", "kind": "oversight"}, follow_redirects=True)
+    response = post_form(
+        client,
+        "/admin/organisations",
+        "/admin/organisations",
+        {"name": "Data Protection Office", "kind": "oversight"},
+        follow_redirects=True,
+    )
     assert "Created Data Protection Office." in response.get_data(as_text=True)
     with app.app_context():
         from hria.domain.models import Organisation
+
         org_id = db.session.query(Organisation).filter_by(name="Data Protection Office").one().id
 
-    response = post_form(client, "/admin/users", "/admin/users",
-                         {"email": "Reviewer@DPO.example", "name": "Rita", "organisation_id": org_id, "role": "oversight"})
+    response = post_form(
+        client,
+        "/admin/users",
+        "/admin/users",
+        {"email": "Reviewer@DPO.example", "name": "Rita", "organisation_id": org_id, "role": "oversight"},
+    )
     body = response.get_data(as_text=True)
     assert "shown only once" in body
     password = re.search(r"<code>([^<]+)</code>", body).group(1)
@@ -27,9 +38,12 @@ def test_admin_creates_an_organisation_and_a_user(app, client, world, auth):
 
 def test_role_must_fit_the_organisation(app, client, world, auth):
     auth.login(world.users["admin"])
-    response = post_form(client, "/admin/users", "/admin/users",
-                         {"email": "v@x.example", "name": "", "organisation_id": world.orgs["city_a"],
-                          "role": "vendor"})
+    response = post_form(
+        client,
+        "/admin/users",
+        "/admin/users",
+        {"email": "v@x.example", "name": "", "organisation_id": world.orgs["city_a"], "role": "vendor"},
+    )
     assert "A vendor cannot belong to City A, which is a public buyer" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(User).filter_by(email="v@x.example").count() == 0
@@ -37,22 +51,33 @@ def test_role_must_fit_the_organisation(app, client, world, auth):
 
 def test_a_user_form_sent_without_its_name_field_is_a_form_error(app, client, world, auth):
     auth.login(world.users["admin"])
-    response = post_form(client, "/admin/users", "/admin/users",
-                         {"email": "noname@x.example", "organisation_id": world.orgs["city_a"], "role": "admin"})
+    response = post_form(
+        client,
+        "/admin/users",
+        "/admin/users",
+        {"email": "noname@x.example", "organisation_id": world.orgs["city_a"], "role": "admin"},
+    )
     assert response.status_code == 200
-    assert ("The form was sent without its Name field: reload the page and send it again."
-            in response.get_data(as_text=True))
+    assert (
+        "The form was sent without its Name field: reload the page and send it again."
+        in response.get_data(as_text=True)
+    )
     with app.app_context():
         assert db.session.query(User).filter_by(email="noname@x.example").count() == 0
-    response = post_form(client, "/admin/users", "/admin/users",  # an empty name, as a browser sends it, is fine
-                         {"email": "noname@x.example", "name": "", "organisation_id": world.orgs["city_a"],
-                          "role": "admin"})
+    response = post_form(
+        client,
+        "/admin/users",
+        "/admin/users",  # an empty name, as a browser sends it, is fine
+        {"email": "noname@x.example", "name": "", "organisation_id": world.orgs["city_a"], "role": "admin"},
+    )
     assert "shown only once" in response.get_data(as_text=True)
 
 
 def test_duplicate_organisation_is_explained(client, world, auth):
     auth.login(world.users["admin"])
-    response = post_form(client, "/admin/organisations", "/admin/organisations", {"name": "City B", "kind": "buyer"})
+    response = post_form(
+        client, "/admin/organisations", "/admin/organisations", {"name": "City B", "kind": "buyer"}
+    )
     assert "An organisation named &#39;City B&#39; already exists." in response.get_data(as_text=True)
 
 
@@ -84,11 +109,19 @@ def test_assigning_oversight_opens_the_overseen_systems(app, client, world, auth
     assert client.get(f"/systems/{world.systems['b']}").status_code == 404
     auth.logout()
     auth.login(world.users["admin"])
-    post_form(client, "/admin/organisations", "/admin/oversight",
-              {"oversight_id": world.orgs["board_a"], "overseen_id": world.orgs["city_b"]})
+    post_form(
+        client,
+        "/admin/organisations",
+        "/admin/oversight",
+        {"oversight_id": world.orgs["board_a"], "overseen_id": world.orgs["city_b"]},
+    )
     with app.app_context():
-        assert db.session.query(OversightAssignment).filter_by(
-            oversight_id=world.orgs["board_a"], overseen_id=world.orgs["city_b"]).count() == 1
+        assert (
+            db.session.query(OversightAssignment)
+            .filter_by(oversight_id=world.orgs["board_a"], overseen_id=world.orgs["city_b"])
+            .count()
+            == 1
+        )
     auth.logout()
     auth.login(world.users["oversight_a"])
     assert client.get(f"/systems/{world.systems['b']}").status_code == 200

@@ -1,4 +1,5 @@
 """`hria audit`: readable tables, the documented JSON, and exit codes."""
+
 import json
 from pathlib import Path
 
@@ -19,16 +20,38 @@ def outputs(tmp_path) -> Path:
     race = rng.choice(["a", "b", "c"], n, p=[0.5, 0.35, 0.15])
     y = rng.integers(0, 2, n)
     score = np.clip(y * 0.25 + rng.random(n) + (race == "b") * 0.2, 0, 1.5)
-    df = pd.DataFrame({"outcome": np.where(y == 1, "yes", "no"), "score": score.round(3),
-                       "decision": (score >= 0.7).astype(int), "race": race, "sex": rng.choice(["f", "m"], n)})
+    df = pd.DataFrame(
+        {
+            "outcome": np.where(y == 1, "yes", "no"),
+            "score": score.round(3),
+            "decision": (score >= 0.7).astype(int),
+            "race": race,
+            "sex": rng.choice(["f", "m"], n),
+        }
+    )
     path = tmp_path / "outputs.csv"
     df.to_csv(path, index=False)
     return path
 
 
 def test_audit_prints_tables(outputs):
-    result = CliRunner().invoke(main, ["audit", str(outputs), "--label", "outcome", "--prediction", "decision",
-                                       "--sensitive", "race", "--sensitive", "sex", "--bootstrap", "200"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(outputs),
+            "--label",
+            "outcome",
+            "--prediction",
+            "decision",
+            "--sensitive",
+            "race",
+            "--sensitive",
+            "sex",
+            "--bootstrap",
+            "200",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "3000 rows audited; intervals at 95%." in result.output
     for heading in ("Groups", "Disparities against the reference group", "Impact ratios", "Summary"):
@@ -37,39 +60,100 @@ def test_audit_prints_tables(outputs):
 
 
 def test_audit_json_to_stdout_has_the_documented_shape(outputs):
-    result = CliRunner().invoke(main, ["audit", str(outputs), "--label", "outcome", "--score", "score",
-                                       "--threshold", "0.7", "--sensitive", "race", "--sensitive", "sex",
-                                       "--reference", "race=c", "--seed", "3", "--bootstrap", "300", "--json", "-"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(outputs),
+            "--label",
+            "outcome",
+            "--score",
+            "score",
+            "--threshold",
+            "0.7",
+            "--sensitive",
+            "race",
+            "--sensitive",
+            "sex",
+            "--reference",
+            "race=c",
+            "--seed",
+            "3",
+            "--bootstrap",
+            "300",
+            "--json",
+            "-",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["rows"] == 3000
     group = data["groups"][0]
-    for key in ("group", "count", "selection_rate", "true_positive_rate", "false_positive_rate",
-                "false_negative_rate", "true_negative_rate", "precision", "negative_predictive_value",
-                "false_discovery_rate", "false_omission_rate", "accuracy", "balanced_accuracy", "base_rate",
-                "intervals", "auc"):
+    for key in (
+        "group",
+        "count",
+        "selection_rate",
+        "true_positive_rate",
+        "false_positive_rate",
+        "false_negative_rate",
+        "true_negative_rate",
+        "precision",
+        "negative_predictive_value",
+        "false_discovery_rate",
+        "false_omission_rate",
+        "accuracy",
+        "balanced_accuracy",
+        "base_rate",
+        "intervals",
+        "auc",
+    ):
         assert key in group, key
     d = data["disparities"][0]
-    assert set(d) >= {"metric", "group", "reference", "difference", "ratio", "difference_interval",
-                      "ratio_interval", "verdict"}
+    assert set(d) >= {
+        "metric",
+        "group",
+        "reference",
+        "difference",
+        "ratio",
+        "difference_interval",
+        "ratio_interval",
+        "verdict",
+    }
     race_refs = {json.dumps(x["reference"]) for x in data["disparities"] if x["family"] == "race"}
     assert race_refs == {json.dumps({"race": "c"})}
-    assert set(data["summary"]) >= {"demographic_parity_difference", "equalized_odds_difference",
-                                    "equal_opportunity_difference"}
+    assert set(data["summary"]) >= {
+        "demographic_parity_difference",
+        "equalized_odds_difference",
+        "equal_opportunity_difference",
+    }
     assert data["impact_ratios"] and data["scores"]["calibration"]
 
 
 def test_audit_json_to_file(outputs, tmp_path):
     target = tmp_path / "result.json"
-    result = CliRunner().invoke(main, ["audit", str(outputs), "--label", "outcome", "--prediction", "decision",
-                                       "--sensitive", "race", "--json", str(target)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(outputs),
+            "--label",
+            "outcome",
+            "--prediction",
+            "decision",
+            "--sensitive",
+            "race",
+            "--json",
+            str(target),
+        ],
+    )
     assert result.exit_code == 0
     assert json.loads(target.read_text())["rows"] == 3000
 
 
 def test_bad_input_exits_2_with_the_message(outputs):
-    result = CliRunner().invoke(main, ["audit", str(outputs), "--label", "outcome", "--prediction", "race",
-                                       "--sensitive", "sex"])
+    result = CliRunner().invoke(
+        main, ["audit", str(outputs), "--label", "outcome", "--prediction", "race", "--sensitive", "sex"]
+    )
     assert result.exit_code == 2
     assert "The decision column 'race' must be binary" in result.output
     missing = CliRunner().invoke(main, ["audit", str(outputs), "--label", "outcome", "--sensitive", "sex"])
@@ -79,14 +163,35 @@ def test_bad_input_exits_2_with_the_message(outputs):
 @pytest.mark.skipif(not COMPAS.exists(), reason="the COMPAS file in shared/data is not here")
 def test_compas_false_positive_rates():
     """ProPublica's finding: Black defendants who did not reoffend were flagged far more often."""
-    result = CliRunner().invoke(main, ["audit", str(COMPAS), "--label", "two_year_recid", "--prediction",
-                                       "score_text", "--prediction-positive", "Medium,High", "--sensitive", "race",
-                                       "--sensitive", "sex", "--reference", "race=Caucasian", "--json", "-"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            str(COMPAS),
+            "--label",
+            "two_year_recid",
+            "--prediction",
+            "score_text",
+            "--prediction-positive",
+            "Medium,High",
+            "--sensitive",
+            "race",
+            "--sensitive",
+            "sex",
+            "--reference",
+            "race=Caucasian",
+            "--json",
+            "-",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["rows"] == 7214
     fpr = {g["group"]["race"]: g["false_positive_rate"] for g in data["groups"] if g["family"] == "race"}
     assert round(fpr["African-American"], 3) == 0.448 and round(fpr["Caucasian"], 3) == 0.235
-    verdict = next(d for d in data["disparities"] if d["metric"] == "false_positive_rate"
-                   and d["group"] == {"race": "African-American"})
+    verdict = next(
+        d
+        for d in data["disparities"]
+        if d["metric"] == "false_positive_rate" and d["group"] == {"race": "African-American"}
+    )
     assert verdict["verdict"] == "disparity"

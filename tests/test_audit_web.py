@@ -1,18 +1,19 @@
 """The fairness audit on an assessment: upload, map the columns, run in the background, read the results."""
+
 import hashlib
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import csrf_token, form_fields
 
 from hria.domain import jobs
-from hria.extensions import db
 from hria.domain.models import Evidence, FairnessAudit
-
-from conftest import csrf_token, form_fields
+from hria.extensions import db
 
 
 def outputs_csv(n=2000, seed=5) -> bytes:
@@ -21,16 +22,25 @@ def outputs_csv(n=2000, seed=5) -> bytes:
     y = rng.integers(0, 2, n)
     # the model flags Black people who did not reoffend far more often
     flagged = np.where(y == 1, rng.random(n) < 0.7, rng.random(n) < np.where(race == "Black", 0.45, 0.2))
-    df = pd.DataFrame({"two_year_recid": y, "high_risk": flagged.astype(int), "race": race,
-                       "sex": rng.choice(["Female", "Male"], n), "decile_score": rng.integers(1, 11, n)})
+    df = pd.DataFrame(
+        {
+            "two_year_recid": y,
+            "high_risk": flagged.astype(int),
+            "race": race,
+            "sex": rng.choice(["Female", "Male"], n),
+            "decile_score": rng.integers(1, 11, n),
+        }
+    )
     return df.to_csv(index=False).encode()
 
 
 def upload(client, assessment_id, content: bytes, name="outputs.csv"):
     page = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
-    return client.post(f"/assessments/{assessment_id}/audits/upload",
-                       data={"csrf_token": csrf_token(page), "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/assessments/{assessment_id}/audits/upload",
+        data={"csrf_token": csrf_token(page), "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def run_audit(client, assessment_id, content: bytes, **mapping):
@@ -46,10 +56,18 @@ def run_audit(client, assessment_id, content: bytes, **mapping):
 def test_upload_guess_run_and_read_results(app, client, world, auth):
     auth.login(world.users["procurer_a"])
     content = outputs_csv()
-    configure_url, page, response = run_audit(
-        client, world.assessments["a"], content,
-        y_true="two_year_recid", y_pred="high_risk", score="", sensitive_features=["race", "sex"],
-        reference="race=White", min_group_size="30", confidence="0.95")
+    _configure_url, page, response = run_audit(
+        client,
+        world.assessments["a"],
+        content,
+        y_true="two_year_recid",
+        y_pred="high_risk",
+        score="",
+        sensitive_features=["race", "sex"],
+        reference="race=White",
+        min_group_size="30",
+        confidence="0.95",
+    )
     # the mapping form guessed the usual column names
     assert re.search(r'<option selected value="two_year_recid">', page)
     assert re.search(r'checked[^>]*value="race"|value="race"[^>]*checked', page)
@@ -69,11 +87,14 @@ def test_upload_guess_run_and_read_results(app, client, world, auth):
         result = json.loads(record.result)
         black = next(g for g in result["groups"] if g["group"] == {"race": "Black"})
         assert black["count"] == 914  # rows of outputs_csv() with race Black
-        fpr = next(d for d in result["disparities"] if d["metric"] == "false_positive_rate"
-                   and d["group"] == {"race": "Black"})
+        fpr = next(
+            d
+            for d in result["disparities"]
+            if d["metric"] == "false_positive_rate" and d["group"] == {"race": "Black"}
+        )
         assert fpr["verdict"] == "disparity"
         stored = app.config["UPLOAD_FOLDER"] + "/" + record.evidence.sha256[:2] + "/" + record.evidence.sha256
-        assert open(stored, "rb").read() == content
+        assert Path(stored).read_bytes() == content
 
 
 def test_progress_page_refreshes_while_running(app, client, world, auth):
@@ -89,8 +110,15 @@ def test_progress_page_refreshes_while_running(app, client, world, auth):
 
 def test_bad_mapping_is_explained_and_nothing_runs(app, client, world, auth):
     auth.login(world.users["procurer_a"])
-    _, _, response = run_audit(client, world.assessments["a"], outputs_csv(),
-                               y_true="two_year_recid", y_pred="", score="", sensitive_features=[])
+    _, _, response = run_audit(
+        client,
+        world.assessments["a"],
+        outputs_csv(),
+        y_true="two_year_recid",
+        y_pred="",
+        score="",
+        sensitive_features=[],
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Choose at least one protected attribute." in body
@@ -101,8 +129,14 @@ def test_bad_mapping_is_explained_and_nothing_runs(app, client, world, auth):
 
 def test_failed_audit_says_why(app, client, world, auth):
     auth.login(world.users["procurer_a"])
-    _, _, response = run_audit(client, world.assessments["a"], outputs_csv(),
-                               y_true="two_year_recid", y_pred="race", sensitive_features=["sex"])
+    _, _, response = run_audit(
+        client,
+        world.assessments["a"],
+        outputs_csv(),
+        y_true="two_year_recid",
+        y_pred="race",
+        sensitive_features=["sex"],
+    )
     jobs.wait_all(timeout=60)
     body = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The audit could not be completed." in body
@@ -114,8 +148,14 @@ def test_double_submitted_mapping_runs_once(app, client, world, auth):
     response = upload(client, world.assessments["a"], outputs_csv())
     url = response.headers["Location"]
     data = form_fields(client.get(url).get_data(as_text=True))
-    data.update(y_true="two_year_recid", y_pred="high_risk", score="", sensitive_features=["race"], min_group_size="30",
-                confidence="0.95")
+    data.update(
+        y_true="two_year_recid",
+        y_pred="high_risk",
+        score="",
+        sensitive_features=["race"],
+        min_group_size="30",
+        confidence="0.95",
+    )
     client.post(url, data=data)
     second = client.post(url, data=data, follow_redirects=True)
     jobs.wait_all(timeout=60)
@@ -124,10 +164,13 @@ def test_double_submitted_mapping_runs_once(app, client, world, auth):
         assert db.session.query(FairnessAudit).filter_by(assessment_id=world.assessments["a"]).count() == 2
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"),
-    (b"\x80\x04\x95pickle\x00\x00data", "not a text table"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"\x80\x04\x95pickle\x00\x00data", "not a text table"),
+    ],
+)
 def test_unusable_uploads_are_refused_and_not_kept(app, client, world, auth, content, message):
     auth.login(world.users["procurer_a"])
     response = upload(client, world.assessments["a"], content, "bad.csv")
@@ -136,6 +179,7 @@ def test_unusable_uploads_are_refused_and_not_kept(app, client, world, auth, con
     with app.app_context():
         assert db.session.query(Evidence).filter_by(filename="bad.csv").count() == 0
     import os
+
     leftovers = [f for _, _, files in os.walk(app.config["UPLOAD_FOLDER"]) for f in files]
     assert leftovers == []
 
@@ -182,18 +226,35 @@ def test_interrupted_audits_are_marked_failed(app, world):
 
 def test_repeated_header_names_are_explained_on_the_form(app, client, world, auth):
     auth.login(world.users["procurer_a"])
-    text = "outcome,decision,race,score,score\n" + "\n".join(f"{i % 2},{i % 3 == 0:d},{'ab'[i % 2]},{i},{i}"
-                                                             for i in range(100))
-    configure_url, page, response = run_audit(client, world.assessments["a"], text.encode(),
-                                              y_true="outcome", y_pred="", score="score", threshold="50",
-                                              sensitive_features=["race"])
-    assert "<th scope=\"col\">score</th>" in page
-    assert ("The header repeats column names: &#39;score&#39; twice (columns 4, 5). Those columns cannot be chosen "
-            "until the copies are renamed in the file.") in page
+    text = "outcome,decision,race,score,score\n" + "\n".join(
+        f"{i % 2},{i % 3 == 0:d},{'ab'[i % 2]},{i},{i}" for i in range(100)
+    )
+    _configure_url, page, response = run_audit(
+        client,
+        world.assessments["a"],
+        text.encode(),
+        y_true="outcome",
+        y_pred="",
+        score="score",
+        threshold="50",
+        sensitive_features=["race"],
+    )
+    assert '<th scope="col">score</th>' in page
+    assert (
+        "The header repeats column names: &#39;score&#39; twice (columns 4, 5). Those columns cannot be "
+        "chosen "
+        "until the copies are renamed in the file."
+    ) in page
     assert response.status_code == 200
     assert "The file&#39;s header names “score” more than once" in response.get_data(as_text=True)
-    _, _, ok = run_audit(client, world.assessments["a"], text.encode(), y_true="outcome", y_pred="decision",
-                         sensitive_features=["race"])
+    _, _, ok = run_audit(
+        client,
+        world.assessments["a"],
+        text.encode(),
+        y_true="outcome",
+        y_pred="decision",
+        sensitive_features=["race"],
+    )
     assert ok.status_code == 302
 
 
@@ -201,8 +262,15 @@ def test_disparities_feed_the_risk_register_and_the_plan(app, client, world, aut
     from hria.domain.models import Finding, RemediationAction
 
     auth.login(world.users["procurer_a"])
-    _, _, response = run_audit(client, world.assessments["a"], outputs_csv(), y_true="two_year_recid",
-                               y_pred="high_risk", sensitive_features=["race"], reference="race=White")
+    _, _, _response = run_audit(
+        client,
+        world.assessments["a"],
+        outputs_csv(),
+        y_true="two_year_recid",
+        y_pred="high_risk",
+        sensitive_features=["race"],
+        reference="race=White",
+    )
     jobs.wait_all(timeout=60)
     with app.app_context():
         finding = db.session.query(Finding).filter_by(assessment_id=world.assessments["a"]).one()
@@ -222,9 +290,16 @@ def proxy_csv(n=3000, seed=9) -> bytes:
     postcode_signal = (race == "Black") + rng.normal(scale=0.3, size=n)
     income, tenure = rng.normal(size=n), rng.normal(size=n)
     risk = 2 * income + 1.5 * postcode_signal + 0.2 * tenure
-    df = pd.DataFrame({"outcome": rng.integers(0, 2, n), "flagged": (risk > np.median(risk)).astype(int),
-                       "race": race, "postcode_index": postcode_signal.round(3), "income": income.round(3),
-                       "tenure": tenure.round(3)})
+    df = pd.DataFrame(
+        {
+            "outcome": rng.integers(0, 2, n),
+            "flagged": (risk > np.median(risk)).astype(int),
+            "race": race,
+            "postcode_index": postcode_signal.round(3),
+            "income": income.round(3),
+            "tenure": tenure.round(3),
+        }
+    )
     return df.to_csv(index=False).encode()
 
 
@@ -233,18 +308,25 @@ def test_explanation_beside_the_audit(app, client, world, auth):
 
     auth.login(world.users["procurer_a"])
     aid = world.assessments["a"]
-    _, _, response = run_audit(client, aid, proxy_csv(), y_true="outcome", y_pred="flagged",
-                               sensitive_features=["race"])
+    _, _, response = run_audit(
+        client, aid, proxy_csv(), y_true="outcome", y_pred="flagged", sensitive_features=["race"]
+    )
     jobs.wait_all(timeout=60)
     audit_page = client.get(response.headers["Location"]).get_data(as_text=True)
     link = re.search(r'href="(/assessments/\d+/explanations/new/\d+)"', audit_page).group(1)
     page = client.get(link).get_data(as_text=True)
     # the audit's mapping is carried over: the outcome and the decision are not offered as features
     assert re.search(r'checked[^>]*value="income"|value="income"[^>]*checked', page)
-    assert not re.search(r'checked[^>]*value="outcome"|value="outcome"[^>]*checked', page.split("Features the model saw")[1])
+    assert not re.search(
+        r'checked[^>]*value="outcome"|value="outcome"[^>]*checked', page.split("Features the model saw")[1]
+    )
     data = form_fields(page)
-    data.update(output="flagged", sensitive_features=["race"], features=["postcode_index", "income", "tenure"],
-                sample="1000")
+    data.update(
+        output="flagged",
+        sensitive_features=["race"],
+        features=["postcode_index", "income", "tenure"],
+        sample="1000",
+    )
     started = client.post(link, data=data)
     assert started.status_code == 302, started.get_data(as_text=True)[:3000]
     jobs.wait_all(timeout=120)
@@ -253,5 +335,7 @@ def test_explanation_beside_the_audit(app, client, world, auth):
     assert "What drives the decisions" in body
     assert "postcode_index predicts race" in body
     with app.app_context():
-        rights = {f.right for f in db.session.query(Finding).filter_by(assessment_id=aid, source="explanation")}
+        rights = {
+            f.right for f in db.session.query(Finding).filter_by(assessment_id=aid, source="explanation")
+        }
         assert rights == {"equality", "privacy"}

@@ -1,12 +1,13 @@
 """Signing in: passwords, throttling, CSRF, safe redirects, deactivation."""
+
 import threading
 from datetime import timedelta
 
-from hria.domain import sign_in_throttle
-from hria.extensions import db
-from hria.domain.models import LoginAttempt, User
-
 from conftest import PASSWORD, csrf_token
+
+from hria.domain import sign_in_throttle
+from hria.domain.models import LoginAttempt, User
+from hria.extensions import db
 
 
 def test_right_password_signs_in(client, world, auth):
@@ -39,8 +40,11 @@ def test_passwords_are_stored_hashed(app, world):
 def sign_in(client, email: str, password: str = PASSWORD, address: str = "127.0.0.1"):
     """Sign in as if from ``address`` (the test client's default is 127.0.0.1; it sends nothing anywhere)."""
     page = client.get("/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(page)},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(page)},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def age_attempts(app, seconds: float) -> None:
@@ -72,8 +76,17 @@ def test_waits_double_after_three_failures_of_one_account_from_one_address(app, 
 
 def test_backoff_is_capped_at_the_lock_length(app):
     with app.test_request_context():
-        assert [sign_in_throttle.backoff_seconds(n) for n in (0, 2, 3, 4, 5, 10, 11, 12, 60)] == \
-            [0, 0, 5, 10, 20, 640, 900, 900, 900]
+        assert [sign_in_throttle.backoff_seconds(n) for n in (0, 2, 3, 4, 5, 10, 11, 12, 60)] == [
+            0,
+            0,
+            5,
+            10,
+            20,
+            640,
+            900,
+            900,
+            900,
+        ]
 
 
 def test_a_success_clears_the_backoff_of_that_account_and_address(app, client, world, auth):
@@ -140,11 +153,15 @@ def test_parallel_guesses_get_no_more_than_the_free_failures(app, world):
 
     def guess(client, token, n):
         start.wait()
-        response = client.post("/login", data={"email": world.users["vendor_a"], "password": f"guess {n}",
-                                               "csrf_token": token})
+        response = client.post(
+            "/login", data={"email": world.users["vendor_a"], "password": f"guess {n}", "csrf_token": token}
+        )
         answers.append(response.status_code)
 
-    threads = [threading.Thread(target=guess, args=(c, t, n)) for n, (c, t) in enumerate(zip(clients, tokens))]
+    threads = [
+        threading.Thread(target=guess, args=(c, t, n))
+        for n, (c, t) in enumerate(zip(clients, tokens, strict=True))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -167,8 +184,9 @@ def test_post_without_csrf_token_is_refused(client, world):
 
 def test_post_with_forged_csrf_token_is_refused(client, world, auth):
     auth.login(world.users["procurer_a"])
-    response = client.post(f"/systems/{world.systems['a']}/edit",
-                           data={"csrf_token": "forged", "name": "Hijacked"})
+    response = client.post(
+        f"/systems/{world.systems['a']}/edit", data={"csrf_token": "forged", "name": "Hijacked"}
+    )
     assert response.status_code == 400
 
 
@@ -213,14 +231,30 @@ def test_logout_needs_a_post(client, world, auth):
 def test_change_password(client, world, auth):
     auth.login(world.users["procurer_a"])
     page = client.get("/account/password").get_data(as_text=True)
-    wrong = client.post("/account/password", data={
-        "csrf_token": csrf_token(page), "current": "nope", "new": "a much longer one", "confirm": "a much longer one"})
+    wrong = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(page),
+            "current": "nope",
+            "new": "a much longer one",
+            "confirm": "a much longer one",
+        },
+    )
     assert "This is not your current password." in wrong.get_data(as_text=True)
-    short = client.post("/account/password", data={
-        "csrf_token": csrf_token(page), "current": PASSWORD, "new": "short", "confirm": "short"})
+    short = client.post(
+        "/account/password",
+        data={"csrf_token": csrf_token(page), "current": PASSWORD, "new": "short", "confirm": "short"},
+    )
     assert "at least 10 characters" in short.get_data(as_text=True)
-    ok = client.post("/account/password", data={
-        "csrf_token": csrf_token(page), "current": PASSWORD, "new": "a much longer one", "confirm": "a much longer one"})
+    ok = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(page),
+            "current": PASSWORD,
+            "new": "a much longer one",
+            "confirm": "a much longer one",
+        },
+    )
     assert ok.status_code == 302
     auth.logout()
     assert auth.login(world.users["procurer_a"]).status_code == 401
@@ -239,6 +273,7 @@ def test_unknown_email_costs_a_real_password_hash(app, world, auth, monkeypatch)
         def recording(pwhash, password):
             checked.append(pwhash.split("$")[0])
             return real(pwhash, password)
+
         monkeypatch.setattr(module, "check_password_hash", recording)
 
     spy(accounts)
@@ -280,11 +315,16 @@ def test_common_repetitive_own_and_overlong_passwords_are_refused():
 def test_change_password_states_and_applies_the_rules(client, world, auth):
     auth.login(world.users["procurer_a"])
     page = client.get("/account/password").get_data(as_text=True)
-    assert "10 to 128 characters; not a common or repetitive password, and not your email address or name." in page
+    assert (
+        "10 to 128 characters; not a common or repetitive password, and not your email address or name."
+        in page
+    )
     assert page.count('autocomplete="new-password"') == 2
     for password in ("aaaaaaaaaa", "procurer@a.example", "a" * 1_000_000):
-        response = client.post("/account/password", data={
-            "csrf_token": csrf_token(page), "current": PASSWORD, "new": password, "confirm": password})
+        response = client.post(
+            "/account/password",
+            data={"csrf_token": csrf_token(page), "current": PASSWORD, "new": password, "confirm": password},
+        )
         assert response.status_code == 200
         assert 'role="alert"' in response.get_data(as_text=True)
     auth.logout()
@@ -295,11 +335,16 @@ def test_a_password_with_control_characters_is_refused(client, world, auth):
     auth.login(world.users["procurer_a"])
     page = client.get("/account/password").get_data(as_text=True)
     password = "\x00" * 20 + "Abc!defghij"
-    response = client.post("/account/password", data={
-        "csrf_token": csrf_token(page), "current": PASSWORD, "new": password, "confirm": password})
+    response = client.post(
+        "/account/password",
+        data={"csrf_token": csrf_token(page), "current": PASSWORD, "new": password, "confirm": password},
+    )
     assert response.status_code == 200
-    assert ("This password holds a control character (such as NUL, tab or newline), which cannot be typed at every "
-            "sign-in. Use letters, digits, spaces and punctuation.") in response.get_data(as_text=True)
+    assert (
+        "This password holds a control character (such as NUL, tab or newline), which cannot be typed at "
+        "every "
+        "sign-in. Use letters, digits, spaces and punctuation."
+    ) in response.get_data(as_text=True)
     auth.logout()
     assert auth.login(world.users["procurer_a"]).status_code == 302  # the password did not change
 
@@ -309,8 +354,19 @@ def test_command_line_refuses_a_weak_password(app, world):
 
     from hria.cli import main
 
-    result = CliRunner().invoke(main, ["create-user", "new@a.example", "--role", "procurer",
-                                       "--organisation", "City A", "--password", "aaaaaaaaaa"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "create-user",
+            "new@a.example",
+            "--role",
+            "procurer",
+            "--organisation",
+            "City A",
+            "--password",
+            "aaaaaaaaaa",
+        ],
+    )
     assert result.exit_code == 1
     assert "This password repeats one piece over and over" in result.output
     with app.app_context():
@@ -320,14 +376,18 @@ def test_command_line_refuses_a_weak_password(app, world):
 def test_generated_and_demo_passwords_pass_the_rules(app):
     from click.testing import CliRunner
 
+    from hria.cli import main
     from hria.domain import demo
     from hria.domain.accounts import generate_password, password_problem
-    from hria.cli import main
 
     assert [password_problem(generate_password()) for _ in range(200)] == [None] * 200
     assert CliRunner().invoke(main, ["demo"]).exit_code == 0
     logins = demo.saved_logins(app.instance_path)
     assert [login.email for login in logins] == [
-        "admin@riverton.example", "procurer@riverton.example", "vendor@civic-analytics.example",
-        "vendor@urbansight.example", "oversight@oversight-board.example"]
+        "admin@riverton.example",
+        "procurer@riverton.example",
+        "vendor@civic-analytics.example",
+        "vendor@urbansight.example",
+        "oversight@oversight-board.example",
+    ]
     assert [password_problem(login.password, login.email) for login in logins] == [None] * len(logins)

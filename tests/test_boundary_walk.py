@@ -1,8 +1,9 @@
-"""A real ``hria serve --demo`` process: the demo vendor walks every id of every kind of object, one request after
-another, and reads exactly what is its own to read, with no server error.
+"""A real ``hria serve --demo`` process: the demo vendor walks every id of every kind of object, one request
+after another, and reads exactly what is its own to read, with no server error.
 
 The expected answers are worked out here from the database itself (the demo's invitations, the question bank
 each assessment is pinned to, the purpose of each file), not with the application's own access rules."""
+
 from __future__ import annotations
 
 import html
@@ -40,9 +41,24 @@ def demo_server(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HRIA_")}
     env["HRIA_INSTANCE_PATH"] = str(instance)
     log = (instance / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-P", "-c", "from hria.cli import main; main()", "serve", "--demo",
-                                "--port", str(port), "--threads", "2"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, cwd=str(instance))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-P",
+            "-c",
+            "from hria.cli import main; main()",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--threads",
+            "2",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(instance),
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -66,8 +82,9 @@ class Browser:
 
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                                  _NoRedirect())
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
         self.requests = 0
         self.server_errors: list[str] = []
 
@@ -87,7 +104,9 @@ class Browser:
         return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', self.open(path)[1].decode()).group(1)
 
     def sign_in(self, email: str, password: str) -> None:
-        status, _ = self.open("/login", {"email": email, "password": password, "csrf_token": self.token("/login")})
+        status, _ = self.open(
+            "/login", {"email": email, "password": password, "csrf_token": self.token("/login")}
+        )
         assert status == 302, f"sign-in of {email} answered {status}"
 
 
@@ -101,13 +120,24 @@ class Truth:
 
     def __init__(self, database: Path, email: str):
         db = sqlite3.connect(database)
-        self.org = db.execute("SELECT organisation_id FROM user_account WHERE email = ?", (email,)).fetchone()[0]
-        owners = dict(db.execute("SELECT a.id, s.owner_id FROM assessment a JOIN ai_system s ON s.id = a.system_id"))
-        invited = {row[0] for row in db.execute("SELECT assessment_id FROM invitation WHERE organisation_id = ?",
-                                                (self.org,))}
+        self.org = db.execute(
+            "SELECT organisation_id FROM user_account WHERE email = ?", (email,)
+        ).fetchone()[0]
+        owners = dict(
+            db.execute("SELECT a.id, s.owner_id FROM assessment a JOIN ai_system s ON s.id = a.system_id")
+        )
+        invited = {
+            row[0]
+            for row in db.execute(
+                "SELECT assessment_id FROM invitation WHERE organisation_id = ?", (self.org,)
+            )
+        }
         self.own = {a for a, owner in owners.items() if owner == self.org}
         self.visible = self.own | invited
-        banks = {bank_id: json.loads(content) for bank_id, content in db.execute("SELECT id, content FROM question_bank")}
+        banks = {
+            bank_id: json.loads(content)
+            for bank_id, content in db.execute("SELECT id, content FROM question_bank")
+        }
         self.answered_by = {}
         for assessment, stage, bank_id in db.execute("SELECT id, stage, bank_id FROM assessment"):
             questions = banks[bank_id]["stages"][stage]["questions"] if bank_id else []
@@ -120,10 +150,16 @@ class Truth:
         self.systems = [row[0] for row in db.execute("SELECT id FROM ai_system")]
         system_of = dict(db.execute("SELECT id, system_id FROM assessment"))
         self.visible_systems = {system_of[a] for a in self.visible} | {
-            row[0] for row in db.execute("SELECT id FROM ai_system WHERE owner_id = ?", (self.org,))}
-        self.notified = list(db.execute("SELECT c.assessment_id, c.target, c.body FROM notification n "
-                                        "JOIN comment c ON c.id = n.comment_id "
-                                        "JOIN user_account u ON u.id = n.user_id WHERE u.email = ?", (email,)))
+            row[0] for row in db.execute("SELECT id FROM ai_system WHERE owner_id = ?", (self.org,))
+        }
+        self.notified = list(
+            db.execute(
+                "SELECT c.assessment_id, c.target, c.body FROM notification n "
+                "JOIN comment c ON c.id = n.comment_id "
+                "JOIN user_account u ON u.id = n.user_id WHERE u.email = ?",
+                (email,),
+            )
+        )
         db.close()
 
     def question(self, assessment: int, question_id: str | None) -> bool:
@@ -167,20 +203,33 @@ def _login(instance: Path, role: str) -> tuple[str, str]:
 def _buyer_side_discussion(base: str, instance: Path) -> None:
     """The procurer and the board discuss the welfare assessments over the server, on every kind of thread."""
     db = sqlite3.connect(instance / "hria.sqlite3")
-    stages = dict(db.execute("SELECT a.stage, a.id FROM assessment a JOIN ai_system s ON s.id = a.system_id "
-                             "WHERE s.name = 'Welfare fraud risk score'"))
+    stages = dict(
+        db.execute(
+            "SELECT a.stage, a.id FROM assessment a JOIN ai_system s ON s.id = a.system_id "
+            "WHERE s.name = 'Welfare fraud risk score'"
+        )
+    )
     db.close()
     for role, assessment, targets in (
-            ("procurer", stages["procurement"], ["assessment", "question:PRO-01", "question:PRO-02", "vendors"]),
-            ("oversight", stages["scoping"], ["assessment", "question:SCO-08", "vendors"])):
+        ("procurer", stages["procurement"], ["assessment", "question:PRO-01", "question:PRO-02", "vendors"]),
+        ("oversight", stages["scoping"], ["assessment", "question:SCO-08", "vendors"]),
+    ):
         browser = Browser(base)
         browser.sign_in(*_login(instance, role))
         page = browser.open(f"/assessments/{assessment}/comments")[1].decode()
         token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
         for target in targets:
-            if f'value="{target}"' in page:  # the thread with the invited vendors is offered where there are some
-                status, _ = browser.open(f"/assessments/{assessment}/comments", {
-                    "csrf_token": token, "target": target, "body": f"{role} on {target} of assessment {assessment}"})
+            if (
+                f'value="{target}"' in page
+            ):  # the thread with the invited vendors is offered where there are some
+                status, _ = browser.open(
+                    f"/assessments/{assessment}/comments",
+                    {
+                        "csrf_token": token,
+                        "target": target,
+                        "body": f"{role} on {target} of assessment {assessment}",
+                    },
+                )
                 assert status == 302
 
 
@@ -211,14 +260,18 @@ def test_a_demo_vendor_walking_every_id_reads_only_its_own_part(discussed, email
 
     # first, before opening a comments page marks its notifications read
     dashboard = browser.open("/")[1].decode(errors="replace")
-    wrong += [f"dashboard shows the notification of a comment on {target} of assessment {assessment}"
-              for assessment, target, body in truth.notified
-              if not truth.comment(assessment, target) and html.escape(body[:60]) in dashboard]
+    wrong += [
+        f"dashboard shows the notification of a comment on {target} of assessment {assessment}"
+        for assessment, target, body in truth.notified
+        if not truth.comment(assessment, target) and html.escape(body[:60]) in dashboard
+    ]
 
     files = {row[0]: row for row in truth.evidence}
     for i in range(1, max(files) + BEYOND):
         _, assessment, purpose, question_id = files.get(i, (i, None, None, None))
-        expect(f"/evidence/{i}/download", assessment is not None and truth.file(assessment, purpose, question_id))
+        expect(
+            f"/evidence/{i}/download", assessment is not None and truth.file(assessment, purpose, question_id)
+        )
     reports = {row[0]: row for row in truth.reports}
     for i in range(1, max(reports) + BEYOND):
         _, assessment, kind = reports.get(i, (i, None, None))
@@ -234,7 +287,9 @@ def test_a_demo_vendor_walking_every_id_reads_only_its_own_part(discussed, email
         expect(f"/assessments/{i}/risks", i in truth.own)
         for _, assessment, target, body in truth.comments:
             if assessment == i:
-                (shown_comments if html.escape(body) in page else hidden_comments).add((assessment, target, body))
+                (shown_comments if html.escape(body) in page else hidden_comments).add(
+                    (assessment, target, body)
+                )
     for i in range(1, max(truth.systems) + BEYOND):
         expect(f"/systems/{i}", i in truth.visible_systems)
     expected_shown = {(a, t, b) for _, a, t, b in truth.comments if truth.comment(a, t)}
@@ -246,25 +301,40 @@ def test_a_demo_vendor_walking_every_id_reads_only_its_own_part(discussed, email
     for comment_id, assessment, _, _ in truth.comments:
         if assessment in truth.visible and comment_id not in readable_ids:
             token = browser.token(f"/assessments/{assessment}/comments")
-            status, _ = browser.open(f"/assessments/{assessment}/comments",
-                                     {"csrf_token": token, "parent_id": str(comment_id), "body": "a reply"})
+            status, _ = browser.open(
+                f"/assessments/{assessment}/comments",
+                {"csrf_token": token, "parent_id": str(comment_id), "body": "a reply"},
+            )
             if status != 404:
                 wrong.append(f"reply to comment {comment_id} -> {status}")
     for assessment in sorted(truth.visible):  # malformed and huge parent ids
         token = browser.token(f"/assessments/{assessment}/comments")
         for parent, expected in [("abc", 400)] + [(str(n), 404) for n in HUGE]:
-            status, _ = browser.open(f"/assessments/{assessment}/comments",
-                                     {"csrf_token": token, "parent_id": parent, "body": "a reply"})
+            status, _ = browser.open(
+                f"/assessments/{assessment}/comments",
+                {"csrf_token": token, "parent_id": parent, "body": "a reply"},
+            )
             if status != expected:
                 wrong.append(f"parent_id={parent} on {assessment} -> {status}")
     for n in HUGE:
-        for path in (f"/evidence/{n}/download", f"/reports/{n}/download", f"/audits/{n}", f"/assessments/{n}",
-                     f"/assessments/{n}/comments", f"/systems/{n}"):
+        for path in (
+            f"/evidence/{n}/download",
+            f"/reports/{n}/download",
+            f"/audits/{n}",
+            f"/assessments/{n}",
+            f"/assessments/{n}/comments",
+            f"/systems/{n}",
+        ):
             expect(path, False)
 
-    print(f"\n{browser.requests} requests as {email}: {len(wrong)} unexpected answers, "
-          f"{len(browser.server_errors)} server errors; {len(shown_comments)} comments shown, "
-          f"{len(hidden_comments)} hidden", *wrong, *browser.server_errors, sep="\n  ")
+    print(
+        f"\n{browser.requests} requests as {email}: {len(wrong)} unexpected answers, "
+        f"{len(browser.server_errors)} server errors; {len(shown_comments)} comments shown, "
+        f"{len(hidden_comments)} hidden",
+        *wrong,
+        *browser.server_errors,
+        sep="\n  ",
+    )
     assert browser.server_errors == []
     assert wrong == []
     assert browser.requests > 100

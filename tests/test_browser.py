@@ -1,9 +1,9 @@
 """The foundation in a real browser: Chromium driven by Playwright against a live server."""
+
 import pytest
+from browser import chromium_page, live_server, sign_in, sign_out
 
 from hria.domain import demo
-
-from browser import chromium_page, live_server, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -115,13 +115,18 @@ def test_issue_countersign_and_verify_a_report(app, demo_logins, tmp_path):
         assert "Issued and signed HRIA-" in page.locator(".flashes").inner_text()
         sign_out(page)
 
-        sign_in(page, base, "oversight@oversight-board.example", demo_logins["oversight@oversight-board.example"])
+        sign_in(
+            page, base, "oversight@oversight-board.example", demo_logins["oversight@oversight-board.example"]
+        )
         page.get_by_role("link", name="Scoping").click()
         page.get_by_role("button", name="Countersign for Riverton Algorithmic Oversight Board").click()
         assert "Countersigned HRIA-" in page.locator(".flashes").inner_text()
         row = page.locator("#reports tbody tr").first
-        assert ("City of Riverton Procurement Office (issuing organisation), Riverton Algorithmic Oversight Board "
-                "(oversight body)") in row.inner_text()
+        assert (
+            "City of Riverton Procurement Office (issuing organisation), Riverton Algorithmic Oversight "
+            "Board "
+            "(oversight body)"
+        ) in row.inner_text()
         with page.expect_download() as download:
             row.get_by_role("link").click()
         pdf = tmp_path / "countersigned.pdf"
@@ -144,7 +149,9 @@ def test_review_walked_in_the_browser(app, demo_logins):
         assert "The assessment is now submitted." in page.locator(".flashes").inner_text()
         sign_out(page)
 
-        sign_in(page, base, "oversight@oversight-board.example", demo_logins["oversight@oversight-board.example"])
+        sign_in(
+            page, base, "oversight@oversight-board.example", demo_logins["oversight@oversight-board.example"]
+        )
         page.get_by_role("link", name="Scoping").click()
         page.get_by_role("button", name="Start the review").click()
         page.locator("#comment-approve_with_conditions").fill("Quarterly audits of the flags by nationality.")

@@ -1,17 +1,21 @@
-"""Threaded comments with notifications for the other parties; each thread is read by those who read its object."""
+"""Threaded comments with notifications for the other parties; each thread is read by those who read its
+object."""
+
 import pytest
-
-from hria.extensions import db
-from hria.domain.models import Comment, Notification, User
-
 from conftest import csrf_token, form_fields
 from parties import BUYER_QUESTION, VENDOR_QUESTION, build
+
+from hria.domain.models import Comment, Notification, User
+from hria.extensions import db
 
 
 def post(client, aid, **data):
     page = client.get(f"/assessments/{aid}/comments").get_data(as_text=True)
-    return client.post(f"/assessments/{aid}/comments", data={"csrf_token": form_fields(page)["csrf_token"], **data},
-                       follow_redirects=True)
+    return client.post(
+        f"/assessments/{aid}/comments",
+        data={"csrf_token": form_fields(page)["csrf_token"], **data},
+        follow_redirects=True,
+    )
 
 
 def test_oversight_comments_a_question_and_the_parties_are_notified(app, client, world, auth):
@@ -80,11 +84,15 @@ def _user_id(app, email) -> int:
 def test_vendor_is_notified_only_of_comments_it_may_read(app, client, world, auth, parties):
     vendor = _user_id(app, world.users["vendor_a"])
     auth.login(world.users["procurer_a"])
-    for target, body in ((f"question:{BUYER_QUESTION}", "Our budget ceiling is 2 million"),
-                         ("assessment", "Internal: we prefer the other bidder"),
-                         (f"question:{VENDOR_QUESTION}", "Please attach the disparity tests"),
-                         ("vendors", "Welcome to the procurement assessment")):
-        assert "Comment posted" in post(client, parties.assessment, target=target, body=body).get_data(as_text=True)
+    for target, body in (
+        (f"question:{BUYER_QUESTION}", "Our budget ceiling is 2 million"),
+        ("assessment", "Internal: we prefer the other bidder"),
+        (f"question:{VENDOR_QUESTION}", "Please attach the disparity tests"),
+        ("vendors", "Welcome to the procurement assessment"),
+    ):
+        assert "Comment posted" in post(client, parties.assessment, target=target, body=body).get_data(
+            as_text=True
+        )
     auth.logout()
     with app.app_context():
         notified = {n.comment.body for n in db.session.query(Notification).filter_by(user_id=vendor)}
@@ -98,7 +106,9 @@ def test_vendor_is_notified_only_of_comments_it_may_read(app, client, world, aut
     assert "budget ceiling" not in page and "other bidder" not in page
 
 
-def test_dashboard_never_shows_a_notification_of_a_comment_the_user_may_not_read(app, client, world, auth, parties):
+def test_dashboard_never_shows_a_notification_of_a_comment_the_user_may_not_read(
+    app, client, world, auth, parties
+):
     """A notification made before the rule (or before an access narrowed) is not shown, nor its text."""
     with app.app_context():
         vendor = db.session.query(User).filter_by(email=world.users["vendor_a"]).one()
@@ -113,8 +123,10 @@ def test_dashboard_never_shows_a_notification_of_a_comment_the_user_may_not_read
         assert parties.bodies[key] not in dashboard
 
 
-@pytest.mark.parametrize("target", ["assessment", f"question:{BUYER_QUESTION}", "finding:1", "action:1",
-                                    "question:NOPE-1", "somewhere"])
+@pytest.mark.parametrize(
+    "target",
+    ["assessment", f"question:{BUYER_QUESTION}", "finding:1", "action:1", "question:NOPE-1", "somewhere"],
+)
 def test_vendor_cannot_post_where_it_may_not_read(app, client, world, auth, parties, target):
     auth.login(world.users["vendor_a"])
     before = _count(app, Comment)
@@ -126,17 +138,31 @@ def test_vendor_cannot_reply_to_a_thread_it_may_not_read(app, client, world, aut
     auth.login(world.users["vendor_a"])
     before = _count(app, Comment)
     for key in ("buyer_thread", "buyer_question", "buyer_question_reply", "finding", "action"):
-        response = send(client, parties.assessment, parent_id=str(parties.comments[key]), body="a vendor reply")
+        response = send(
+            client, parties.assessment, parent_id=str(parties.comments[key]), body="a vendor reply"
+        )
         assert response.status_code == 404, key
     assert _count(app, Comment) == before
-    reply = send(client, parties.assessment, parent_id=str(parties.comments["vendor_question"]), body="Attached.")
+    reply = send(
+        client, parties.assessment, parent_id=str(parties.comments["vendor_question"]), body="Attached."
+    )
     assert reply.status_code == 302
     assert _count(app, Comment, parent_id=parties.comments["vendor_question"]) == 1
 
 
-@pytest.mark.parametrize("parent_id, status", [("abc", 400), ("-1", 400), ("1.5", 400), ("１２", 400),
-                                               (str(2**63), 404), (str(2**64), 404), ("9" * 5000, 404),
-                                               ("999999", 404)])
+@pytest.mark.parametrize(
+    "parent_id, status",
+    [
+        ("abc", 400),
+        ("-1", 400),
+        ("1.5", 400),
+        ("１２", 400),
+        (str(2**63), 404),
+        (str(2**64), 404),
+        ("9" * 5000, 404),
+        ("999999", 404),
+    ],
+)
 def test_malformed_or_unknown_parent_ids_are_refused(app, client, world, auth, parties, parent_id, status):
     auth.login(world.users["procurer_a"])
     before = _count(app, Comment)
@@ -151,7 +177,9 @@ def test_a_reply_is_never_attached_across_assessments(app, client, world, auth, 
     other = post(client, world.assessments["a"], target="question:SCO-08", body="On the scoping stage")
     assert "Comment posted" in other.get_data(as_text=True)
     with app.app_context():
-        readable_elsewhere = db.session.query(Comment.id).filter_by(assessment_id=world.assessments["a"]).scalar()
+        readable_elsewhere = (
+            db.session.query(Comment.id).filter_by(assessment_id=world.assessments["a"]).scalar()
+        )
     before = _count(app, Comment)
     for parent in (readable_elsewhere, parties.comments["shared_thread"]):
         assert send(client, parties.assessment, parent_id=str(parent), body="a reply").status_code == 404
@@ -160,18 +188,27 @@ def test_a_reply_is_never_attached_across_assessments(app, client, world, auth, 
 
 def test_a_reply_to_a_reply_joins_the_thread_of_its_first_comment(app, client, world, auth, parties):
     auth.login(world.users["oversight_a"])
-    response = send(client, parties.assessment, parent_id=str(parties.comments["buyer_question_reply"]),
-                    body="Then attach the clause itself.")
+    response = send(
+        client,
+        parties.assessment,
+        parent_id=str(parties.comments["buyer_question_reply"]),
+        body="Then attach the clause itself.",
+    )
     assert response.status_code == 302
     with app.app_context():
         reply = db.session.query(Comment).filter_by(body="Then attach the clause itself.").one()
-        assert (reply.parent_id, reply.target) == (parties.comments["buyer_question"], f"question:{BUYER_QUESTION}")
-    assert "Then attach the clause itself." in client.get(f"/assessments/{parties.assessment}/comments").get_data(
-        as_text=True)
+        assert (reply.parent_id, reply.target) == (
+            parties.comments["buyer_question"],
+            f"question:{BUYER_QUESTION}",
+        )
+    assert "Then attach the clause itself." in client.get(
+        f"/assessments/{parties.assessment}/comments"
+    ).get_data(as_text=True)
 
 
-def test_a_buyer_reading_a_shared_self_certification_reads_none_of_the_vendors_discussion(app, client, world, auth,
-                                                                                         parties):
+def test_a_buyer_reading_a_shared_self_certification_reads_none_of_the_vendors_discussion(
+    app, client, world, auth, parties
+):
     auth.login(world.users["procurer_a"])
     assessment_page = client.get(f"/assessments/{parties.shared}")
     assert assessment_page.status_code == 200
@@ -179,5 +216,8 @@ def test_a_buyer_reading_a_shared_self_certification_reads_none_of_the_vendors_d
     assert client.get(f"/assessments/{parties.shared}/comments").status_code == 404
     before = _count(app, Comment)
     assert send(client, parties.shared, target="assessment", body="From the buyer").status_code == 404
-    assert send(client, parties.shared, parent_id=str(parties.comments["shared_thread"]), body="x").status_code == 404
+    assert (
+        send(client, parties.shared, parent_id=str(parties.comments["shared_thread"]), body="x").status_code
+        == 404
+    )
     assert _count(app, Comment) == before

@@ -4,6 +4,7 @@ The application is served by waitress in this process, on a SQLite file and (whe
 reachable) on PostgreSQL; the clients are real HTTP clients on their own threads. Every response
 is checked (no 5xx), the event chain must stay whole, and no acknowledged save may be overwritten.
 """
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -15,15 +16,13 @@ import urllib.request
 from contextlib import contextmanager
 
 import pytest
+from conftest import CSRF_RE, PASSWORD, PASSWORD_HASH, form_fields
 from sqlalchemy import select
 
 from hria import create_app, database
 from hria.domain import trail
-from hria.extensions import db
 from hria.domain.models import Answer, Assessment, Event, System, User
-
-from conftest import CSRF_RE, PASSWORD, PASSWORD_HASH, form_fields
-from test_postgres import postgres_url  # noqa: F401 - the fixture, for the PostgreSQL runs
+from hria.extensions import db
 
 CLIENTS = 20
 TRIALS = 20
@@ -61,12 +60,26 @@ def world_factory():
         with app.app_context():
             city = create_organisation("City A", "buyer")
             for n in range(CLIENTS):
-                db.session.add(User(email=f"officer{n}@a.example", role="procurer", organisation=city,
-                                    password_hash=PASSWORD_HASH))
-            system = System(name="Benefit scoring", purpose="Scores applications", owner=city, sector="welfare",
-                            automated_decisions=True)
-            db.session.add_all([system, Assessment(system=system, stage="scoping", status="draft", language="en")])
+                db.session.add(
+                    User(
+                        email=f"officer{n}@a.example",
+                        role="procurer",
+                        organisation=city,
+                        password_hash=PASSWORD_HASH,
+                    )
+                )
+            system = System(
+                name="Benefit scoring",
+                purpose="Scores applications",
+                owner=city,
+                sector="welfare",
+                automated_decisions=True,
+            )
+            db.session.add_all(
+                [system, Assessment(system=system, stage="scoping", status="draft", language="en")]
+            )
             db.session.commit()
+
     return build
 
 
@@ -93,8 +106,9 @@ class Client:
 
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                                  _NoRedirect)
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect
+        )
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
@@ -137,8 +151,12 @@ def test_concurrent_sign_ins_all_succeed_and_keep_the_chain(served):
     pages = [c.request("/login")[1] for c in clients]
     tokens = [CSRF_RE.search(p).group(1) for p in pages]
 
-    statuses = _together(CLIENTS, lambda i: clients[i].request(
-        "/login", {"email": f"officer{i}@a.example", "password": PASSWORD, "csrf_token": tokens[i]})[0])
+    statuses = _together(
+        CLIENTS,
+        lambda i: clients[i].request(
+            "/login", {"email": f"officer{i}@a.example", "password": PASSWORD, "csrf_token": tokens[i]}
+        )[0],
+    )
 
     assert statuses == [302] * CLIENTS
     with app.app_context():
@@ -164,12 +182,15 @@ def test_concurrent_saves_of_one_section_lose_nothing(served):
         assert forms[0]["version"] == forms[1]["version"]
         for n, form in enumerate(forms):
             form.update({"SCO-01": f"purpose written by client {n} in trial {trial}", "save": "1"})
-        statuses = _together(2, lambda i: (alice, bob)[i].request(url, forms[i])[0])
+        statuses = _together(2, lambda i, forms=forms: (alice, bob)[i].request(url, forms[i])[0])
         assert sorted(statuses) == [302, 409], statuses
         winner = statuses.index(302)
         with app.app_context():
-            saved = db.session.scalar(select(Answer.value).where(Answer.assessment_id == assessment_id,
-                                                                 Answer.question_id == "SCO-01"))
+            saved = db.session.scalar(
+                select(Answer.value).where(
+                    Answer.assessment_id == assessment_id, Answer.question_id == "SCO-01"
+                )
+            )
         assert json.loads(saved) == f"purpose written by client {winner} in trial {trial}"
         outcomes.append(winner)
     with app.app_context():
@@ -179,10 +200,11 @@ def test_concurrent_saves_of_one_section_lose_nothing(served):
 
 
 def test_a_write_that_cannot_get_the_lock_is_told_to_retry(tmp_path, monkeypatch):
-    """Another process holds SQLite's write lock longer than the busy timeout: 503 with a message, nothing lost."""
+    """Another process holds SQLite's write lock past the busy timeout: 503 with a message, nothing lost."""
     import sqlite3
 
-    from conftest import Auth, world as make_world
+    from conftest import Auth
+    from conftest import world as make_world
 
     monkeypatch.delenv("HRIA_DATABASE_URL", raising=False)
     monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -226,8 +248,12 @@ def test_a_double_submit_moves_the_assessment_once(served):
     assert alice.login("officer0@a.example") == 302 and bob.login("officer1@a.example") == 302
     tokens = [form_fields(c.request(url)[1])["csrf_token"] for c in (alice, bob)]
 
-    statuses = _together(2, lambda i: (alice, bob)[i].request(
-        f"{url}/transitions/submit", {"csrf_token": tokens[i], "comment": f"ready ({i})"})[0])
+    statuses = _together(
+        2,
+        lambda i: (alice, bob)[i].request(
+            f"{url}/transitions/submit", {"csrf_token": tokens[i], "comment": f"ready ({i})"}
+        )[0],
+    )
 
     assert sorted(statuses) == [302, 403], statuses
     with app.app_context():
@@ -282,16 +308,36 @@ def test_two_server_processes_on_one_sqlite_file_keep_one_chain(tmp_path, monkey
     try:
         for _ in range(2):
             port = _free_port()
-            servers.append(subprocess.Popen(
-                [sys.executable, "-P", "-c", "from hria.cli import main; main()", "serve", "--port", str(port),
-                 "--threads", str(CLIENTS)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-P",
+                        "-c",
+                        "from hria.cli import main; main()",
+                        "serve",
+                        "--port",
+                        str(port),
+                        "--threads",
+                        str(CLIENTS),
+                    ],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
             bases.append(f"http://127.0.0.1:{port}")
-        for base, process in zip(bases, servers):
+        for base, process in zip(bases, servers, strict=True):
             _wait_for(base, process)
         clients = [Client(bases[i % 2]) for i in range(CLIENTS)]
         tokens = [CSRF_RE.search(c.request("/login")[1]).group(1) for c in clients]
-        statuses = _together(CLIENTS, lambda i: clients[i].request(
-            "/login", {"email": f"officer{i}@a.example", "password": PASSWORD, "csrf_token": tokens[i]})[0])
+        statuses = _together(
+            CLIENTS,
+            lambda i: clients[i].request(
+                "/login", {"email": f"officer{i}@a.example", "password": PASSWORD, "csrf_token": tokens[i]}
+            )[0],
+        )
     finally:
         for process in servers:
             process.terminate()
@@ -310,15 +356,24 @@ def test_one_form_sent_five_times_at_once_and_replayed_later_registers_one_syste
     fields = form_fields(officer.request("/systems/new")[1])
     with app.app_context():
         owner_id = db.session.scalar(select(System.owner_id))
-    form = {**fields, "name": "Parking enforcement", "purpose": "Flags unpaid parking", "owner_id": owner_id,
-            "vendor_id": 0, "sector": "transport"}
+    form = {
+        **fields,
+        "name": "Parking enforcement",
+        "purpose": "Flags unpaid parking",
+        "owner_id": owner_id,
+        "vendor_id": 0,
+        "sector": "transport",
+    }
 
     statuses = _together(5, lambda i: officer.request("/systems/new", form)[0])
     replayed = Client(base)  # the same session cookie, sent again later from elsewhere
     replayed.opener = officer.opener
     later = replayed.request("/systems/new", form)[0]
 
-    assert statuses == [302] * 5 and later == 302  # each answer is a redirect: to the new system, or "sent twice"
+    assert (
+        statuses == [302] * 5 and later == 302
+    )  # each answer is a redirect: to the new system, or "sent twice"
     with app.app_context():
-        assert db.session.scalars(select(System.name).where(System.name == "Parking enforcement")).all() == \
-            ["Parking enforcement"]
+        assert db.session.scalars(select(System.name).where(System.name == "Parking enforcement")).all() == [
+            "Parking enforcement"
+        ]

@@ -1,4 +1,5 @@
 """Errors get friendly pages and never a stack trace."""
+
 import pytest
 
 from hria import create_app, database

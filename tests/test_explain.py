@@ -1,4 +1,5 @@
 """Explanations on synthetic data with a known truth: ranking, proxies and the fidelity gate."""
+
 import json
 from pathlib import Path
 
@@ -22,9 +23,19 @@ def known_truth(n=6000, seed=0, hidden=False) -> pd.DataFrame:
     proxy = (group == "a") + rng.normal(scale=0.35, size=n)
     z = rng.normal(size=n)  # a variable the upload does not contain
     signal = 3 * x1 + 0.6 * x2 + 1.2 * proxy + (4 * z if hidden else 0)
-    return pd.DataFrame({"x1": x1, "x2": x2, "x3": x3, "proxy": proxy, "independent": independent,
-                         "colour": rng.choice(["red", "green", None], n), "group": group,
-                         "decision": (signal > np.median(signal)).astype(int), "score": signal})
+    return pd.DataFrame(
+        {
+            "x1": x1,
+            "x2": x2,
+            "x3": x3,
+            "proxy": proxy,
+            "independent": independent,
+            "colour": rng.choice(["red", "green", None], n),
+            "group": group,
+            "decision": (signal > np.median(signal)).astype(int),
+            "score": signal,
+        }
+    )
 
 
 def importance(result) -> dict:
@@ -74,8 +85,12 @@ def test_unseen_variable_fails_the_fidelity_gate_and_says_why():
 
 def test_sample_is_stratified_seeded_and_stated():
     df = known_truth(n=8000)
-    first = explain(df, "decision", sensitive_features="group", exclude=["score"], sample=500, random_state=3).to_dict()
-    again = explain(df, "decision", sensitive_features="group", exclude=["score"], sample=500, random_state=3).to_dict()
+    first = explain(
+        df, "decision", sensitive_features="group", exclude=["score"], sample=500, random_state=3
+    ).to_dict()
+    again = explain(
+        df, "decision", sensitive_features="group", exclude=["score"], sample=500, random_state=3
+    ).to_dict()
     assert first == again
     assert first["sample_size"] == 500
     counts = {g["group"]: g["count"] for g in first["per_group"]}
@@ -85,17 +100,29 @@ def test_sample_is_stratified_seeded_and_stated():
 def test_individual_explanations_in_plain_words():
     result = explain(known_truth(), "decision", sensitive_features="group", exclude=["score"])
     assert len(result.individual) == 3
-    assert "the largest factors towards a positive decision were" in result.individual[0]["text"].lower() \
+    assert (
+        "the largest factors towards a positive decision were" in result.individual[0]["text"].lower()
         or "the largest against were" in result.individual[0]["text"].lower()
+    )
 
 
-@pytest.mark.parametrize("frame_change, kwargs, message", [
-    (lambda d: d.assign(decision=1), {}, "is the same for every row"),
-    (lambda d: d[["decision", "group"]], {}, "There are no features"),
-    (lambda d: d.assign(note=[f"free text {i}" for i in range(len(d))]), {"features": ["x1", "note"]},
-     "looks like an identifier or free text"),
-    (lambda d: d.head(60).assign(**{f"c{i}": np.arange(60.0) for i in range(70)}), {}, "more columns than rows"),
-])
+@pytest.mark.parametrize(
+    "frame_change, kwargs, message",
+    [
+        (lambda d: d.assign(decision=1), {}, "is the same for every row"),
+        (lambda d: d[["decision", "group"]], {}, "There are no features"),
+        (
+            lambda d: d.assign(note=[f"free text {i}" for i in range(len(d))]),
+            {"features": ["x1", "note"]},
+            "looks like an identifier or free text",
+        ),
+        (
+            lambda d: d.head(60).assign(**{f"c{i}": np.arange(60.0) for i in range(70)}),
+            {},
+            "more columns than rows",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_message(frame_change, kwargs, message):
     with pytest.raises(InputError, match=message):
         explain(frame_change(known_truth()), "decision", sensitive_features="group", **kwargs)
@@ -111,16 +138,30 @@ def test_identifier_columns_are_left_out_by_default():
 def test_explain_cli_json(tmp_path):
     path = tmp_path / "outputs.csv"
     known_truth().to_csv(path, index=False)
-    result = CliRunner().invoke(main, ["explain", str(path), "--prediction", "decision", "--sensitive", "group",
-                                       "--exclude", "score", "--json", "-"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "explain",
+            str(path),
+            "--prediction",
+            "decision",
+            "--sensitive",
+            "group",
+            "--exclude",
+            "score",
+            "--json",
+            "-",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["fidelity"]["passed"] is True
     assert data["global_importance"][0]["feature"] == "x1"
     assert [f["feature"] for f in data["flags"] if f["flagged"]] == ["proxy"]
     assert data["sample_size"] == 2000 and "per_group" in data and "proxies" in data
-    text = CliRunner().invoke(main, ["explain", str(path), "--prediction", "decision", "--sensitive", "group",
-                                     "--exclude", "score"])
+    text = CliRunner().invoke(
+        main, ["explain", str(path), "--prediction", "decision", "--sensitive", "group", "--exclude", "score"]
+    )
     assert "Fidelity: agreement" in text.output and "faithful" in text.output
     bad = CliRunner().invoke(main, ["explain", str(path), "--prediction", "colour", "--sensitive", "group"])
     assert bad.exit_code == 2 and "say which value(s) mean a positive decision" in bad.output
@@ -128,7 +169,12 @@ def test_explain_cli_json(tmp_path):
 
 @pytest.mark.skipif(not COMPAS.exists(), reason="the COMPAS file in shared/data is not here")
 def test_compas_fidelity_is_stated_honestly():
-    result = explain(str(COMPAS), "score_text", pos_label="Medium,High", sensitive_features=["race", "sex"],
-                     features=["age", "juv_fel_count", "juv_misd_count", "juv_other_count", "c_charge_degree"])
+    result = explain(
+        str(COMPAS),
+        "score_text",
+        pos_label="Medium,High",
+        sensitive_features=["race", "sex"],
+        features=["age", "juv_fel_count", "juv_misd_count", "juv_other_count", "c_charge_degree"],
+    )
     assert 0.5 < result.fidelity.value < 0.85 and not result.explains_model
     assert result.global_importance[0]["feature"] == "age"

@@ -1,9 +1,10 @@
 """The app factory and its configuration."""
+
 from pathlib import Path
 
 from hria import create_app, database
-from hria.extensions import db
 from hria.domain.models import Organisation
+from hria.extensions import db
 
 
 def _app_at(path: Path, monkeypatch, **env):

@@ -1,13 +1,25 @@
 """Every rate and summary figure equals fairlearn's (and scikit-learn's) on the same data, to 1e-9."""
+
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from fairlearn.metrics import (MetricFrame, count, demographic_parity_difference, demographic_parity_ratio,
-                               equal_opportunity_difference, equal_opportunity_ratio, equalized_odds_difference,
-                               equalized_odds_ratio, false_negative_rate, false_positive_rate, selection_rate,
-                               true_negative_rate, true_positive_rate)
+from fairlearn.metrics import (
+    MetricFrame,
+    count,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
+    equal_opportunity_ratio,
+    equalized_odds_difference,
+    equalized_odds_ratio,
+    false_negative_rate,
+    false_positive_rate,
+    selection_rate,
+    true_negative_rate,
+    true_positive_rate,
+)
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, precision_score, roc_auc_score
 
 from fairness import audit
@@ -81,7 +93,7 @@ def _check_group_metrics(result, df, columns, family, with_score=True):
             else:
                 assert abs(actual - expected) <= TOL, (key, name, actual, expected)
         subset = df
-        for c, k in zip(columns, key):
+        for c, k in zip(columns, key, strict=True):
             subset = subset[subset[c] == k]
         if subset["y"].nunique() == 2:
             assert abs(group["balanced_accuracy"] - balanced_accuracy_score(subset["y"], subset["p"])) <= TOL
@@ -98,8 +110,9 @@ def _check_group_metrics(result, df, columns, family, with_score=True):
 @pytest.mark.parametrize("seed", range(30))
 def test_group_rates_and_summary_equal_fairlearn(seed):
     df = random_table(seed)
-    result = audit(df, "y", "p", sensitive_features=["race", "sex"], score="score", n_bootstrap=0,
-                   threshold=0.0).to_dict()
+    result = audit(
+        df, "y", "p", sensitive_features=["race", "sex"], score="score", n_bootstrap=0, threshold=0.0
+    ).to_dict()
     # with a score and a decision given, the decision column is what is audited
     _check_group_metrics(result, df, ["race"], "race")
     _check_group_metrics(result, df, ["sex"], "sex")
@@ -109,11 +122,15 @@ def test_group_rates_and_summary_equal_fairlearn(seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = {
-            "demographic_parity_difference": demographic_parity_difference(df["y"], df["p"], sensitive_features=sf),
+            "demographic_parity_difference": demographic_parity_difference(
+                df["y"], df["p"], sensitive_features=sf
+            ),
             "demographic_parity_ratio": demographic_parity_ratio(df["y"], df["p"], sensitive_features=sf),
             "equalized_odds_difference": equalized_odds_difference(df["y"], df["p"], sensitive_features=sf),
             "equalized_odds_ratio": equalized_odds_ratio(df["y"], df["p"], sensitive_features=sf),
-            "equal_opportunity_difference": equal_opportunity_difference(df["y"], df["p"], sensitive_features=sf),
+            "equal_opportunity_difference": equal_opportunity_difference(
+                df["y"], df["p"], sensitive_features=sf
+            ),
             "equal_opportunity_ratio": equal_opportunity_ratio(df["y"], df["p"], sensitive_features=sf),
         }
     for name, value in expected.items():

@@ -1,10 +1,10 @@
 """Intervals, verdicts that honour uncertainty, impact ratios, chunked reading and JSON output."""
+
 import json
 import math
 
 import numpy as np
 import pandas as pd
-import pytest
 from scipy.stats import binomtest
 
 from fairness import DISPARITY, INCONCLUSIVE, NO_EVIDENCE, TOO_SMALL, audit
@@ -14,12 +14,16 @@ def groups_with_rates(spec: dict[str, tuple[int, float]], seed=0) -> pd.DataFram
     """Exact selection rates per group: {group: (rows, selection rate)}; outcomes half positive."""
     frames = []
     for name, (n, rate) in spec.items():
-        selected = int(round(n * rate))
-        frames.append(pd.DataFrame({
-            "group": name,
-            "decision": [1] * selected + [0] * (n - selected),
-            "outcome": np.resize([0, 1], n),
-        }))
+        selected = round(n * rate)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": name,
+                    "decision": [1] * selected + [0] * (n - selected),
+                    "outcome": np.resize([0, 1], n),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -54,7 +58,9 @@ def test_clear_disparity_clear_equality_and_uncertainty():
 def test_small_groups_are_never_passed():
     df = groups_with_rates({"ref": (1000, 0.5), "tiny": (20, 0.5)})
     result = audit(df, "outcome", "decision", sensitive_features="group", min_group_size=30)
-    assert {d.verdict for d in result.disparities if d.group == {"group": "tiny"} and d.verdict} == {TOO_SMALL}
+    assert {d.verdict for d in result.disparities if d.group == {"group": "tiny"} and d.verdict} == {
+        TOO_SMALL
+    }
     assert next(g for g in result.groups if g.group == {"group": "tiny"}).too_small
 
 
@@ -69,7 +75,9 @@ def test_bootstrap_is_seeded_and_reproducible():
 
 def test_bootstrap_interval_covers_the_normal_approximation():
     df = groups_with_rates({"ref": (5000, 0.5), "other": (5000, 0.4)})
-    result = audit(df, "outcome", "decision", sensitive_features="group", n_bootstrap=4000, reference={"group": "ref"})
+    result = audit(
+        df, "outcome", "decision", sensitive_features="group", n_bootstrap=4000, reference={"group": "ref"}
+    )
     low, high = disparity(result, "selection_rate", "other").difference_interval
     se = math.sqrt(0.5 * 0.5 / 5000 + 0.4 * 0.6 / 5000)
     assert math.isclose(low, -0.1 - 1.96 * se, abs_tol=0.004)
@@ -83,29 +91,54 @@ def test_impact_ratios_exclude_small_groups_and_count_them():
     assert ratios["c"].excluded and ratios["c"].impact_ratio is None
     assert math.isclose(ratios["b"].impact_ratio, 0.5) and ratios["a"].impact_ratio == 1.0
     assert result.impact_ratio_exclusions == {"group": {"groups": 1, "rows": 10}}
-    kept = audit(df, "outcome", "decision", sensitive_features="group", n_bootstrap=0, impact_ratio_min_share=None)
+    kept = audit(
+        df, "outcome", "decision", sensitive_features="group", n_bootstrap=0, impact_ratio_min_share=None
+    )
     ratios = {r.group["group"]: r for r in kept.impact_ratios}
     assert math.isclose(ratios["b"].impact_ratio, 0.3 / 0.9)
 
 
 def test_chosen_reference_group():
     df = groups_with_rates({"a": (600, 0.6), "b": (400, 0.3)})
-    result = audit(df, "outcome", "decision", sensitive_features="group", reference={"group": "b"}, n_bootstrap=0)
+    result = audit(
+        df, "outcome", "decision", sensitive_features="group", reference={"group": "b"}, n_bootstrap=0
+    )
     assert math.isclose(disparity(result, "selection_rate", "a").ratio, 2.0)
 
 
 def test_chunked_file_equals_whole_frame(tmp_path):
     rng = np.random.default_rng(3)
     n = 5003
-    df = pd.DataFrame({"y": rng.integers(0, 2, n), "p": rng.integers(0, 2, n),
-                       "race": rng.choice(["a", "b", "c", None], n), "sex": rng.choice(["f", "m"], n),
-                       "score": rng.integers(1, 11, n)})
+    df = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, n),
+            "p": rng.integers(0, 2, n),
+            "race": rng.choice(["a", "b", "c", None], n),
+            "sex": rng.choice(["f", "m"], n),
+            "score": rng.integers(1, 11, n),
+        }
+    )
     path = tmp_path / "big.csv"
     df.to_csv(path, index=False)
-    whole = audit(df.assign(race=df["race"].fillna("(missing)")), "y", "p", sensitive_features=["race", "sex"],
-                  score="score", threshold=5, random_state=4)
-    chunked = audit(str(path), "y", "p", sensitive_features=["race", "sex"], score="score", threshold=5,
-                    random_state=4, chunk_rows=97)
+    whole = audit(
+        df.assign(race=df["race"].fillna("(missing)")),
+        "y",
+        "p",
+        sensitive_features=["race", "sex"],
+        score="score",
+        threshold=5,
+        random_state=4,
+    )
+    chunked = audit(
+        str(path),
+        "y",
+        "p",
+        sensitive_features=["race", "sex"],
+        score="score",
+        threshold=5,
+        random_state=4,
+        chunk_rows=97,
+    )
     a, b = whole.to_dict(), chunked.to_dict()
     for key in ("groups", "disparities", "impact_ratios", "summary", "scores"):
         assert a[key] == b[key], key
@@ -131,8 +164,9 @@ def test_intersections_are_reported(tmp_path):
     families = [g.family for g in result.groups]
     assert families.count("group") == 2 and families.count("sex") == 2 and families.count("intersection") == 4
     cell = next(g for g in result.groups if g.group == {"group": "b", "sex": "m"})
-    assert cell.count == 200 and math.isclose(cell.metrics["selection_rate"],
-                                              df[(df.group == "b") & (df.sex == "m")].decision.mean())
+    assert cell.count == 200 and math.isclose(
+        cell.metrics["selection_rate"], df[(df.group == "b") & (df.sex == "m")].decision.mean()
+    )
 
 
 def test_decision_with_a_score_needs_no_threshold():

@@ -1,15 +1,14 @@
 """Ids too large for the database, anywhere in an address or a form, answer 404 (or 400 when not a number at
 all), never 500 — on SQLite and on PostgreSQL, whose INTEGER ids end at 2**31 - 1."""
+
 import pytest
-
-from hria import create_app, database
-from hria.extensions import db
-from hria.web.ids import MAX_ID
-from hria.domain.models import OversightAssignment, Share, User
-
 from conftest import csrf_token
 from parties import build
-from test_postgres import postgres_url  # noqa: F401 - the fixture, for the PostgreSQL run
+
+from hria import create_app, database
+from hria.domain.models import OversightAssignment, Share, User
+from hria.extensions import db
+from hria.web.ids import MAX_ID
 
 TOO_LARGE = [MAX_ID + 1, 2**40, 2**63 - 1, 2**63, 2**64, 10**40]
 OTHER_PARTS = {"section_key": "tender", "question_id": "PRO-01", "key": "submit"}
@@ -38,11 +37,16 @@ def parties(app, world, tmp_path):
 def _existing_ids(app, world, parties) -> dict[str, int]:
     """A real, visible record for every kind of id a route takes, so that only the id under test decides."""
     with app.app_context():
-        return {"system_id": world.systems["a"], "assessment_id": parties.assessment,
-                "evidence_id": parties.evidence["outputs"], "audit_id": parties.audits["procurement"],
-                "action_id": parties.actions["procurement"], "report_id": parties.reports["risk"],
-                "user_id": db.session.query(User.id).filter_by(email=world.users["vendor_a"]).scalar(),
-                "assignment_id": db.session.query(OversightAssignment.id).first()[0]}
+        return {
+            "system_id": world.systems["a"],
+            "assessment_id": parties.assessment,
+            "evidence_id": parties.evidence["outputs"],
+            "audit_id": parties.audits["procurement"],
+            "action_id": parties.actions["procurement"],
+            "report_id": parties.reports["risk"],
+            "user_id": db.session.query(User.id).filter_by(email=world.users["vendor_a"]).scalar(),
+            "assignment_id": db.session.query(OversightAssignment.id).first()[0],
+        }
 
 
 def _id_routes(app):
@@ -70,7 +74,9 @@ def test_every_id_in_an_address_too_large_for_the_database_answers_404(app, clie
     for rule, method, name in routes:
         for value in TOO_LARGE:
             url = _url(rule, {**existing, name: value})
-            response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+            response = client.open(
+                url, method=method, data={"csrf_token": token} if method == "POST" else None
+            )
             answers[(method, url)] = response.status_code
     assert len(answers) == len(routes) * len(TOO_LARGE) >= 150
     assert {key: status for key, status in answers.items() if status != 404} == {}
@@ -78,24 +84,36 @@ def test_every_id_in_an_address_too_large_for_the_database_answers_404(app, clie
 
 def test_the_largest_id_the_database_holds_reaches_it_and_finds_nothing(app, client, world, auth, parties):
     auth.login("admin@a.example")
-    for url in (f"/evidence/{MAX_ID}/download", f"/assessments/{MAX_ID}/comments", f"/reports/{MAX_ID}/download",
-                f"/systems/{MAX_ID}", f"/audits/{MAX_ID}"):
+    for url in (
+        f"/evidence/{MAX_ID}/download",
+        f"/assessments/{MAX_ID}/comments",
+        f"/reports/{MAX_ID}/download",
+        f"/systems/{MAX_ID}",
+        f"/audits/{MAX_ID}",
+    ):
         assert client.get(url).status_code == 404, url
-    assert client.get(f"/assessments/{parties.assessment:05d}/comments").status_code == 200  # leading zeros: same id
+    assert (
+        client.get(f"/assessments/{parties.assessment:05d}/comments").status_code == 200
+    )  # leading zeros: same id
 
 
 @pytest.mark.parametrize("value", ["abc", str(MAX_ID + 1), str(2**64), "9" * 5000, "-3", "１"])
-def test_an_organisation_id_in_the_share_form_that_names_no_buyer_is_a_form_error(app, client, world, auth,
-                                                                                 parties, value):
+def test_an_organisation_id_in_the_share_form_that_names_no_buyer_is_a_form_error(
+    app, client, world, auth, parties, value
+):
     auth.login(world.users["vendor_b"])
     token = csrf_token(client.get(f"/assessments/{parties.shared}").get_data(as_text=True))
-    response = client.post(f"/assessments/{parties.shared}/shares", data={"csrf_token": token,
-                                                                           "organisation_id": value},
-                           follow_redirects=True)
+    response = client.post(
+        f"/assessments/{parties.shared}/shares",
+        data={"csrf_token": token, "organisation_id": value},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "Choose a buying organisation to share with." in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.query(Share).filter_by(assessment_id=parties.shared).count() == 1  # City A's, from before
+        assert (
+            db.session.query(Share).filter_by(assessment_id=parties.shared).count() == 1
+        )  # City A's, from before
 
 
 def test_digits_of_another_script_in_an_address_name_no_record(client, world, auth):

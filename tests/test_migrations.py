@@ -1,10 +1,10 @@
 """Schema changes go through Alembic: `hria init` creates the schema and is idempotent."""
+
 import sqlite3
 
 from click.testing import CliRunner
 
 import questionnaires
-
 from hria.cli import main
 from hria.database import head_revision
 
@@ -13,8 +13,10 @@ HEAD = head_revision()
 
 def _schema(path):
     with sqlite3.connect(path) as connection:
-        return sorted(connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall(),
-                      key=lambda row: (row[0], row[1]))
+        return sorted(
+            connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall(),
+            key=lambda row: (row[0], row[1]),
+        )
 
 
 def test_init_creates_schema_and_is_idempotent(tmp_path, monkeypatch):
@@ -28,8 +30,19 @@ def test_init_creates_schema_and_is_idempotent(tmp_path, monkeypatch):
     db_file = tmp_path / "fresh" / "hria.sqlite3"
     schema = _schema(db_file)
     tables = {name for kind, name, _ in schema if kind == "table"}
-    assert {"organisation", "user_account", "ai_system", "assessment", "event", "invitation",
-            "oversight_assignment", "login_attempt", "evidence", "fairness_audit", "alembic_version"} <= tables
+    assert {
+        "organisation",
+        "user_account",
+        "ai_system",
+        "assessment",
+        "event",
+        "invitation",
+        "oversight_assignment",
+        "login_attempt",
+        "evidence",
+        "fairness_audit",
+        "alembic_version",
+    } <= tables
 
     second = runner.invoke(main, ["init"])
     assert second.exit_code == 0, second.output
@@ -59,12 +72,14 @@ def test_migrations_keep_the_rows_of_every_table(tmp_path, monkeypatch):
         connection.executescript("""
             INSERT INTO organisation (id, name, kind, created_at) VALUES (1, 'City', 'buyer', '2026-01-01'),
                 (2, 'Vendor', 'vendor', '2026-01-01');
-            INSERT INTO ai_system (id, name, purpose, owner_id, vendor_id, sector, automated_decisions, created_at,
+            INSERT INTO ai_system (id, name, purpose, owner_id, vendor_id, sector, automated_decisions,
+            created_at,
                 updated_at) VALUES (1, 'Scoring', '', 1, 2, 'welfare', 1, '2026-01-01', '2026-01-01');
             INSERT INTO assessment (id, system_id, stage, status, language, created_at, updated_at)
                 VALUES (1, 1, 'scoping', 'draft', 'en', '2026-01-01', '2026-01-01');
-            INSERT INTO invitation (id, assessment_id, organisation_id, created_at) VALUES (1, 1, 2, '2026-01-01');
-            INSERT INTO evidence (id, assessment_id, purpose, filename, sha256, size, uploaded_at)
+            INSERT INTO invitation (id, assessment_id, organisation_id, created_at) VALUES (1, 1, 2,
+            '2026-01-01'); INSERT INTO evidence (id, assessment_id, purpose, filename, sha256, size,
+            uploaded_at)
                 VALUES (1, 1, 'model_outputs', 'a.csv', 'ab', 2, '2026-01-01');
         """)
     before, after = database.upgrade(app)
@@ -73,10 +88,13 @@ def test_migrations_keep_the_rows_of_every_table(tmp_path, monkeypatch):
         assert connection.execute("SELECT count(*) FROM invitation").fetchone() == (1,)
         assert connection.execute("SELECT count(*) FROM evidence").fetchone() == (1,)
         # an assessment from before banks were pinned is pinned to the bank current at the upgrade
-        pinned = connection.execute("SELECT question_bank.sha256 FROM assessment JOIN question_bank "
-                                    "ON question_bank.id = assessment.bank_id").fetchall()
+        pinned = connection.execute(
+            "SELECT question_bank.sha256 FROM assessment JOIN question_bank "
+            "ON question_bank.id = assessment.bank_id"
+        ).fetchall()
         assert pinned == [(questionnaires.load_bank()["sha256"],)]
     from hria.extensions import db
+
     with app.app_context():
         assert db.session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 

@@ -1,4 +1,5 @@
 """A wheel installed (not editable) in a fresh virtual environment outside the repository works."""
+
 import os
 import socket
 import subprocess
@@ -18,16 +19,39 @@ def installed(tmp_path_factory):
     """The project built as a wheel and installed into a new venv; dependencies come from this one."""
     work = tmp_path_factory.mktemp("packaging")
     wheels = work / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(wheels)], check=True, cwd=work)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(REPO),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+        ],
+        check=True,
+        cwd=work,
+    )
     wheel = next(wheels.glob("hria-*.whl"))
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                   check=True, cwd=work)
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        cwd=work,
+    )
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     # The dependencies are this environment's, so the test needs no download.
     (site / "_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return work, venv
@@ -41,8 +65,14 @@ def _env(work):
 
 def test_installed_package_is_the_wheel_not_the_checkout(installed):
     work, venv = installed
-    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import hria, questionnaires; print(hria.__file__)"],
-                           capture_output=True, text=True, cwd=work, env=_env(work), check=True).stdout
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import hria, questionnaires; print(hria.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=_env(work),
+        check=True,
+    ).stdout
     assert where.startswith(str(venv))
     assert (Path(where).parent / "templates" / "base.html").exists()
     assert (Path(where).parent / "migrations" / "versions" / "0001_initial_schema.py").exists()
@@ -51,16 +81,25 @@ def test_installed_package_is_the_wheel_not_the_checkout(installed):
 def test_installed_hria_serves_the_login_page(installed):
     work, venv = installed
     env = {**_env(work), "PYTHONUNBUFFERED": "1"}
-    init = subprocess.run([str(venv / "bin" / "hria"), "init"], capture_output=True, text=True, cwd=work, env=env)
+    init = subprocess.run(
+        [str(venv / "bin" / "hria"), "init"], capture_output=True, text=True, cwd=work, env=env
+    )
     assert init.returncode == 0, init.stderr
     assert "migrated from empty to revision" in init.stdout
 
     port = _free_port()
-    # A file, not a pipe: a server whose unread pipe fills up would block, and the file is there to show on failure.
+    # A file, not a pipe: a server whose unread pipe fills up would block, and the file is there to show on
+    # failure.
     log = work / "server.log"
     with open(log, "w") as output:
-        server = subprocess.Popen([str(venv / "bin" / "hria"), "serve", "--port", str(port), "--demo"],
-                                  cwd=work, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        server = subprocess.Popen(
+            [str(venv / "bin" / "hria"), "serve", "--port", str(port), "--demo"],
+            cwd=work,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         body = _wait_for(server, f"http://127.0.0.1:{port}/login", log)
         assert "<h1>Sign in</h1>" in body
@@ -89,14 +128,18 @@ def _wait_for(server: subprocess.Popen, url: str, log: Path, seconds: float = 12
     deadline = time.monotonic() + seconds
     while True:
         if server.poll() is not None:
-            pytest.fail(f"hria serve exited with {server.returncode} before answering {url}:\n{log.read_text()}")
+            pytest.fail(
+                f"hria serve exited with {server.returncode} before answering {url}:\n{log.read_text()}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return response.read().decode()
         except OSError as error:
             if time.monotonic() > deadline:
-                pytest.fail(f"hria serve did not answer {url} within {seconds:.0f} s ({error}); "
-                            f"it printed:\n{log.read_text()}")
+                pytest.fail(
+                    f"hria serve did not answer {url} within {seconds:.0f} s ({error}); "
+                    f"it printed:\n{log.read_text()}"
+                )
             time.sleep(0.5)
 
 
@@ -112,8 +155,11 @@ def _stop(server: subprocess.Popen) -> None:
 def test_a_server_that_exits_early_is_reported_at_once_with_its_output(tmp_path):
     log = tmp_path / "server.log"
     with open(log, "w") as output:
-        server = subprocess.Popen([sys.executable, "-c", "print('Address already in use'); raise SystemExit(3)"],
-                                  stdout=output, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-c", "print('Address already in use'); raise SystemExit(3)"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     started = time.monotonic()
     with pytest.raises(pytest.fail.Exception, match=r"exited with 3 (.|\n)*Address already in use"):
         _wait_for(server, f"http://127.0.0.1:{_free_port()}/login", log)
@@ -123,14 +169,19 @@ def test_a_server_that_exits_early_is_reported_at_once_with_its_output(tmp_path)
 def test_a_server_that_never_answers_is_reported_with_its_output(tmp_path):
     log = tmp_path / "server.log"
     with open(log, "w") as output:
-        server = subprocess.Popen([sys.executable, "-c", "import time; print('seeding the demo', flush=True); "
-                                   "time.sleep(60)"], stdout=output, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-c", "import time; print('seeding the demo', flush=True); time.sleep(60)"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         for _ in range(300):  # until it has printed, however loaded the machine
             if log.read_text():
                 break
             time.sleep(0.1)
-        with pytest.raises(pytest.fail.Exception, match=r"did not answer .* within 2 s(.|\n)*seeding the demo"):
+        with pytest.raises(
+            pytest.fail.Exception, match=r"did not answer .* within 2 s(.|\n)*seeding the demo"
+        ):
             _wait_for(server, f"http://127.0.0.1:{_free_port()}/login", log, seconds=2)
     finally:
         _stop(server)

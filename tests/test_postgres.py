@@ -3,40 +3,16 @@
 Runs when a server is reachable (HRIA_TEST_POSTGRES_URL, or the local socket);
 when HRIA_TEST_POSTGRES_URL is set, an unreachable server fails the test instead of skipping it.
 """
-import os
-import uuid
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from hria import create_app, database
 from hria.cli import main
 from hria.extensions import db
 
 pytestmark = pytest.mark.postgres
-
-ADMIN_URL = os.environ.get("HRIA_TEST_POSTGRES_URL", "postgresql:///postgres?host=/var/run/postgresql")
-
-
-@pytest.fixture
-def postgres_url():
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect():
-            pass
-    except Exception as error:  # noqa: BLE001 - any failure to connect means "no server here"
-        if os.environ.get("HRIA_TEST_POSTGRES_URL"):
-            pytest.fail(f"PostgreSQL at HRIA_TEST_POSTGRES_URL is unreachable: {error}")
-        pytest.skip(f"no PostgreSQL server reachable: {error}")
-    name = f"hria_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_postgres_migrate_seed_verify_and_isolate(postgres_url, tmp_path, monkeypatch):
@@ -67,9 +43,9 @@ def test_postgres_migrate_seed_verify_and_isolate(postgres_url, tmp_path, monkey
 
 
 def test_postgres_tenant_isolation(postgres_url, tmp_path, monkeypatch):
-    from hria.domain import demo
-
     from conftest import Auth
+
+    from hria.domain import demo
 
     monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("HRIA_DATABASE_URL", postgres_url)

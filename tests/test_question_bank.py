@@ -1,4 +1,5 @@
 """The shipped question banks are valid and complete; `hria questions check` names each kind of problem."""
+
 import shutil
 from pathlib import Path
 
@@ -51,24 +52,39 @@ def question(data, qid):
 
 
 BREAKAGES = {
-    "duplicate id": (lambda d: question(d, "SCO-02").update(id="SCO-01"),
-                     "question SCO-01: duplicate id"),
-    "unknown paragraph": (lambda d: question(d, "SCO-02").update(cites=["§999"]),
-                          "unknown paragraph §999: the guidelines have no paragraph 999"),
-    "unknown sub-paragraph": (lambda d: question(d, "SCO-02").update(cites=["§50(z)"]),
-                              "unknown paragraph §50(z): paragraph 50 has (a)–(e)"),
-    "condition on a missing question": (lambda d: question(d, "SCO-04").update(when={"question": "SCO-77", "in": ["yes"]}),
-                                        "the condition refers to SCO-77, which does not exist in this stage"),
-    "condition on a later question": (lambda d: question(d, "SCO-04").update(when={"question": "SCO-10", "in": ["yes"]}),
-                                      "the condition refers to SCO-10, which comes later"),
-    "condition on a missing option": (lambda d: question(d, "SCO-04").update(when={"question": "SCO-03", "in": ["robot"]}),
-                                      "the condition refers to option 'robot', which SCO-03 does not have"),
-    "missing translation": (lambda d: question(d, "SCO-02")["text"].pop("zh"),
-                            "question SCO-02 (text): missing translation: 'zh' has no text"),
-    "scoring on a text question": (lambda d: question(d, "SCO-01").update(points={"yes": 1}),
-                                   "question SCO-01: scoring on a context question"),
-    "safeguard without remediation": (lambda d: question(d, "SCO-02").pop("remediation"),
-                                      "a safeguard needs the remediation it suggests when missing"),
+    "duplicate id": (lambda d: question(d, "SCO-02").update(id="SCO-01"), "question SCO-01: duplicate id"),
+    "unknown paragraph": (
+        lambda d: question(d, "SCO-02").update(cites=["§999"]),
+        "unknown paragraph §999: the guidelines have no paragraph 999",
+    ),
+    "unknown sub-paragraph": (
+        lambda d: question(d, "SCO-02").update(cites=["§50(z)"]),
+        "unknown paragraph §50(z): paragraph 50 has (a)–(e)",
+    ),
+    "condition on a missing question": (
+        lambda d: question(d, "SCO-04").update(when={"question": "SCO-77", "in": ["yes"]}),
+        "the condition refers to SCO-77, which does not exist in this stage",
+    ),
+    "condition on a later question": (
+        lambda d: question(d, "SCO-04").update(when={"question": "SCO-10", "in": ["yes"]}),
+        "the condition refers to SCO-10, which comes later",
+    ),
+    "condition on a missing option": (
+        lambda d: question(d, "SCO-04").update(when={"question": "SCO-03", "in": ["robot"]}),
+        "the condition refers to option 'robot', which SCO-03 does not have",
+    ),
+    "missing translation": (
+        lambda d: question(d, "SCO-02")["text"].pop("zh"),
+        "question SCO-02 (text): missing translation: 'zh' has no text",
+    ),
+    "scoring on a text question": (
+        lambda d: question(d, "SCO-01").update(points={"yes": 1}),
+        "question SCO-01: scoring on a context question",
+    ),
+    "safeguard without remediation": (
+        lambda d: question(d, "SCO-02").pop("remediation"),
+        "a safeguard needs the remediation it suggests when missing",
+    ),
 }
 
 
@@ -86,6 +102,7 @@ def test_scoring_on_a_free_text_question_is_named(bank_copy):
         q = question(data, "SCO-01")
         q["kind"] = "risk"
         q["points"] = {"yes": 1}
+
     edit(bank_copy, "scoping", change)
     result = CliRunner().invoke(main, ["questions", "check", str(bank_copy)])
     assert result.exit_code == 1

@@ -1,17 +1,22 @@
 """What a report holds follows what its issuer may read: a vendor certifying its part of a buyer's assessment
 puts none of the buyer's scores, risk register or remediation plan in its signed file."""
+
 import subprocess
+
+from test_reports import issue_in_browserless_web
+from test_wizard import SCOPING, save_section
 
 from hria.domain.models import Report
 from hria.extensions import db
-from test_reports import issue_in_browserless_web, keyed  # noqa: F401  (keyed: the fixture)
-from test_wizard import SCOPING, save_section
 
 
 def _text_of_current(app, assessment_id, kind) -> str:
     with app.app_context():
-        report = db.session.query(Report).filter_by(assessment_id=assessment_id, kind=kind,
-                                                     superseded_by_id=None).one()
+        report = (
+            db.session.query(Report)
+            .filter_by(assessment_id=assessment_id, kind=kind, superseded_by_id=None)
+            .one()
+        )
         path = report.path
     return subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True).stdout
 
@@ -72,8 +77,10 @@ def test_two_invited_vendors_each_keep_their_own_certification(app, client, keye
 
     with app.app_context():
         reports = db.session.query(Report).filter_by(assessment_id=aid).order_by(Report.id).all()
-        assert [(reporting.issuer_name(r), r.version, r.superseded_by_id) for r in reports] == \
-            [("Vendor A", 1, None), ("Vendor B", 1, None)]
+        assert [(reporting.issuer_name(r), r.version, r.superseded_by_id) for r in reports] == [
+            ("Vendor A", 1, None),
+            ("Vendor B", 1, None),
+        ]
         assert reports[0].code != reports[1].code
         first = reporting.verify(reporting.pdf_of(reports[0]))
         assert first.ok, first.problems()

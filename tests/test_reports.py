@@ -1,5 +1,6 @@
 """Signed reports: PAdES signatures checked by pyHanko's validator and poppler's pdfsig, countersignatures,
 the three kinds of tampering, Chinese text, the registry, and the public verification page."""
+
 import hashlib
 import io
 import json
@@ -11,16 +12,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from hria.domain import reporting, signing_keys
-from hria.cli import main
-from hria.extensions import db
-from hria.domain.models import Assessment, Organisation, Report
-from reports import build_report, sign_pdf, verify_pdf
-from reports.keys import SigningKeyError, create_authority, create_signing_identity, load_identity
-
 from conftest import csrf_token, form_fields
 from test_wizard import SCOPING, save_section
+
+from hria.cli import main
+from hria.domain import reporting, signing_keys
+from hria.domain.models import Assessment, Report
+from hria.extensions import db
+from reports import build_report, sign_pdf, verify_pdf
+from reports.keys import SigningKeyError, create_authority, create_signing_identity, load_identity
 
 
 def pdfsig(path: Path) -> str:
@@ -32,17 +32,12 @@ def pdfsig(path: Path) -> str:
     return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
 
 
-@pytest.fixture
-def keyed(app, world):
-    with app.app_context():
-        signing_keys.init_keys(db.session.query(Organisation).all())
-    return world
-
-
 def issue_in_browserless_web(client, assessment_id):
     page = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
     token = form_fields(page)["csrf_token"]
-    return client.post(f"/assessments/{assessment_id}/reports", data={"csrf_token": token}, follow_redirects=True)
+    return client.post(
+        f"/assessments/{assessment_id}/reports", data={"csrf_token": token}, follow_redirects=True
+    )
 
 
 def current_report(app, assessment_id) -> tuple[int, Path]:
@@ -68,8 +63,16 @@ def test_procurer_issues_a_signed_report_that_validators_accept(app, client, key
     assert "Signature is Valid" in out and "Total document signed" in out
     assert "ETSI.CAdES.detached" in out  # the PAdES subfilter
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
-    for expected in ("Human-rights risk and remediation report", "Benefit scoring A", "Impact level", "III",
-                     "Risk register", "Remediation plan", "SCO-08", "§43(a)"):
+    for expected in (
+        "Human-rights risk and remediation report",
+        "Benefit scoring A",
+        "Impact level",
+        "III",
+        "Risk register",
+        "Remediation plan",
+        "SCO-08",
+        "§43(a)",
+    ):
         assert expected in text, expected
     auth.logout()
     for other in ("procurer_b", "vendor_a", "oversight_b"):
@@ -97,8 +100,10 @@ def test_oversight_countersigns_keeping_the_first_signature_valid(app, client, k
         result = verify_pdf(second_path.read_bytes(), signing_keys.trust_roots())
         assert db.session.get(Report, first_id).superseded_by_id == second_id
     assert result.ok
-    assert [(s.organisation, s.intact, s.trusted) for s in result.signatures] == [("City A", True, True),
-                                                                               ("Board A", True, True)]
+    assert [(s.organisation, s.intact, s.trusted) for s in result.signatures] == [
+        ("City A", True, True),
+        ("Board A", True, True),
+    ]
     out = pdfsig(second_path)
     assert out.count("Signature is Valid") == 2
     assert "Total document signed" in out.split("Signature #2")[1]
@@ -117,8 +122,11 @@ def tampered_versions(app, original: bytes, tmp_path: Path) -> dict[str, bytes]:
     create_authority(rogue_folder, "Rogue authority")
     rogue = load_identity(create_signing_identity(rogue_folder, "City A", "rogue.p12", b"pw"), b"pw")
     resigned = sign_pdf(original, rogue, name="City A", reason="forged")
-    return {"changed byte": bytes(changed), "appended bytes": original + b"\n% appended\n",
-            "untrusted key": resigned}
+    return {
+        "changed byte": bytes(changed),
+        "appended bytes": original + b"\n% appended\n",
+        "untrusted key": resigned,
+    }
 
 
 def test_every_kind_of_tampering_is_caught(app, client, keyed, auth, tmp_path):
@@ -127,19 +135,30 @@ def test_every_kind_of_tampering_is_caught(app, client, keyed, auth, tmp_path):
     _, path = current_report(app, keyed.assessments["a"])
     original = path.read_bytes()
     ok = CliRunner().invoke(main, ["verify", str(path)])
-    assert ok.exit_code == 0 and "Verified: every signature is intact and trusted, each signer is a party to the report" in ok.output
-    expectations = {"changed byte": "the signed bytes were changed after signing",
-                    "appended bytes": "Bytes were added after the last signature",
-                    "untrusted key": "signed by a certificate this instance does not trust"}
+    assert (
+        ok.exit_code == 0
+        and "Verified: every signature is intact and trusted, each signer is a party to the report"
+        in ok.output
+    )
+    expectations = {
+        "changed byte": "the signed bytes were changed after signing",
+        "appended bytes": "Bytes were added after the last signature",
+        "untrusted key": "signed by a certificate this instance does not trust",
+    }
     for name, data in tampered_versions(app, original, tmp_path).items():
         target = tmp_path / f"{name}.pdf"
         target.write_bytes(data)
         result = CliRunner().invoke(main, ["verify", str(target)])
         assert result.exit_code == 1, (name, result.output)
         assert expectations[name] in result.output, (name, result.output)
-        page = client.post("/verify", data={"csrf_token": form_fields(client.get("/verify").get_data(as_text=True))["csrf_token"],
-                                            "file": (io.BytesIO(data), "report.pdf")},
-                           content_type="multipart/form-data").get_data(as_text=True)
+        page = client.post(
+            "/verify",
+            data={
+                "csrf_token": form_fields(client.get("/verify").get_data(as_text=True))["csrf_token"],
+                "file": (io.BytesIO(data), "report.pdf"),
+            },
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
         assert "Not verified" in page and expectations[name] in page, name
 
 
@@ -149,21 +168,40 @@ def test_verify_page_needs_no_login_and_names_the_registry_entry(app, client, ke
     _, path = current_report(app, keyed.assessments["a"])
     auth.logout()
     page = client.get("/verify").get_data(as_text=True)
-    response = client.post("/verify", data={"csrf_token": form_fields(page)["csrf_token"],
-                                            "file": (io.BytesIO(path.read_bytes()), "r.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verify",
+        data={
+            "csrf_token": form_fields(page)["csrf_token"],
+            "file": (io.BytesIO(path.read_bytes()), "r.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "Verified: every signature is intact and trusted" in body
     assert re.search(r"This is report HRIA-\d{4}-[0-9A-F]{8}-v1 \(risk\)", body)
-    not_pdf = client.post("/verify", data={"csrf_token": form_fields(page)["csrf_token"],
-                                           "file": (io.BytesIO(b"hello"), "r.pdf")}, content_type="multipart/form-data")
+    not_pdf = client.post(
+        "/verify",
+        data={"csrf_token": form_fields(page)["csrf_token"], "file": (io.BytesIO(b"hello"), "r.pdf")},
+        content_type="multipart/form-data",
+    )
     assert not_pdf.status_code == 422 and "This file is not a PDF." in not_pdf.get_data(as_text=True)
 
 
 def test_verify_cli_exit_2_for_a_file_without_signature(app, tmp_path, keyed):
     plain = tmp_path / "plain.pdf"
-    plain.write_bytes(build_report({"kind": "risk", "lang": "en", "report_id": "x", "issued_at": "today",
-                                    "organisation": "O", "system": {"name": "S"}, "stage": "Scoping"}))
+    plain.write_bytes(
+        build_report(
+            {
+                "kind": "risk",
+                "lang": "en",
+                "report_id": "x",
+                "issued_at": "today",
+                "organisation": "O",
+                "system": {"name": "S"},
+                "stage": "Scoping",
+            }
+        )
+    )
     result = CliRunner().invoke(main, ["verify", str(plain)])
     assert result.exit_code == 2 and "carries no signature" in result.output
 
@@ -194,14 +232,16 @@ def test_chinese_report_is_real_text(app, client, keyed, auth):
     # embedded, so any reader shows it without a language pack of its own
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout.splitlines()[2:]
     assert fonts and all(row.split()[-5] == "yes" for row in fonts), fonts  # the "emb" column
-    assert any("WenQuanYi" in row or "UMing" in row or "UKai" in row or "Droid" in row for row in fonts), fonts
+    assert any("WenQuanYi" in row or "UMing" in row or "UKai" in row or "Droid" in row for row in fonts), (
+        fonts
+    )
     out = pdfsig(path)
     assert "Signature is Valid" in out and "Total document signed" in out
 
 
 def test_registry_refuses_to_overwrite(app, keyed):
     with app.app_context():
-        sha, path = reporting.store(b"%PDF-1.7 first")
+        _sha, _path = reporting.store(b"%PDF-1.7 first")
         with pytest.raises(reporting.ReportError, match="already in the registry"):
             reporting.store(b"%PDF-1.7 first")
         assessment = db.session.get(Assessment, keyed.assessments["a"])
@@ -221,12 +261,25 @@ def test_reissuing_supersedes_and_cli_lists_the_registry(app, keyed, tmp_path):
     assert out.read_bytes().startswith(b"%PDF")
     second = runner.invoke(main, ["report", str(keyed.assessments["a"])])
     assert "-v2" in second.output
-    countersigned = runner.invoke(main, ["countersign", str(out), "--as", "Board A", "-o", str(tmp_path / "c.pdf")])
+    countersigned = runner.invoke(
+        main, ["countersign", str(out), "--as", "Board A", "-o", str(tmp_path / "c.pdf")]
+    )
     assert countersigned.exit_code == 1 and "superseded" in countersigned.output
     rows = json.loads(runner.invoke(main, ["reports", "list", "--json"]).output)
     assert [(r["kind"], r["signers"], r["superseded_by"] is None) for r in rows] == [
-        ("risk", ["City A"], False), ("risk", ["City A"], True)]
-    assert set(rows[0]) >= {"id", "assessment", "kind", "path", "sha256", "signers", "issued_at", "superseded_by"}
+        ("risk", ["City A"], False),
+        ("risk", ["City A"], True),
+    ]
+    assert set(rows[0]) >= {
+        "id",
+        "assessment",
+        "kind",
+        "path",
+        "sha256",
+        "signers",
+        "issued_at",
+        "superseded_by",
+    }
 
 
 def test_wrong_passphrase_is_a_clear_error(tmp_path):
@@ -242,5 +295,6 @@ def test_json_export_has_the_report_content(app, keyed, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(target.read_text())
     from reports.pdf import REPORT_KEYS
+
     assert set(REPORT_KEYS) <= set(data)
     assert data["system"]["name"] == "Benefit scoring A" and data["organisation"] == "City A"

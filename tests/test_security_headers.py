@@ -1,11 +1,11 @@
 """Every response carries the security headers: public and signed-in pages, downloads, error pages."""
+
 from pathlib import Path
 
 import pytest
+from browser import chromium_page, live_server, sign_in
 
 from hria.domain import demo
-
-from browser import chromium_page, live_server, sign_in
 
 ALWAYS = {
     "X-Frame-Options": "DENY",
@@ -76,8 +76,10 @@ def test_static_files_keep_their_caching_but_not_their_framing(client):
 
 def test_strict_transport_security_only_over_https(client):
     assert "Strict-Transport-Security" not in client.get("/login").headers
-    assert client.get("/login", base_url="https://hria.example").headers["Strict-Transport-Security"] == \
-        "max-age=31536000"
+    assert (
+        client.get("/login", base_url="https://hria.example").headers["Strict-Transport-Security"]
+        == "max-age=31536000"
+    )
 
 
 def test_templates_hold_no_inline_script_or_style():
@@ -86,8 +88,11 @@ def test_templates_hold_no_inline_script_or_style():
 
     templates = Path(__file__).resolve().parent.parent / "templates"
     pattern = re.compile(r"<script(?![^>]*\bsrc=)|\son[a-z]+\s*=|\sstyle\s*=|<style|javascript:", re.I)
-    offenders = [f"{path.relative_to(templates)}: {match.group(0)}"
-                 for path in templates.rglob("*.html") for match in pattern.finditer(path.read_text())]
+    offenders = [
+        f"{path.relative_to(templates)}: {match.group(0)}"
+        for path in templates.rglob("*.html")
+        for match in pattern.finditer(path.read_text())
+    ]
     assert offenders == []
 
 
@@ -98,10 +103,18 @@ def test_pages_work_under_the_policy_in_a_browser(app):
         logins = {login.email: login.password for login in demo.seed(app.instance_path)}
     with live_server(app) as base, chromium_page() as page:
         violations, scripts = [], []
-        page.on("console", lambda message: violations.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        page.on("response", lambda response: scripts.append(response.status)
-                if response.url.endswith("/static/hria.js") else None)
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                scripts.append(response.status) if response.url.endswith("/static/hria.js") else None
+            ),
+        )
         sign_in(page, base, "procurer@riverton.example", logins["procurer@riverton.example"])
         page.get_by_role("link", name="Traffic camera analytics").click()
         page.get_by_label("Lifecycle stage").select_option(label="Scoping")

@@ -1,13 +1,13 @@
 """Sessions end for real: a cookie saved before signing out, a password change or an administrator's
 action no longer opens anything when it is sent again."""
+
 import re
 
+from conftest import PASSWORD, Auth, csrf_token, post_form
 from flask_login.utils import encode_cookie
 
-from hria.extensions import db
 from hria.domain.models import User
-
-from conftest import Auth, PASSWORD, csrf_token, post_form
+from hria.extensions import db
 
 
 def saved_session(client) -> str:
@@ -70,8 +70,15 @@ def test_changing_the_password_ends_every_other_session(app, world):
     elsewhere = signed_in_client(app, world.users["procurer_a"])
     cookie = saved_session(elsewhere)
     page = here.get("/account/password").get_data(as_text=True)
-    changed = here.post("/account/password", data={"csrf_token": csrf_token(page), "current": PASSWORD,
-                                                   "new": "lantern orchard velvet", "confirm": "lantern orchard velvet"})
+    changed = here.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(page),
+            "current": PASSWORD,
+            "new": "lantern orchard velvet",
+            "confirm": "lantern orchard velvet",
+        },
+    )
     assert changed.status_code == 302
     dashboard = here.get("/")
     assert dashboard.status_code == 200

@@ -1,13 +1,20 @@
 """Registering and editing systems, starting assessments, inviting vendors."""
-from hria.extensions import db
-from hria.domain.models import Assessment, Invitation, System
 
 from conftest import form_fields, post_form
 
+from hria.domain.models import Assessment, Invitation, System
+from hria.extensions import db
+
 
 def _new_system(client, world, name="Parking permit triage", **overrides):
-    data = {"name": name, "purpose": "Ranks permit applications", "owner_id": world.orgs["city_a"],
-            "vendor_id": world.orgs["vendor_a"], "sector": "transport", "automated_decisions": "y"}
+    data = {
+        "name": name,
+        "purpose": "Ranks permit applications",
+        "owner_id": world.orgs["city_a"],
+        "vendor_id": world.orgs["vendor_a"],
+        "sector": "transport",
+        "automated_decisions": "y",
+    }
     data.update(overrides)
     return post_form(client, "/systems/new", "/systems/new", data)
 
@@ -62,11 +69,22 @@ def test_stale_edit_is_refused_and_input_kept(app, client, world, auth):
     url = f"/systems/{world.systems['a']}/edit"
     mine = form_fields(client.get(url).get_data(as_text=True))
     # someone else saves first
-    theirs = post_form(client, url, url, {"name": "Their name", "owner_id": world.orgs["city_a"],
-                                          "vendor_id": 0, "sector": "welfare"})
+    theirs = post_form(
+        client,
+        url,
+        url,
+        {"name": "Their name", "owner_id": world.orgs["city_a"], "vendor_id": 0, "sector": "welfare"},
+    )
     assert theirs.status_code == 302
-    mine.update({"name": "My name", "owner_id": world.orgs["city_a"], "vendor_id": 0, "sector": "welfare",
-                 "purpose": "my purpose"})
+    mine.update(
+        {
+            "name": "My name",
+            "owner_id": world.orgs["city_a"],
+            "vendor_id": 0,
+            "sector": "welfare",
+            "purpose": "my purpose",
+        }
+    )
     response = client.post(url, data=mine)
     body = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -80,10 +98,14 @@ def test_stale_edit_is_refused_and_input_kept(app, client, world, auth):
 def test_start_assessment_and_invite_vendor(app, client, world, auth):
     auth.login(world.users["procurer_a"])
     system_url = f"/systems/{world.systems['a']}"
-    response = post_form(client, system_url, f"{system_url}/assessments", {"stage": "deployment", "language": "zh"})
+    response = post_form(
+        client, system_url, f"{system_url}/assessments", {"stage": "deployment", "language": "zh"}
+    )
     assert response.status_code == 302
     with app.app_context():
-        assessment = db.session.query(Assessment).filter_by(system_id=world.systems["a"], stage="deployment").one()
+        assessment = (
+            db.session.query(Assessment).filter_by(system_id=world.systems["a"], stage="deployment").one()
+        )
         assert (assessment.status, assessment.language) == ("draft", "zh")
         assessment_id = assessment.id
     assert response.headers["Location"] == f"/assessments/{assessment_id}"
@@ -95,8 +117,9 @@ def test_start_assessment_and_invite_vendor(app, client, world, auth):
 
     auth.login(world.users["procurer_a"])
     url = f"/assessments/{assessment_id}"
-    invited = post_form(client, url, f"{url}/invitations", {"organisation_id": world.orgs["vendor_b"]},
-                        follow_redirects=True)
+    invited = post_form(
+        client, url, f"{url}/invitations", {"organisation_id": world.orgs["vendor_b"]}, follow_redirects=True
+    )
     assert "Vendor B is invited to this assessment." in invited.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Invitation).filter_by(assessment_id=assessment_id).count() == 1
@@ -110,8 +133,13 @@ def test_start_assessment_and_invite_vendor(app, client, world, auth):
 def test_unknown_stage_is_refused(app, client, world, auth):
     auth.login(world.users["procurer_a"])
     system_url = f"/systems/{world.systems['a']}"
-    response = post_form(client, system_url, f"{system_url}/assessments", {"stage": "teardown", "language": "en"},
-                         follow_redirects=True)
+    response = post_form(
+        client,
+        system_url,
+        f"{system_url}/assessments",
+        {"stage": "teardown", "language": "en"},
+        follow_redirects=True,
+    )
     assert "Not a valid choice" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Assessment).filter_by(stage="teardown").count() == 0
@@ -120,7 +148,7 @@ def test_unknown_stage_is_refused(app, client, world, auth):
 def test_assessment_page_has_a_plain_title_and_each_section_once(client, world, auth):
     auth.login(world.users["procurer_a"])
     page = client.get(f"/assessments/{world.assessments['a']}").get_data(as_text=True)
-    title = page[page.index("<title>") + 7:page.index("</title>")]
+    title = page[page.index("<title>") + 7 : page.index("</title>")]
     assert title == "Scoping · Benefit scoring A · HRIA"
     for anchor in ('id="audits"', 'id="reports"', 'id="dd-heading"', 'id="vendors-heading"'):
         assert page.count(anchor) == 1, anchor

@@ -1,19 +1,27 @@
 """Each user sees only what belongs to them: everything else answers 404, on every view and action."""
+
 import inspect
 import re
 
 import pytest
-
 from conftest import csrf_token
 from parties import ROLES, build
 
-OBJECT_ARGS = {"system_id": "systems", "assessment_id": "assessments", "audit_id": "audits", "evidence_id": "evidence"}
+OBJECT_ARGS = {
+    "system_id": "systems",
+    "assessment_id": "assessments",
+    "audit_id": "audits",
+    "evidence_id": "evidence",
+}
 
 # Which city's objects each role may see, and which it may not.
 OUTSIDERS = {
-    "procurer_a": "b", "procurer_b": "a",
-    "vendor_a": "b", "vendor_b": "a",
-    "oversight_a": "b", "oversight_b": "a",
+    "procurer_a": "b",
+    "procurer_b": "a",
+    "vendor_a": "b",
+    "vendor_b": "a",
+    "oversight_a": "b",
+    "oversight_b": "a",
 }
 
 
@@ -53,11 +61,15 @@ def test_objects_of_other_organisations_answer_404(app, client, world, auth, use
     foreign = OUTSIDERS[user_key]
     checked = 0
     for rule, method in object_routes(app):
-        url = _build(rule, {a: getattr(world, OBJECT_ARGS[a])[foreign] for a in rule.arguments if a in OBJECT_ARGS})
+        url = _build(
+            rule, {a: getattr(world, OBJECT_ARGS[a])[foreign] for a in rule.arguments if a in OBJECT_ARGS}
+        )
         if method == "GET":
             response = client.get(url)
         else:
-            response = client.open(url, method=method, data={"csrf_token": token, "name": "x", "stage": "scoping"})
+            response = client.open(
+                url, method=method, data={"csrf_token": token, "name": "x", "stage": "scoping"}
+            )
         body = response.get_data(as_text=True)
         assert response.status_code == 404, f"{user_key} {method} {url} gave {response.status_code}"
         assert "Benefit scoring" not in body, f"{user_key} {method} {url} leaked the object"
@@ -119,13 +131,15 @@ def _statuses(**by_role: int) -> dict[str, int]:
 
 
 # City A's procurement assessment, Vendor A invited.
-EVERY_PARTY = _statuses(admin=200, procurer_a=200, procurer_b=404, oversight_a=200, oversight_b=404, vendor_a=200,
-                        vendor_b=404)
+EVERY_PARTY = _statuses(
+    admin=200, procurer_a=200, procurer_b=404, oversight_a=200, oversight_b=404, vendor_a=200, vendor_b=404
+)
 BUYER_SIDE = {**EVERY_PARTY, "vendor_a": 404}
 MANAGERS = {**EVERY_PARTY, "oversight_a": 403, "vendor_a": 403}
 # Vendor B's self-certification, shared read-only with City A.
-SHARED_READERS = _statuses(admin=200, procurer_a=200, procurer_b=404, oversight_a=404, oversight_b=404, vendor_a=404,
-                           vendor_b=200)
+SHARED_READERS = _statuses(
+    admin=200, procurer_a=200, procurer_b=404, oversight_a=404, oversight_b=404, vendor_a=404, vendor_b=200
+)
 SHARED_PARTIES = {**SHARED_READERS, "procurer_a": 404}
 SHARED_MANAGERS = {**SHARED_READERS, "procurer_a": 403}
 
@@ -134,7 +148,11 @@ READS = [
     ("file of the buyer's question", "/evidence/{evidence[buyer_question]}/download", BUYER_SIDE),
     ("file of the vendor's question", "/evidence/{evidence[vendor_question]}/download", EVERY_PARTY),
     ("file of a question either answers", "/evidence/{evidence[either_question]}/download", EVERY_PARTY),
-    ("file of a question the bank no longer has", "/evidence/{evidence[unknown_question]}/download", BUYER_SIDE),
+    (
+        "file of a question the bank no longer has",
+        "/evidence/{evidence[unknown_question]}/download",
+        BUYER_SIDE,
+    ),
     ("file of a remediation action", "/evidence/{evidence[action]}/download", BUYER_SIDE),
     ("model outputs of an audit", "/evidence/{evidence[outputs]}/download", EVERY_PARTY),
     ("audit of the outputs", "/audits/{audits[procurement]}", EVERY_PARTY),
@@ -176,7 +194,7 @@ def _url(pattern, parties):
 
 
 def _fetch(client, url):
-    """GET a page or a file; the signed export is made by a POST (it signs and records), with the session's token."""
+    """GET a page or a file; the signed export is a POST (it signs and records), with the session's token."""
     if url.endswith("/export.json"):
         return client.post(url, data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))})
     return client.get(url)
@@ -192,8 +210,9 @@ def test_every_download_answers_each_role_by_the_rule_of_its_object(client, auth
 @pytest.mark.parametrize("role", ROLES)
 def test_every_comment_thread_is_read_by_the_parties_who_read_its_object(client, auth, world, parties, role):
     auth.login(world.users[role])
-    pages = client.get(f"/assessments/{parties.assessment}/comments").get_data(as_text=True) + \
-        client.get(f"/assessments/{parties.shared}/comments").get_data(as_text=True)
+    pages = client.get(f"/assessments/{parties.assessment}/comments").get_data(as_text=True) + client.get(
+        f"/assessments/{parties.shared}/comments"
+    ).get_data(as_text=True)
     shown = {key for key, body in parties.bodies.items() if body in pages}
     assert shown == {key for key, readers in THREADS.items() if role in readers}
 
@@ -201,32 +220,43 @@ def test_every_comment_thread_is_read_by_the_parties_who_read_its_object(client,
 def test_the_matrix_covers_every_download_and_comment_route(app, parties):
     """A new route that sends a file or a document must be added to READS."""
     adapter = app.url_map.bind("localhost")
-    covered = {adapter.match(_url(pattern, parties), method="POST" if pattern.endswith("export.json") else "GET")[0]
-               for _, pattern, _ in READS}
-    sending = {endpoint for endpoint, view in app.view_functions.items()
-               if any(marker in inspect.getsource(view) for marker in ("send_file(", "Response(", "as_attachment"))}
+    covered = {
+        adapter.match(_url(pattern, parties), method="POST" if pattern.endswith("export.json") else "GET")[0]
+        for _, pattern, _ in READS
+    }
+    sending = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if any(marker in inspect.getsource(view) for marker in ("send_file(", "Response(", "as_attachment"))
+    }
     assert sending == {"audits.download", "reports.download", "assessments.export_assessment"}
     assert sending | {"comments.comments", "audits.view"} <= covered
 
 
 @pytest.mark.parametrize("role", ["procurer_a", "oversight_a", "vendor_a", "vendor_b"])
 def test_pages_list_exactly_the_files_a_party_may_download(client, auth, world, parties, role):
-    """Lists and downloads answer the same question: a listed file downloads, a file that downloads is listed."""
+    """Lists and downloads agree: a listed file downloads, a file that downloads is listed."""
     from hria.domain import questions
-    from hria.extensions import db
     from hria.domain.models import Assessment
+    from hria.extensions import db
 
     auth.login(world.users[role])
     listed, downloadable = set(), set()
     for aid in (parties.assessment, parties.shared):
         with client.application.app_context():
             assessment = db.session.get(Assessment, aid)
-            sections = [s["key"] for s in questions.stage_questions(questions.bank_for(assessment), assessment)["sections"]]
+            sections = [
+                s["key"]
+                for s in questions.stage_questions(questions.bank_for(assessment), assessment)["sections"]
+            ]
         pages = [f"/assessments/{aid}", f"/assessments/{aid}/remediation", f"/assessments/{aid}/comments"]
         pages += [f"/assessments/{aid}/sections/{key}" for key in sections]
         pages += [f"/audits/{audit}" for audit in parties.audits.values()]
         for page in pages:
-            listed |= {int(i) for i in re.findall(r"/evidence/(\d+)/download", client.get(page).get_data(as_text=True))}
+            listed |= {
+                int(i)
+                for i in re.findall(r"/evidence/(\d+)/download", client.get(page).get_data(as_text=True))
+            }
     for item in parties.evidence.values():
         if client.get(f"/evidence/{item}/download").status_code == 200:
             downloadable.add(item)
@@ -235,22 +265,27 @@ def test_pages_list_exactly_the_files_a_party_may_download(client, auth, world, 
     assert downloadable - listed <= {parties.evidence["unknown_question"]}
 
 
-@pytest.mark.parametrize("role, which", [("procurer_a", "assessment"), ("admin", "assessment"), ("vendor_b", "shared")])
-def test_the_signed_export_carries_only_files_its_exporter_may_download(app, client, auth, world, parties, role,
-                                                                       which):
+@pytest.mark.parametrize(
+    "role, which", [("procurer_a", "assessment"), ("admin", "assessment"), ("vendor_b", "shared")]
+)
+def test_the_signed_export_carries_only_files_its_exporter_may_download(
+    app, client, auth, world, parties, role, which
+):
     """Only those who manage the system export it, and they read every question's files: the export holds the
     files of the questions, each of which downloads for the exporter."""
     import json
 
-    from hria.extensions import db
     from hria.domain.models import Evidence
+    from hria.extensions import db
 
     auth.login(world.users[role])
     assessment = getattr(parties, which)
     document = json.loads(_fetch(client, f"/assessments/{assessment}/export.json").get_data(as_text=True))
     exported = {item["filename"] for item in document["payload"]["assessment"]["evidence"]}
     with app.app_context():
-        files = {e.filename: e.id for e in db.session.query(Evidence).filter_by(assessment_id=assessment,
-                                                                                 purpose="question")}
+        files = {
+            e.filename: e.id
+            for e in db.session.query(Evidence).filter_by(assessment_id=assessment, purpose="question")
+        }
     assert exported == set(files) and exported
     assert {client.get(f"/evidence/{files[name]}/download").status_code for name in exported} == {200}

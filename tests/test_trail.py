@@ -1,14 +1,15 @@
 """Every change writes a hash-chained event; `hria events verify` finds tampering."""
+
+import itertools
 import json
 
 from click.testing import CliRunner
+from conftest import post_form
 from sqlalchemy import text
 
 from hria.cli import main
-from hria.extensions import db
 from hria.domain.models import Event
-
-from conftest import post_form
+from hria.extensions import db
 
 
 def _events(app, object_type=None):
@@ -23,14 +24,23 @@ def test_editing_a_system_creates_an_event(app, client, world, auth):
     auth.login(world.users["procurer_a"])
     system_id = world.systems["a"]
     before_count = len(_events(app))
-    response = post_form(client, f"/systems/{system_id}/edit", f"/systems/{system_id}/edit", {
-        "name": "Benefit scoring A (v2)", "purpose": "Scores applications", "owner_id": world.orgs["city_a"],
-        "vendor_id": world.orgs["vendor_a"], "sector": "housing", "automated_decisions": "y",
-    })
+    response = post_form(
+        client,
+        f"/systems/{system_id}/edit",
+        f"/systems/{system_id}/edit",
+        {
+            "name": "Benefit scoring A (v2)",
+            "purpose": "Scores applications",
+            "owner_id": world.orgs["city_a"],
+            "vendor_id": world.orgs["vendor_a"],
+            "sector": "housing",
+            "automated_decisions": "y",
+        },
+    )
     assert response.status_code == 302
     updates = [e for e in _events(app, "ai_system") if e[1] == "update"]
     assert len(updates) == 1
-    seq, action, object_id, actor, before, after = updates[0]
+    _seq, _action, object_id, actor, before, after = updates[0]
     assert object_id == system_id
     assert actor == world.users["procurer_a"]
     assert json.loads(before)["name"] == "Benefit scoring A"
@@ -60,9 +70,8 @@ def test_chain_links_each_event_to_the_previous(app, world):
         rows = db.session.query(Event).order_by(Event.seq).all()
         assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
         assert rows[0].prev_hash == "0" * 64
-        for previous, current in zip(rows, rows[1:]):
+        for previous, current in itertools.pairwise(rows):
             assert current.prev_hash == previous.hash
-
 
 
 def test_verify_passes_on_an_intact_chain(app, world, monkeypatch):
@@ -77,7 +86,10 @@ def test_verify_names_an_event_edited_by_sql(app, world):
         target = db.session.query(Event).filter_by(object_type="ai_system").order_by(Event.seq).first()
         seq, event_id = target.seq, target.id
         db.session.execute(
-            text("UPDATE event SET after = replace(after, 'Benefit scoring A', 'Something else') WHERE id = :id"),
+            text(
+                "UPDATE event SET after = replace(after, 'Benefit scoring A', 'Something else') WHERE id "
+                "= :id"
+            ),
             {"id": event_id},
         )
         db.session.commit()

@@ -1,23 +1,37 @@
 """The due-diligence wizard driven through the test client: a whole stage, conditions, evidence,
 stale forms, the vendor's part, the risk register and the remediation plan."""
+
 import io
 import json
 
-import pytest
-
-from hria.domain import questions
-from hria.extensions import db
-from hria.domain.models import Answer, Assessment, RemediationAction
-
 from conftest import form_fields
 
+from hria.domain import questions
+from hria.domain.models import Answer, Assessment, RemediationAction
+from hria.extensions import db
+
 SCOPING = {
-    "purpose": {"SCO-01": "Prioritise fraud investigations of benefit claims", "SCO-02": "yes",
-                "SCO-03": "triage", "SCO-04": "yes", "SCO-05": "no"},
-    "people": {"SCO-06": "40000", "SCO-07": ["low_income", "migrants_minorities", "disability"], "SCO-08": "no",
-               "SCO-09": ["privacy", "equality", "social_economic"]},
-    "basis": {"SCO-10": "yes", "SCO-11": "partly", "SCO-12": "yes", "SCO-13": "partly", "SCO-14": "no",
-              "SCO-15": "yes"},
+    "purpose": {
+        "SCO-01": "Prioritise fraud investigations of benefit claims",
+        "SCO-02": "yes",
+        "SCO-03": "triage",
+        "SCO-04": "yes",
+        "SCO-05": "no",
+    },
+    "people": {
+        "SCO-06": "40000",
+        "SCO-07": ["low_income", "migrants_minorities", "disability"],
+        "SCO-08": "no",
+        "SCO-09": ["privacy", "equality", "social_economic"],
+    },
+    "basis": {
+        "SCO-10": "yes",
+        "SCO-11": "partly",
+        "SCO-12": "yes",
+        "SCO-13": "partly",
+        "SCO-14": "no",
+        "SCO-15": "yes",
+    },
 }
 
 
@@ -39,12 +53,17 @@ def test_procurer_completes_the_scoping_stage(app, client, world, auth):
         assessment = db.session.get(Assessment, aid)
         # Raw impact, by hand: SCO-03 triage 3 + SCO-04 yes 4 + SCO-05 no 0 + SCO-06 40,000 people 2
         # + SCO-07 three groups 3 + SCO-13 partly 2 = 14 of 4 + 4 + 3 + 3 + 6 + 3 = 23.
-        # Mitigation: SCO-02 2 + SCO-08 0 + SCO-10 2 + SCO-11 1 + SCO-12 2 + SCO-14 0 + SCO-15 2 = 9 of 7 × 2 + 1
-        # (SCO-16, evidence) = 15: 60 %, under 80 %, so no reduction. 14 / 23 = 60.9 % → level III.
+        # Mitigation: SCO-02 2 + SCO-08 0 + SCO-10 2 + SCO-11 1 + SCO-12 2 + SCO-14 0 + SCO-15 2 = 9 of 7 × 2
+        # + 1 (SCO-16, evidence) = 15: 60 %, under 80 %, so no reduction. 14 / 23 = 60.9 % → level III.
         assert assessment.impact_level == "III"
         assert assessment.status == "in_progress"
         assert db.session.query(Answer).filter_by(assessment_id=aid).count() == 15
-        actions = db.session.query(RemediationAction).filter_by(assessment_id=aid).order_by(RemediationAction.id).all()
+        actions = (
+            db.session.query(RemediationAction)
+            .filter_by(assessment_id=aid)
+            .order_by(RemediationAction.id)
+            .all()
+        )
         assert [a.question_id for a in actions] == ["SCO-08", "SCO-11", "SCO-14"]
         assert actions[0].paragraph == "§43(a), §46(a)"
         assert actions[0].right == "equality"
@@ -53,13 +72,19 @@ def test_procurer_completes_the_scoping_stage(app, client, world, auth):
     assert "A person reviews every adverse decision before it takes effect." in page  # level III obligation
 
     risks = client.get(f"/assessments/{aid}/risks").get_data(as_text=True)
-    for right in ("Equality and non-discrimination", "Social and economic rights", "Privacy and data protection"):
+    for right in (
+        "Equality and non-discrimination",
+        "Social and economic rights",
+        "Privacy and data protection",
+    ):
         assert right in risks
 
     # answering the missing safeguard later resolves its action, and keeps it
     save_section(client, aid, "people", {**SCOPING["people"], "SCO-08": "yes"}, button="save")
     with app.app_context():
-        statuses = {a.question_id: a.status for a in db.session.query(RemediationAction).filter_by(assessment_id=aid)}
+        statuses = {
+            a.question_id: a.status for a in db.session.query(RemediationAction).filter_by(assessment_id=aid)
+        }
         assert statuses == {"SCO-08": "resolved", "SCO-11": "open", "SCO-14": "open"}
 
 
@@ -68,9 +93,12 @@ def test_evidence_earns_its_safeguard_points(app, client, world, auth):
     aid = world.assessments["a"]
     page = client.get(f"/assessments/{aid}/sections/basis").get_data(as_text=True)
     token = form_fields(page)["csrf_token"]
-    response = client.post(f"/assessments/{aid}/questions/SCO-16/evidence",
-                           data={"csrf_token": token, "file": (io.BytesIO(b"decision of 1 March"), "decision.pdf")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        f"/assessments/{aid}/questions/SCO-16/evidence",
+        data={"csrf_token": token, "file": (io.BytesIO(b"decision of 1 March"), "decision.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     body = response.get_data(as_text=True)
     assert "Attached decision.pdf" in body
     assert "decision.pdf</a>" in body
@@ -121,6 +149,7 @@ def test_vendor_sees_and_answers_only_the_vendor_part(app, client, world, auth, 
     aid = make_assessment("a", stage="procurement")
     with app.app_context():
         from hria.domain.models import Invitation
+
         db.session.add(Invitation(assessment_id=aid, organisation_id=world.orgs["vendor_a"]))
         db.session.commit()
     auth.login(world.users["vendor_a"])
@@ -137,9 +166,11 @@ def test_vendor_sees_and_answers_only_the_vendor_part(app, client, world, auth, 
     save_section(client, aid, "tender", {"PRO-02": "yes", "PRO-01": "no"}, button="save")
     page = form_fields(client.get(f"/assessments/{aid}/sections/tender").get_data(as_text=True))
     token = page["csrf_token"]
-    attach = client.post(f"/assessments/{aid}/questions/PRO-01/evidence",
-                         data={"csrf_token": token, "file": (io.BytesIO(b"x"), "x.pdf")},
-                         content_type="multipart/form-data")
+    attach = client.post(
+        f"/assessments/{aid}/questions/PRO-01/evidence",
+        data={"csrf_token": token, "file": (io.BytesIO(b"x"), "x.pdf")},
+        content_type="multipart/form-data",
+    )
     assert attach.status_code == 404
     with app.app_context():
         answers = {a.question_id for a in db.session.query(Answer).filter_by(assessment_id=aid)}
@@ -163,8 +194,9 @@ def test_chinese_assessment_shows_chinese_questions(app, client, world, auth, ma
     assert "目的与适当性" in page
 
 
-def test_assessment_keeps_its_bank_version_after_the_bank_changes(app, client, world, auth, monkeypatch,
-                                                                  make_assessment):
+def test_assessment_keeps_its_bank_version_after_the_bank_changes(
+    app, client, world, auth, monkeypatch, make_assessment
+):
     auth.login(world.users["procurer_a"])
     aid = world.assessments["a"]
     client.get(f"/assessments/{aid}")  # pins the current bank
@@ -177,7 +209,9 @@ def test_assessment_keeps_its_bank_version_after_the_bank_changes(app, client, w
     assert "What public problem should the system help solve" in page
     assert "A reworded question" not in page
     fresh_id = make_assessment("a")
-    assert "A reworded question" in client.get(f"/assessments/{fresh_id}/sections/purpose").get_data(as_text=True)
+    assert "A reworded question" in client.get(f"/assessments/{fresh_id}/sections/purpose").get_data(
+        as_text=True
+    )
 
 
 def test_remediation_action_gets_owner_date_and_status(app, client, world, auth):
@@ -188,24 +222,37 @@ def test_remediation_action_gets_owner_date_and_status(app, client, world, auth)
         action_id = db.session.query(RemediationAction).filter_by(assessment_id=aid).one().id
     page = client.get(f"/assessments/{aid}/remediation").get_data(as_text=True)
     fields = form_fields(page)
-    base = {"csrf_token": fields["csrf_token"], "loaded_version": _loaded_version(page, action_id),
-            "text": "Consult the welfare rights advice network", "owner": "Paula Procurer", "due_date": "2027-01-31"}
-    refused = client.post(f"/assessments/{aid}/remediation/{action_id}", data={**base, "status": "accepted_risk"},
-                          follow_redirects=True)
+    base = {
+        "csrf_token": fields["csrf_token"],
+        "loaded_version": _loaded_version(page, action_id),
+        "text": "Consult the welfare rights advice network",
+        "owner": "Paula Procurer",
+        "due_date": "2027-01-31",
+    }
+    refused = client.post(
+        f"/assessments/{aid}/remediation/{action_id}",
+        data={**base, "status": "accepted_risk"},
+        follow_redirects=True,
+    )
     assert "Say why the risk is accepted and who accepted it." in refused.get_data(as_text=True)
-    ok = client.post(f"/assessments/{aid}/remediation/{action_id}", data={**base, "status": "in_progress"},
-                     follow_redirects=True)
+    ok = client.post(
+        f"/assessments/{aid}/remediation/{action_id}",
+        data={**base, "status": "in_progress"},
+        follow_redirects=True,
+    )
     body = ok.get_data(as_text=True)
     assert "Action saved." in body and "Paula Procurer" in body and "2027-01-31" in body
     # a second save from the same, now stale, page is refused
-    stale = client.post(f"/assessments/{aid}/remediation/{action_id}", data={**base, "status": "done"},
-                        follow_redirects=True)
+    stale = client.post(
+        f"/assessments/{aid}/remediation/{action_id}", data={**base, "status": "done"}, follow_redirects=True
+    )
     assert "Someone changed this action after you opened the page" in stale.get_data(as_text=True)
 
 
 def _loaded_version(page: str, action_id: int) -> str:
     import re
-    form = page[page.index(f"/remediation/{action_id}"):]
+
+    form = page[page.index(f"/remediation/{action_id}") :]
     return re.search(r'name="loaded_version" type="hidden" value="([^"]*)"', form).group(1)
 
 
@@ -215,9 +262,18 @@ def test_risk_rating_sets_the_level(app, client, world, auth):
     save_section(client, aid, "purpose", {"SCO-04": "yes"}, button="save")
     page = client.get(f"/assessments/{aid}/risks").get_data(as_text=True)
     token = form_fields(page)["csrf_token"]
-    client.post(f"/assessments/{aid}/risks", data={"csrf_token": token, "right": "social_economic", "scale": "4",
-                                                   "scope": "3", "reversibility": "3", "likelihood": "3",
-                                                   "treatment": "Human review of every suspension"})
+    client.post(
+        f"/assessments/{aid}/risks",
+        data={
+            "csrf_token": token,
+            "right": "social_economic",
+            "scale": "4",
+            "scope": "3",
+            "reversibility": "3",
+            "likelihood": "3",
+            "treatment": "Human review of every suspension",
+        },
+    )
     page = client.get(f"/assessments/{aid}/risks").get_data(as_text=True)
     assert "Severity 10 × likelihood 3 = 30" in page
     assert 'risk-high">High' in page

@@ -1,23 +1,35 @@
 """Who may move an assessment between its states, decided in one place; each move is in the trail."""
+
 import itertools
 
 import pytest
-
-from hria.domain import workflow
-from hria.extensions import db
-from hria.domain.models import Assessment, Event, User
-from hria.domain.vocabulary import ASSESSMENT_STATUSES
-
 from conftest import form_fields
 
+from hria.domain import workflow
+from hria.domain.models import Assessment, Event, User
+from hria.domain.vocabulary import ASSESSMENT_STATUSES
+from hria.extensions import db
+
 ALLOWED = {  # (role key, transition) pairs that may happen on city A's assessment, from a suitable state
-    ("procurer_a", "submit"), ("oversight_a", "start_review"), ("oversight_a", "approve"),
-    ("oversight_a", "approve_with_conditions"), ("oversight_a", "request_changes"), ("oversight_a", "reject"),
+    ("procurer_a", "submit"),
+    ("oversight_a", "start_review"),
+    ("oversight_a", "approve"),
+    ("oversight_a", "approve_with_conditions"),
+    ("oversight_a", "request_changes"),
+    ("oversight_a", "reject"),
     ("admin", "reopen"),
 }
 ROLES = ["admin", "procurer_a", "procurer_b", "vendor_a", "oversight_a", "oversight_b"]
-STATUSES = ["draft", "in_progress", "submitted", "under_review", "approved", "approved_with_conditions",
-            "changes_requested", "rejected"]
+STATUSES = [
+    "draft",
+    "in_progress",
+    "submitted",
+    "under_review",
+    "approved",
+    "approved_with_conditions",
+    "changes_requested",
+    "rejected",
+]
 MOVES = {  # transition: (the states it starts from, the state it leads to)
     "submit": ({"draft", "in_progress", "changes_requested"}, "submitted"),
     "start_review": ({"submitted"}, "under_review"),
@@ -25,7 +37,10 @@ MOVES = {  # transition: (the states it starts from, the state it leads to)
     "approve_with_conditions": ({"under_review"}, "approved_with_conditions"),
     "request_changes": ({"under_review"}, "changes_requested"),
     "reject": ({"under_review"}, "rejected"),
-    "reopen": ({"submitted", "under_review", "approved", "approved_with_conditions", "rejected"}, "in_progress"),
+    "reopen": (
+        {"submitted", "under_review", "approved", "approved_with_conditions", "rejected"},
+        "in_progress",
+    ),
 }
 
 
@@ -50,9 +65,11 @@ def test_every_forbidden_transition_is_refused(app, world):
 
 def post_transition(client, assessment_id, key, comment=""):
     page = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
-    return client.post(f"/assessments/{assessment_id}/transitions/{key}",
-                       data={"csrf_token": form_fields(page)["csrf_token"], "comment": comment},
-                       follow_redirects=True)
+    return client.post(
+        f"/assessments/{assessment_id}/transitions/{key}",
+        data={"csrf_token": form_fields(page)["csrf_token"], "comment": comment},
+        follow_redirects=True,
+    )
 
 
 def test_review_round_through_the_web_with_comments_in_the_trail(app, client, world, auth):
@@ -62,7 +79,9 @@ def test_review_round_through_the_web_with_comments_in_the_trail(app, client, wo
     auth.logout()
     auth.login(world.users["oversight_a"])
     post_transition(client, aid, "start_review")
-    body = post_transition(client, aid, "request_changes", "Consult the advice centres first.").get_data(as_text=True)
+    body = post_transition(client, aid, "request_changes", "Consult the advice centres first.").get_data(
+        as_text=True
+    )
     assert "The assessment is now changes requested." in body
     auth.logout()
     auth.login(world.users["procurer_a"])
@@ -80,12 +99,20 @@ def test_review_round_through_the_web_with_comments_in_the_trail(app, client, wo
     refused = post_transition(client, aid, "submit")
     assert refused.status_code == 403
     with app.app_context():
-        steps = [(e.action, e.comment) for e in db.session.query(Event).filter(Event.action.like("transition:%"))
-                 .order_by(Event.seq)]
-    assert steps == [("transition:submit", ""), ("transition:start_review", ""),
-                     ("transition:request_changes", "Consult the advice centres first."),
-                     ("transition:submit", ""), ("transition:start_review", ""),
-                     ("transition:approve", "Approved for the tender.")]
+        steps = [
+            (e.action, e.comment)
+            for e in db.session.query(Event).filter(Event.action.like("transition:%")).order_by(Event.seq)
+        ]
+    assert steps == [
+        ("transition:submit", ""),
+        ("transition:start_review", ""),
+        ("transition:request_changes", "Consult the advice centres first."),
+        ("transition:submit", ""),
+        ("transition:start_review", ""),
+        ("transition:approve", "Approved for the tender."),
+    ]
     from click.testing import CliRunner
+
     from hria.cli import main
+
     assert CliRunner().invoke(main, ["events", "verify"]).exit_code == 0

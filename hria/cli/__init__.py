@@ -1,5 +1,6 @@
 """The ``hria`` command: one module per command group, each loaded only when its command runs, so that
 ``hria audit`` on a file does not start the web application."""
+
 from __future__ import annotations
 
 import importlib

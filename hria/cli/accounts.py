@@ -1,4 +1,5 @@
 """Users and organisations from the command line."""
+
 from __future__ import annotations
 
 import click
@@ -15,8 +16,11 @@ from hria.extensions import db
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(ROLES.keys))
 @click.option("--organisation", "organisation_name", required=True, help="Name of the user's organisation.")
-@click.option("--kind", type=click.Choice(ORGANISATION_KINDS.keys),
-              help="Create the organisation with this kind if it does not exist.")
+@click.option(
+    "--kind",
+    type=click.Choice(ORGANISATION_KINDS.keys),
+    help="Create the organisation with this kind if it does not exist.",
+)
 @click.option("--name", default="", help="The person's name.")
 @click.option("--password", envvar="HRIA_NEW_PASSWORD", help="Default: generated and printed.")
 @with_app(migrate=True)
@@ -35,7 +39,7 @@ def create_user(app, email, role, organisation_name, kind, name, password) -> No
         db.session.commit()
     except accounts.AccountError as error:
         db.session.rollback()
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(f"Created {user.email} ({role}, {organisation.name}).")
     if generated:
         click.echo(f"Password: {password}")

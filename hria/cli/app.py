@@ -1,4 +1,5 @@
 """What a command that works on the instance's database runs inside."""
+
 from __future__ import annotations
 
 import functools
@@ -26,13 +27,16 @@ def with_app(migrate: bool):
             if migrate:
                 database.upgrade(app)
             elif not database.is_current(app):
-                raise click.ClickException("The database schema is missing or out of date: run `hria init` first.")
+                raise click.ClickException(
+                    "The database schema is missing or out of date: run `hria init` first."
+                )
             with app.app_context(), trail.acting_as(f"cli:{getpass.getuser()}"):
                 return func(app, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
 
 def organisation_named(name: str) -> Organisation:
     """The organisation of that exact name, or a message that there is none."""

@@ -1,4 +1,5 @@
 """Assessments: listing them, and moving one between instances as signed JSON."""
+
 from __future__ import annotations
 
 import json
@@ -45,9 +46,9 @@ def list_assessments(app, as_json: bool) -> None:
     columns = ["id", "system", "organisation", "stage", "status", "impact_level"]
     table = [[str(r[c] if r[c] is not None else "—") for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row in table:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
 @click.command("export", help="Export an assessment as JSON signed with its organisation's key.")
@@ -61,12 +62,17 @@ def export_command(app, assessment_id, output) -> None:
     document = transfer.export(assessment)
     db.session.commit()
     Path(output).write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
-    click.echo(f"Exported assessment {assessment_id} ({len(document['payload']['assessment']['answers'])} answers), "
-               f"signed for {document['payload']['organisation']}, to {output}")
+    click.echo(
+        f"Exported assessment {assessment_id} ({len(document['payload']['assessment']['answers'])} answers), "
+        f"signed for {document['payload']['organisation']}, to {output}"
+    )
 
 
-@click.command("import", help="Import a signed assessment export once. Exit 1 when it is refused (signature, signer or "
-                             "trust fails, or it was imported before), 2 when the file is not a well-formed export.")
+@click.command(
+    "import",
+    help="Import a signed assessment export once. Exit 1 when it is refused (signature, signer or "
+    "trust fails, or it was imported before), 2 when the file is not a well-formed export.",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--organisation", required=True, help="The buying organisation that will own it here.")
 @with_app(migrate=False)
@@ -80,5 +86,7 @@ def import_command(app, file, organisation) -> None:
         sys.exit(2)
     except transfer.TransferError as error:
         db.session.rollback()
-        raise click.ClickException(str(error))
-    click.echo(f"Imported as assessment {assessment.id} of {organisation}; answers are marked as carried over.")
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Imported as assessment {assessment.id} of {organisation}; answers are marked as carried over."
+    )

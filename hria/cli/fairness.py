@@ -1,4 +1,5 @@
 """`hria audit`: the fairness audit of an outputs file from the command line."""
+
 from __future__ import annotations
 
 import sys
@@ -8,9 +9,21 @@ import click
 import fairness
 from fairness.analysis import INTERSECTION
 
-TEXT_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate", "precision")
-SHORT = {"selection_rate": "selected", "true_positive_rate": "TPR", "false_positive_rate": "FPR",
-         "false_negative_rate": "FNR", "precision": "precision", "accuracy": "accuracy"}
+TEXT_METRICS = (
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "false_negative_rate",
+    "precision",
+)
+SHORT = {
+    "selection_rate": "selected",
+    "true_positive_rate": "TPR",
+    "false_positive_rate": "FPR",
+    "false_negative_rate": "FNR",
+    "precision": "precision",
+    "accuracy": "accuracy",
+}
 
 
 def parse_reference(text: str | None) -> dict[str, str] | None:
@@ -40,72 +53,129 @@ def _name(group: dict) -> str:
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     return "\n".join(lines)
 
 
 def render_text(result: fairness.AuditResult) -> str:
-    out = [f"{result.rows} rows audited"
-           + (f" ({result.rows_read - result.rows} left out)" if result.rows_read != result.rows else "")
-           + f"; intervals at {result.parameters['confidence']:.0%}."]
+    out = [
+        f"{result.rows} rows audited"
+        + (f" ({result.rows_read - result.rows} left out)" if result.rows_read != result.rows else "")
+        + f"; intervals at {result.parameters['confidence']:.0%}."
+    ]
     out += [f"Warning: {w}" for w in result.warnings]
     out.append("\nGroups")
     rows = []
     for g in result.groups:
-        rows.append([_name(g.group), str(g.count), f"{g.share:.1%}"]
-                    + [f"{_pct(g.metrics[m])} {_interval(g.intervals[m])}" for m in TEXT_METRICS[:3]]
-                    + [_pct(g.metrics["accuracy"]), "too small" if g.too_small else ""])
+        rows.append(
+            [_name(g.group), str(g.count), f"{g.share:.1%}"]
+            + [f"{_pct(g.metrics[m])} {_interval(g.intervals[m])}" for m in TEXT_METRICS[:3]]
+            + [_pct(g.metrics["accuracy"]), "too small" if g.too_small else ""]
+        )
     out.append(_table(["group", "rows", "share", "selected", "TPR", "FPR", "accuracy", ""], rows))
     out.append("\nDisparities against the reference group")
     rows = []
     for d in result.disparities:
         if d.metric not in TEXT_METRICS:
             continue
-        rows.append([_name(d.group), _name(d.reference), SHORT[d.metric],
-                     f"{d.difference:+.3f} {_interval(d.difference_interval)}" if d.difference is not None else "—",
-                     f"{d.ratio:.3f} {_interval(d.ratio_interval)}" if d.ratio is not None else "—",
-                     d.verdict or ""])
+        rows.append(
+            [
+                _name(d.group),
+                _name(d.reference),
+                SHORT[d.metric],
+                f"{d.difference:+.3f} {_interval(d.difference_interval)}"
+                if d.difference is not None
+                else "—",
+                f"{d.ratio:.3f} {_interval(d.ratio_interval)}" if d.ratio is not None else "—",
+                d.verdict or "",
+            ]
+        )
     out.append(_table(["group", "reference", "metric", "difference", "ratio", "verdict"], rows))
     out.append("\nImpact ratios (NYC Local Law 144: selection rate over the most-selected group's)")
-    rows = [[r.family if r.family != INTERSECTION else "intersection", _name(r.group), _pct(r.selection_rate),
-             "excluded (<{:.0%} of rows)".format(result.parameters["impact_ratio_min_share"]) if r.excluded
-             else _pct(r.impact_ratio)] for r in result.impact_ratios]
+    rows = [
+        [
+            r.family if r.family != INTERSECTION else "intersection",
+            _name(r.group),
+            _pct(r.selection_rate),
+            "excluded (<{:.0%} of rows)".format(result.parameters["impact_ratio_min_share"])
+            if r.excluded
+            else _pct(r.impact_ratio),
+        ]
+        for r in result.impact_ratios
+    ]
     out.append(_table(["by", "group", "selection rate", "impact ratio"], rows))
     out.append("\nSummary (as fairlearn computes it, over all sensitive columns together)")
     out += [f"  {name.replace('_', ' ')}: {_pct(value)}" for name, value in result.summary.items()]
     findings = result.findings()
     judged = [d for d in result.disparities if d.verdict]
-    out.append(f"\n{len(findings)} disparities found with the whole interval beyond the threshold, "
-               f"{sum(d.verdict == fairness.INCONCLUSIVE for d in judged)} inconclusive, "
-               f"{sum(d.verdict == fairness.TOO_SMALL for d in judged)} too small to judge.")
+    out.append(
+        f"\n{len(findings)} disparities found with the whole interval beyond the threshold, "
+        f"{sum(d.verdict == fairness.INCONCLUSIVE for d in judged)} inconclusive, "
+        f"{sum(d.verdict == fairness.TOO_SMALL for d in judged)} too small to judge."
+    )
     return "\n".join(out)
 
 
-@click.command("audit", help="Audit a table of model outputs (CSV or Parquet) for differences between groups.")
+@click.command(
+    "audit", help="Audit a table of model outputs (CSV or Parquet) for differences between groups."
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--label", required=True, help="Column of observed outcomes.")
 @click.option("--prediction", help="Column of the model's binary decisions.")
 @click.option("--score", help="Column of the model's scores (with --threshold).")
 @click.option("--threshold", type=float, help="A score at or above it is a positive decision.")
-@click.option("--sensitive", "sensitive", multiple=True, required=True, help="A protected attribute column (repeat).")
+@click.option(
+    "--sensitive", "sensitive", multiple=True, required=True, help="A protected attribute column (repeat)."
+)
 @click.option("--positive-label", help="Value(s) of the label meaning positive, comma-separated.")
-@click.option("--prediction-positive", help="Value(s) of the prediction meaning positive (default: --positive-label).")
+@click.option(
+    "--prediction-positive", help="Value(s) of the prediction meaning positive (default: --positive-label)."
+)
 @click.option("--reference", help="Reference groups, e.g. 'race=Caucasian,sex=Male' (default: the largest).")
 @click.option("--min-group-size", default=30, show_default=True, type=int)
 @click.option("--confidence", default=0.95, show_default=True, type=float)
 @click.option("--bootstrap", default=1000, show_default=True, type=int, help="Resamples for the intervals.")
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--json", "json_path", help="Write the full result as JSON to this path ('-' for standard output).")
-def audit_command(file, label, prediction, score, threshold, sensitive, positive_label, prediction_positive,
-                  reference, min_group_size, confidence, bootstrap, seed, json_path) -> None:
+@click.option(
+    "--json", "json_path", help="Write the full result as JSON to this path ('-' for standard output)."
+)
+def audit_command(
+    file,
+    label,
+    prediction,
+    score,
+    threshold,
+    sensitive,
+    positive_label,
+    prediction_positive,
+    reference,
+    min_group_size,
+    confidence,
+    bootstrap,
+    seed,
+    json_path,
+) -> None:
     if not prediction and not score:
         fail("Give --prediction COLUMN, or --score COLUMN with --threshold.")
     try:
         result = fairness.audit(
-            file, label, prediction, sensitive_features=list(sensitive), score=score, threshold=threshold,
-            pos_label=positive_label, pred_pos_label=prediction_positive, reference=parse_reference(reference),
-            min_group_size=min_group_size, confidence=confidence, n_bootstrap=bootstrap, random_state=seed,
+            file,
+            label,
+            prediction,
+            sensitive_features=list(sensitive),
+            score=score,
+            threshold=threshold,
+            pos_label=positive_label,
+            pred_pos_label=prediction_positive,
+            reference=parse_reference(reference),
+            min_group_size=min_group_size,
+            confidence=confidence,
+            n_bootstrap=bootstrap,
+            random_state=seed,
         )
     except fairness.InputError as error:
         fail(str(error))

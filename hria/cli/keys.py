@@ -1,4 +1,5 @@
 """The organisations' signing keys."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,5 +36,5 @@ def install_key(app, organisation, pkcs12, passphrase) -> None:
     try:
         signing_keys.install_identity(org, Path(pkcs12), passphrase.encode())
     except SigningKeyError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(f"Installed the signing key of {org.name}.")

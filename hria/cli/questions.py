@@ -1,4 +1,5 @@
 """The question banks: checking a folder of banks."""
+
 from __future__ import annotations
 
 import sys
@@ -32,8 +33,11 @@ def check_questions(path) -> None:
     for key in (k for k in LIFECYCLE_STAGES.keys if k in bank["stages"]):
         stage = bank["stages"][key]
         kinds = [q["kind"] for q in stage["questions"]]
-        click.echo(f"  {key:<12} {len(kinds):>3} questions ({kinds.count('risk')} risk, "
-                   f"{kinds.count('safeguard')} safeguard, {kinds.count('context')} context)")
-    cited = sorted({c for q in index.values() for c in q["cites"]},
-                   key=lambda c: (int(c[1:].split("(")[0]), c))
+        click.echo(
+            f"  {key:<12} {len(kinds):>3} questions ({kinds.count('risk')} risk, "
+            f"{kinds.count('safeguard')} safeguard, {kinds.count('context')} context)"
+        )
+    cited = sorted(
+        {c for q in index.values() for c in q["cites"]}, key=lambda c: (int(c[1:].split("(")[0]), c)
+    )
     click.echo(f"Paragraphs of the guidelines cited ({len(cited)}): {' '.join(cited)}")

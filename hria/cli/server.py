@@ -1,4 +1,5 @@
 """Setting up and running an instance: the schema, the server, the demo."""
+
 from __future__ import annotations
 
 import sys
@@ -42,10 +43,14 @@ def serve(app, host: str, port: int, threads: int, with_demo: bool) -> None:
 
     if not signing_keys.authority_path().exists():
         signing_keys.init_keys(db.session.query(Organisation).all())
-        click.echo(f"Created a development certificate authority and signing keys in {signing_keys.folder()}.")
+        click.echo(
+            f"Created a development certificate authority and signing keys in {signing_keys.folder()}."
+        )
     interrupted = fairness_audits.fail_interrupted()
     if interrupted:
-        click.echo(f"{interrupted} fairness audits were interrupted when the server last stopped; run them again.")
+        click.echo(
+            f"{interrupted} fairness audits were interrupted when the server last stopped; run them again."
+        )
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(f"HRIA is running at http://{shown}:{port}/  (instance: {app.instance_path}; Ctrl+C stops it)")
     sys.stdout.flush()
@@ -58,5 +63,5 @@ def demo_command(app) -> None:
     try:
         logins = demo.seed(app.instance_path)
     except accounts.AccountError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(demo.format_logins(logins))

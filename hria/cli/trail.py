@@ -1,4 +1,5 @@
 """The event trail: checking its hash chain."""
+
 from __future__ import annotations
 
 import sys

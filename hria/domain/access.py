@@ -3,13 +3,13 @@
 Anything a user may not see is answered with 404, so that guessing an id
 reveals nothing. Objects a user may see but not change are answered with 403.
 """
+
 from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select, or_, select
 
 from hria.domain import questions
-from hria.extensions import db
 from hria.domain.models import (
     Assessment,
     Comment,
@@ -23,6 +23,7 @@ from hria.domain.models import (
     User,
 )
 from hria.domain.vocabulary import EDITABLE_STATUSES, EvidencePurpose, OrganisationKind, Role
+from hria.extensions import db
 
 
 def _overseen_ids(user: User):
@@ -49,9 +50,7 @@ def visible_systems(user: User) -> Select:
     if user.role == Role.OVERSIGHT:
         return query.where(System.owner_id.in_(_overseen_ids(user)))
     if user.role == Role.VENDOR:
-        invited_systems = select(Assessment.system_id).where(
-            Assessment.id.in_(_invited_assessment_ids(user))
-        )
+        invited_systems = select(Assessment.system_id).where(Assessment.id.in_(_invited_assessment_ids(user)))
         return query.where(or_(System.id.in_(invited_systems), System.owner_id == user.organisation_id))
     return query.where(False)
 
@@ -61,13 +60,15 @@ def visible_assessments(user: User) -> Select:
     if user.role == Role.ADMIN:
         return query
     if user.role == Role.PROCURER:
-        return query.where(or_(System.owner_id == user.organisation_id,
-                               Assessment.id.in_(_shared_assessment_ids(user))))
+        return query.where(
+            or_(System.owner_id == user.organisation_id, Assessment.id.in_(_shared_assessment_ids(user)))
+        )
     if user.role == Role.OVERSIGHT:
         return query.where(System.owner_id.in_(_overseen_ids(user)))
     if user.role == Role.VENDOR:
-        return query.where(or_(Assessment.id.in_(_invited_assessment_ids(user)),
-                               System.owner_id == user.organisation_id))
+        return query.where(
+            or_(Assessment.id.in_(_invited_assessment_ids(user)), System.owner_id == user.organisation_id)
+        )
     return query.where(False)
 
 
@@ -95,8 +96,13 @@ def is_procurer(user: User) -> bool:
 
 def vendor_organisations() -> list[Organisation]:
     """The vendors a system can name or an assessment can invite, by name."""
-    return list(db.session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.VENDOR)
-                                   .order_by(Organisation.name)))
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.VENDOR)
+            .order_by(Organisation.name)
+        )
+    )
 
 
 def can_create_systems(user: User) -> bool:
@@ -120,7 +126,9 @@ def can_contribute(user: User, assessment: Assessment) -> bool:
     """Answer vendor questions and upload outputs for audit: the buyer's procurers and invited vendors."""
     if can_manage_system(user, assessment.system):
         return True
-    return user.role == Role.VENDOR and any(i.organisation_id == user.organisation_id for i in assessment.invitations)
+    return user.role == Role.VENDOR and any(
+        i.organisation_id == user.organisation_id for i in assessment.invitations
+    )
 
 
 ALL_ANSWERERS = frozenset({"procurer", "vendor", "either"})
@@ -147,8 +155,8 @@ def answerers_writable(user: User, assessment: Assessment) -> frozenset[str]:
 
 
 def reads_buyer_side(user: User, assessment: Assessment) -> bool:
-    """The risk register, its findings, the remediation plan and the buyer's own discussion: every reader of the
-    assessment but an invited vendor (a vendor reads them only of its own self-certification)."""
+    """The risk register, its findings, the remediation plan and the buyer's own discussion: every reader of
+    the assessment but an invited vendor (a vendor reads them only of its own self-certification)."""
     return user.role != Role.VENDOR or self_certifies(user, assessment)
 
 
@@ -158,9 +166,15 @@ def takes_part(user: User, assessment: Assessment) -> bool:
     if user.role == Role.ADMIN or assessment.system.owner_id == user.organisation_id:
         return True
     if user.role == Role.OVERSIGHT:
-        return db.session.scalar(_overseen_ids(user).where(
-            OversightAssignment.overseen_id == assessment.system.owner_id)) is not None
-    return user.role == Role.VENDOR and any(i.organisation_id == user.organisation_id for i in assessment.invitations)
+        return (
+            db.session.scalar(
+                _overseen_ids(user).where(OversightAssignment.overseen_id == assessment.system.owner_id)
+            )
+            is not None
+        )
+    return user.role == Role.VENDOR and any(
+        i.organisation_id == user.organisation_id for i in assessment.invitations
+    )
 
 
 def _question_owners(assessment: Assessment) -> dict[str, str]:
@@ -183,8 +197,10 @@ def evidence_readable(user: User, item: Evidence) -> bool:
     Every list of files and the download ask this one question.
 
     - evidence of a question: the question's rule (``question_readable``);
-    - model outputs, the data of fairness audits and explanations: the audits' rule (every reader of the assessment);
-    - evidence of a remediation action, and anything else: the buyer side (``reads_buyer_side``), the rule of the
+    - model outputs, the data of fairness audits and explanations: the audits' rule (every reader of the
+      assessment);
+    - evidence of a remediation action, and anything else: the buyer side (``reads_buyer_side``), the rule of
+      the
       remediation plan and the strictest rule a file of the assessment can have.
     """
     assessment = item.assessment
@@ -200,7 +216,7 @@ def readable_evidence(user: User, items) -> list[Evidence]:
 
 
 def audit_or_404(user: User, audit_id: int) -> FairnessAudit:
-    """Fairness audits and explanations are read by every reader of their assessment (vendors upload the outputs)."""
+    """Audits and explanations are read by every reader of their assessment (vendors upload the outputs)."""
     record = db.session.get(FairnessAudit, audit_id)
     if record is None:
         abort(404)
@@ -225,7 +241,7 @@ OPEN_THREAD = "vendors"
 
 
 def comment_target_readable(user: User, assessment: Assessment, target: str) -> bool:
-    """Whether a party to the assessment reads the thread on ``target``: the rule of the object it is about."""
+    """Whether a party to the assessment reads the thread on ``target``: its object's rule."""
     kind, _, key = target.partition(":")
     if target == BUYER_THREAD:
         return reads_buyer_side(user, assessment)
@@ -241,8 +257,11 @@ def comment_target_readable(user: User, assessment: Assessment, target: str) -> 
 def comment_readable(user: User, comment: Comment) -> bool:
     """The one rule for reading a comment, on its page and in notifications."""
     assessment = db.session.scalar(visible_assessments(user).where(Assessment.id == comment.assessment_id))
-    return (assessment is not None and takes_part(user, assessment)
-            and comment_target_readable(user, assessment, comment.target))
+    return (
+        assessment is not None
+        and takes_part(user, assessment)
+        and comment_target_readable(user, assessment, comment.target)
+    )
 
 
 def require(allowed: bool) -> None:
@@ -254,8 +273,9 @@ def owner_choices(user: User):
     """Organisations a user may register a system for."""
     if user.role == Role.VENDOR:
         return [user.organisation]
-    query = select(Organisation).where(Organisation.kind == OrganisationKind.BUYER).order_by(Organisation.name)
+    query = (
+        select(Organisation).where(Organisation.kind == OrganisationKind.BUYER).order_by(Organisation.name)
+    )
     if user.role != Role.ADMIN:
         query = query.where(Organisation.id == user.organisation_id)
     return db.session.scalars(query).all()
-

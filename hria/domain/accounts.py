@@ -1,4 +1,5 @@
 """Creating organisations and users, with the rules every entry point shares."""
+
 from __future__ import annotations
 
 import re
@@ -10,16 +11,17 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from hria.extensions import db
 from hria.domain.models import PASSWORD_HASH_METHOD, Organisation, User
-from hria.domain.vocabulary import ORGANISATION_KINDS, ROLES, ROLE_FOR_KIND, Role
-
+from hria.domain.vocabulary import ORGANISATION_KINDS, ROLE_FOR_KIND, ROLES, Role
+from hria.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 # Long enough for any passphrase; the cap keeps hashing and strength estimation cheap.
 MAX_PASSWORD_LENGTH = 128
-PASSWORD_RULES = (f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters; not a common or repetitive "
-                  f"password, and not your email address or name. A few unrelated words are easy to remember.")
+PASSWORD_RULES = (
+    f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters; not a common or repetitive "
+    f"password, and not your email address or name. A few unrelated words are easy to remember."
+)
 # zxcvbn's 0–4 scale: 3 means about 10^8 guesses or more, beyond an online attack.
 MIN_PASSWORD_SCORE = 3
 # zxcvbn keeps the user's own words in a module-level dictionary while it scores.
@@ -37,10 +39,15 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Use at most {MAX_PASSWORD_LENGTH} characters."
     if any(unicodedata.category(c) == "Cc" for c in password):
-        return ("This password holds a control character (such as NUL, tab or newline), which cannot be typed at "
-                "every sign-in. Use letters, digits, spaces and punctuation.")
+        return (
+            "This password holds a control character (such as NUL, tab or newline), which cannot be typed at "
+            "every sign-in. Use letters, digits, spaces and punctuation."
+        )
     if re.fullmatch(r"(.+?)\1+", password, flags=re.DOTALL):
-        return "This password repeats one piece over and over, which is easy to guess. Choose a few unrelated words."
+        return (
+            "This password repeats one piece over and over, which is easy to guess. Choose a few "
+            "unrelated words."
+        )
     folded = password.casefold()
     own_words = [w for w in (email, email.partition("@")[0], name) if len(w.strip()) >= 3]
     if any(word.strip().casefold() in folded for word in own_words):
@@ -78,7 +85,9 @@ def _article(word: str) -> str:
 def create_organisation(name: str, kind: str) -> Organisation:
     name = name.strip()
     if kind not in ORGANISATION_KINDS:
-        raise AccountError(f"Unknown kind of organisation {kind!r}; use one of {', '.join(ORGANISATION_KINDS.keys)}.")
+        raise AccountError(
+            f"Unknown kind of organisation {kind!r}; use one of {', '.join(ORGANISATION_KINDS.keys)}."
+        )
     if not name:
         raise AccountError("An organisation needs a name.")
     if db.session.scalar(select(Organisation).where(Organisation.name == name)):
@@ -97,7 +106,8 @@ def create_user(email: str, password: str, role: str, organisation: Organisation
     if not role_fits(role, organisation.kind):
         kind = ORGANISATION_KINDS.label(organisation.kind).lower()
         raise AccountError(
-            f"{_article(role).capitalize()} {role} cannot belong to {organisation.name}, which is {_article(kind)} {kind}; "
+            f"{_article(role).capitalize()} {role} cannot belong to {organisation.name}, which is "
+            f"{_article(kind)} {kind}; "
             f"its users are {ROLE_FOR_KIND[organisation.kind]}s (or admins)."
         )
     if db.session.scalar(select(User).where(User.email == email)):

@@ -3,6 +3,7 @@
 Answers are stored as JSON: a yes/no key or an option value (a text), a list of option values, a number or a
 text. An empty answer is no answer: nothing is stored for it.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,8 @@ NUMBER_MIN = 0
 
 
 def problem(question: dict, value, bank: dict) -> str | None:
-    """Why ``value`` may not be stored as the answer to ``question`` of ``bank``, as the end of a sentence that
-    names the answer first; None when it may."""
+    """Why ``value`` may not be stored as the answer to ``question`` of ``bank``, as the end of a sentence
+    that names the answer first; None when it may."""
     kind = question["type"]
     if kind == "evidence":
         return "must be absent: the question takes files as evidence, not an answer."
@@ -28,7 +29,11 @@ def problem(question: dict, value, bank: dict) -> str | None:
     if kind == "multiple":
         return _some_of([o["value"] for o in question["options"]], value)
     if kind == "number":
-        return None if _is_number(value) else f"must be a finite number of {NUMBER_MIN} or more, not {_shown(value)}."
+        return (
+            None
+            if _is_number(value)
+            else f"must be a finite number of {NUMBER_MIN} or more, not {_shown(value)}."
+        )
     if kind == "text":
         if not isinstance(value, str):
             return f"must be a text, not {_shown(value)}."
@@ -45,8 +50,11 @@ def _one_of(allowed: list[str], value) -> str | None:
 
 
 def _some_of(allowed: list[str], value) -> str | None:
-    if (isinstance(value, list) and all(isinstance(v, str) and v in allowed for v in value)
-            and len(set(value)) == len(value)):
+    if (
+        isinstance(value, list)
+        and all(isinstance(v, str) and v in allowed for v in value)
+        and len(set(value)) == len(value)
+    ):
         return None
     return f"must be a list of different options among {', '.join(allowed)}, not {_shown(value)}."
 

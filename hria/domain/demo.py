@@ -1,4 +1,5 @@
 """Demo data: a city procurement office, two vendors, an oversight body and two realistic systems."""
+
 from __future__ import annotations
 
 import os
@@ -8,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from hria.domain import accounts
-from hria.extensions import db
 from hria.domain.models import Assessment, Invitation, Organisation, OversightAssignment, System, User
 from hria.domain.vocabulary import AssessmentStatus, EvidencePurpose, ReportKind, Role
+from hria.extensions import db
 
 LOGINS_FILE = "demo-logins.txt"
 
@@ -57,22 +58,42 @@ def seed(instance_path: str) -> list[DemoLogin]:
 
     welfare = System(
         name="Welfare fraud risk score",
-        purpose=("Scores applications for housing and income support by the estimated risk of fraud; "
-                 "caseworkers investigate the highest-scoring applications first and may suspend payments."),
-        owner=orgs["city"], vendor=orgs["civic"], sector="welfare", automated_decisions=True,
+        purpose=(
+            "Scores applications for housing and income support by the estimated risk of fraud; "
+            "caseworkers investigate the highest-scoring applications first and may suspend payments."
+        ),
+        owner=orgs["city"],
+        vendor=orgs["civic"],
+        sector="welfare",
+        automated_decisions=True,
         created_by_id=procurer.id,
     )
     traffic = System(
         name="Traffic camera analytics",
-        purpose=("Counts vehicles, cyclists and pedestrians from street cameras to time traffic lights and "
-                 "plan cycle lanes; flags incidents for the control room. Video is processed at the edge."),
-        owner=orgs["city"], vendor=orgs["urbansight"], sector="transport", automated_decisions=False,
+        purpose=(
+            "Counts vehicles, cyclists and pedestrians from street cameras to time traffic lights and "
+            "plan cycle lanes; flags incidents for the control room. Video is processed at the edge."
+        ),
+        owner=orgs["city"],
+        vendor=orgs["urbansight"],
+        sector="transport",
+        automated_decisions=False,
         created_by_id=procurer.id,
     )
-    scoping = Assessment(system=welfare, stage="scoping", status=AssessmentStatus.IN_PROGRESS, language="en",
-                         created_by_id=procurer.id)
-    deployment = Assessment(system=traffic, stage="deployment", status=AssessmentStatus.DRAFT, language="zh",
-                            created_by_id=procurer.id)
+    scoping = Assessment(
+        system=welfare,
+        stage="scoping",
+        status=AssessmentStatus.IN_PROGRESS,
+        language="en",
+        created_by_id=procurer.id,
+    )
+    deployment = Assessment(
+        system=traffic,
+        stage="deployment",
+        status=AssessmentStatus.DRAFT,
+        language="zh",
+        created_by_id=procurer.id,
+    )
     db.session.add_all([welfare, traffic, scoping, deployment])
     db.session.add(Invitation(assessment=scoping, organisation=orgs["civic"], invited_by_id=procurer.id))
     db.session.commit()
@@ -87,17 +108,27 @@ def seed(instance_path: str) -> list[DemoLogin]:
 
 
 SCOPING_ANSWERS = {
-    "SCO-01": "Investigators cannot check every claim; the score is meant to send them to the claims most likely "
-              "to be fraudulent first.",
-    "SCO-02": "partly", "SCO-03": "triage", "SCO-04": "yes", "SCO-05": "no", "SCO-06": 42000,
-    "SCO-07": ["low_income", "migrants_minorities", "disability", "women_girls"], "SCO-08": "no",
-    "SCO-09": ["privacy", "equality", "social_economic", "remedy"], "SCO-10": "yes", "SCO-11": "partly",
-    "SCO-12": "yes", "SCO-13": "partly", "SCO-14": "yes", "SCO-15": "yes",
+    "SCO-01": "Investigators cannot check every claim; the score is meant to send them to the claims most "
+    "likely to be fraudulent first.",
+    "SCO-02": "partly",
+    "SCO-03": "triage",
+    "SCO-04": "yes",
+    "SCO-05": "no",
+    "SCO-06": 42000,
+    "SCO-07": ["low_income", "migrants_minorities", "disability", "women_girls"],
+    "SCO-08": "no",
+    "SCO-09": ["privacy", "equality", "social_economic", "remedy"],
+    "SCO-10": "yes",
+    "SCO-11": "partly",
+    "SCO-12": "yes",
+    "SCO-13": "partly",
+    "SCO-14": "yes",
+    "SCO-15": "yes",
 }
 
 
 def welfare_outputs(rows: int = 6000, seed: int = 2026) -> bytes:
-    """Synthetic outputs of the welfare model: flags fall more often on people who did nothing wrong in some groups."""
+    """Synthetic welfare-model outputs: in some groups, flags fall more often on the innocent."""
     import numpy as np
     import pandas as pd
 
@@ -108,64 +139,145 @@ def welfare_outputs(rows: int = 6000, seed: int = 2026) -> bytes:
     income = np.round(rng.gamma(4, 450, rows), 0)
     months_on_benefit = rng.integers(1, 120, rows)
     language_of_forms = np.where(nationality == "national", "local", rng.choice(["local", "other"], rows))
-    postcode = np.where(nationality == "non-EU", rng.choice(["3011", "3012", "3021"], rows),
-                        rng.choice(["3011", "3012", "3021", "3051", "3062", "3071"], rows))
+    postcode = np.where(
+        nationality == "non-EU",
+        rng.choice(["3011", "3012", "3021"], rows),
+        rng.choice(["3011", "3012", "3021", "3051", "3062", "3071"], rows),
+    )
     fraud = (rng.random(rows) < 0.03 + 0.03 * (household > 4) + 0.04 * (months_on_benefit < 12)).astype(int)
     # the model sees only the application: its score leans on the language of the forms and the postcode
-    score = (0.3 * (household > 4) + 0.3 * (months_on_benefit < 12) + 0.25 * (language_of_forms == "other")
-             + 0.2 * np.isin(postcode, ["3011", "3021"]) - income / 20000 + rng.normal(0, 0.03, rows))
-    frame = pd.DataFrame({
-        "fraud_found": fraud, "risk_score": np.round(score, 4), "flagged": (score > 0.35).astype(int),
-        "nationality": nationality, "sex": sex, "household_size": household, "monthly_income": income,
-        "months_on_benefit": months_on_benefit, "language_of_forms": language_of_forms, "postcode": postcode,
-    })
+    score = (
+        0.3 * (household > 4)
+        + 0.3 * (months_on_benefit < 12)
+        + 0.25 * (language_of_forms == "other")
+        + 0.2 * np.isin(postcode, ["3011", "3021"])
+        - income / 20000
+        + rng.normal(0, 0.03, rows)
+    )
+    frame = pd.DataFrame(
+        {
+            "fraud_found": fraud,
+            "risk_score": np.round(score, 4),
+            "flagged": (score > 0.35).astype(int),
+            "nationality": nationality,
+            "sex": sex,
+            "household_size": household,
+            "monthly_income": income,
+            "months_on_benefit": months_on_benefit,
+            "language_of_forms": language_of_forms,
+            "postcode": postcode,
+        }
+    )
     return frame.to_csv(index=False).encode()
 
 
 def _complete_scoping(assessment: Assessment, procurer: User) -> None:
-    """The welfare system's scoping stage answered, audited, explained and rated, so every report section has content."""
+    """Welfare scoping answered, audited, explained and rated: every report section has content."""
     import json
     from datetime import date
 
-    from hria.domain import evidence, questions, risk_register
-    from hria.domain import fairness_audits
+    from hria.domain import evidence, fairness_audits, questions, risk_register
     from hria.domain.models import Answer, FairnessAudit, RemediationAction, RiskRating
 
     questions.bank_for(assessment)
     for question_id, value in SCOPING_ANSWERS.items():
-        db.session.add(Answer(assessment_id=assessment.id, question_id=question_id,
-                              value=json.dumps(value, ensure_ascii=False), answered_by_id=procurer.id))
-    outputs = evidence.store_bytes(welfare_outputs(), "welfare-model-outputs-2026Q3.csv", assessment,
-                                   EvidencePurpose.MODEL_OUTPUTS, procurer.id)
-    decision = evidence.store_bytes(b"Decision of the city council, 3 March 2026: start of the welfare risk score project.",
-                                    "council-decision.txt", assessment, EvidencePurpose.QUESTION, procurer.id)
+        db.session.add(
+            Answer(
+                assessment_id=assessment.id,
+                question_id=question_id,
+                value=json.dumps(value, ensure_ascii=False),
+                answered_by_id=procurer.id,
+            )
+        )
+    outputs = evidence.store_bytes(
+        welfare_outputs(),
+        "welfare-model-outputs-2026Q3.csv",
+        assessment,
+        EvidencePurpose.MODEL_OUTPUTS,
+        procurer.id,
+    )
+    decision = evidence.store_bytes(
+        b"Decision of the city council, 3 March 2026: start of the welfare risk score project.",
+        "council-decision.txt",
+        assessment,
+        EvidencePurpose.QUESTION,
+        procurer.id,
+    )
     decision.question_id = "SCO-16"
     db.session.flush()
-    audit = FairnessAudit(assessment=assessment, evidence=outputs, kind=fairness_audits.AUDIT, status=fairness_audits.QUEUED,
-                          created_by_id=procurer.id, settings=json.dumps({
-                              "y_true": "fraud_found", "y_pred": "flagged", "score": "risk_score", "threshold": None,
-                              "sensitive_features": ["nationality", "sex"], "reference": {"nationality": "national"}}))
-    explanation = FairnessAudit(assessment=assessment, evidence=outputs, kind=fairness_audits.EXPLANATION, status=fairness_audits.QUEUED,
-                                created_by_id=procurer.id, settings=json.dumps({
-                                    "y_pred": None, "score": "risk_score", "sensitive_features": ["nationality", "sex"],
-                                    "features": ["household_size", "monthly_income", "months_on_benefit",
-                                                 "language_of_forms", "postcode"]}))
+    audit = FairnessAudit(
+        assessment=assessment,
+        evidence=outputs,
+        kind=fairness_audits.AUDIT,
+        status=fairness_audits.QUEUED,
+        created_by_id=procurer.id,
+        settings=json.dumps(
+            {
+                "y_true": "fraud_found",
+                "y_pred": "flagged",
+                "score": "risk_score",
+                "threshold": None,
+                "sensitive_features": ["nationality", "sex"],
+                "reference": {"nationality": "national"},
+            }
+        ),
+    )
+    explanation = FairnessAudit(
+        assessment=assessment,
+        evidence=outputs,
+        kind=fairness_audits.EXPLANATION,
+        status=fairness_audits.QUEUED,
+        created_by_id=procurer.id,
+        settings=json.dumps(
+            {
+                "y_pred": None,
+                "score": "risk_score",
+                "sensitive_features": ["nationality", "sex"],
+                "features": [
+                    "household_size",
+                    "monthly_income",
+                    "months_on_benefit",
+                    "language_of_forms",
+                    "postcode",
+                ],
+            }
+        ),
+    )
     db.session.add_all([audit, explanation])
     risk_register.recompute(assessment)
     db.session.commit()
     fairness_audits.run(audit.id)
     fairness_audits.run(explanation.id)
     for right, scale, scope, reversibility, likelihood, treatment in (
-        ("equality", 3, 3, 3, 3, "Human review of every flag before an investigation starts; quarterly audits."),
+        (
+            "equality",
+            3,
+            3,
+            3,
+            3,
+            "Human review of every flag before an investigation starts; quarterly audits.",
+        ),
         ("social_economic", 4, 2, 3, 2, "No payment is suspended on the score alone."),
         ("privacy", 2, 3, 2, 2, "Data protection impact assessment before design."),
     ):
-        db.session.add(RiskRating(assessment_id=assessment.id, right=right, scale=scale, scope=scope,
-                                  reversibility=reversibility, likelihood=likelihood, treatment=treatment,
-                                  rated_by_id=procurer.id))
+        db.session.add(
+            RiskRating(
+                assessment_id=assessment.id,
+                right=right,
+                scale=scale,
+                scope=scope,
+                reversibility=reversibility,
+                likelihood=likelihood,
+                treatment=treatment,
+                rated_by_id=procurer.id,
+            )
+        )
     owners = ["Head of Benefits", "Data Protection Officer", "Procurement lead"]
-    for i, action in enumerate(db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)
-                               .order_by(RemediationAction.id)):
+    for i, action in enumerate(
+        db.session.query(RemediationAction)
+        .filter_by(assessment_id=assessment.id)
+        .order_by(RemediationAction.id)
+    ):
         action.owner = owners[i % len(owners)]
         action.due_date = date(2027, 1 + i % 6, 28)
         if i == 0:
@@ -196,10 +308,25 @@ def format_logins(logins: list[DemoLogin]) -> str:
     return "\n".join(lines)
 
 
-PROCUREMENT_VENDOR = {"PRO-02": "yes", "PRO-03": "partly", "PRO-04": "no", "PRO-10": "no", "PRO-11": "partly",
-                      "PRO-12": "yes", "PRO-15": "no"}
-PROCUREMENT_BUYER = {"PRO-01": "no", "PRO-05": "yes", "PRO-06": "yes", "PRO-07": "partly", "PRO-08": "yes",
-                     "PRO-09": "yes", "PRO-13": "partly", "PRO-14": "yes"}
+PROCUREMENT_VENDOR = {
+    "PRO-02": "yes",
+    "PRO-03": "partly",
+    "PRO-04": "no",
+    "PRO-10": "no",
+    "PRO-11": "partly",
+    "PRO-12": "yes",
+    "PRO-15": "no",
+}
+PROCUREMENT_BUYER = {
+    "PRO-01": "no",
+    "PRO-05": "yes",
+    "PRO-06": "yes",
+    "PRO-07": "partly",
+    "PRO-08": "yes",
+    "PRO-09": "yes",
+    "PRO-13": "partly",
+    "PRO-14": "yes",
+}
 
 
 def _user(role: str, organisation: Organisation) -> User:
@@ -212,22 +339,38 @@ def _answer(assessment: Assessment, answers: dict, user: User) -> None:
     from hria.domain.models import Answer
 
     for question_id, value in answers.items():
-        row = db.session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
-                                                     Answer.question_id == question_id))
+        row = db.session.scalar(
+            select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_id == question_id)
+        )
         if row is None:
-            db.session.add(Answer(assessment_id=assessment.id, question_id=question_id, value=json.dumps(value),
-                                  answered_by_id=user.id))
+            db.session.add(
+                Answer(
+                    assessment_id=assessment.id,
+                    question_id=question_id,
+                    value=json.dumps(value),
+                    answered_by_id=user.id,
+                )
+            )
         else:
             row.value, row.answered_by_id, row.carried_from = json.dumps(value), user.id, None
 
 
 def _procurement_story(welfare: System, orgs: dict) -> None:
     """The welfare system's tender, carried between the three parties to a countersigned report."""
-    from hria.domain import comments, questions, risk_register, reporting, trail, workflow
+    from hria.domain import comments, questions, reporting, risk_register, trail, workflow
 
-    procurer, vendor, board = _user("procurer", orgs["city"]), _user("vendor", orgs["civic"]), _user("oversight", orgs["board"])
-    assessment = Assessment(system=welfare, stage="procurement", status=AssessmentStatus.DRAFT, language="en",
-                            created_by_id=procurer.id)
+    procurer, vendor, board = (
+        _user("procurer", orgs["city"]),
+        _user("vendor", orgs["civic"]),
+        _user("oversight", orgs["board"]),
+    )
+    assessment = Assessment(
+        system=welfare,
+        stage="procurement",
+        status=AssessmentStatus.DRAFT,
+        language="en",
+        created_by_id=procurer.id,
+    )
     db.session.add(assessment)
     db.session.flush()
     questions.bank_for(assessment)
@@ -241,9 +384,16 @@ def _procurement_story(welfare: System, orgs: dict) -> None:
         workflow.apply(procurer, assessment, "submit", "Ready for the tender board.")
     with trail.acting_as(board.email, board.id):
         workflow.apply(board, assessment, "start_review")
-        comments.post(assessment, board, "question:PRO-01", "The tender must ask every bidder for a human-rights "
-                      "due-diligence statement (§81(a)). Please add it before we approve.")
-        workflow.apply(board, assessment, "request_changes", "PRO-01: add the due-diligence statement to the tender.")
+        comments.post(
+            assessment,
+            board,
+            "question:PRO-01",
+            "The tender must ask every bidder for a human-rights "
+            "due-diligence statement (§81(a)). Please add it before we approve.",
+        )
+        workflow.apply(
+            board, assessment, "request_changes", "PRO-01: add the due-diligence statement to the tender."
+        )
     with trail.acting_as(procurer.email, procurer.id):
         _answer(assessment, {"PRO-01": "yes"}, procurer)
         risk_register.recompute(assessment)
@@ -251,30 +401,57 @@ def _procurement_story(welfare: System, orgs: dict) -> None:
         report = reporting.issue(assessment, ReportKind.RISK, procurer)
     with trail.acting_as(board.email, board.id):
         workflow.apply(board, assessment, "start_review")
-        workflow.apply(board, assessment, "approve_with_conditions",
-                       "Approved on condition that the pilot outputs are audited before go-live.")
+        workflow.apply(
+            board,
+            assessment,
+            "approve_with_conditions",
+            "Approved on condition that the pilot outputs are audited before go-live.",
+        )
         reporting.countersign(report, orgs["board"], board)
     db.session.commit()
 
 
 def _self_certification(orgs: dict) -> None:
     """Civic Analytics self-certifies the product it sells and shares it with the city."""
-    from hria.domain import questions, risk_register, reporting, trail
+    from hria.domain import questions, reporting, risk_register, trail
     from hria.domain.models import Share
 
     vendor = _user("vendor", orgs["civic"])
-    product = System(name="Civic FraudSense 3", purpose="A fraud risk score for benefit and housing applications, "
-                     "sold to municipalities.", owner=orgs["civic"], vendor=orgs["civic"], sector="welfare",
-                     automated_decisions=True, created_by_id=vendor.id)
-    assessment = Assessment(system=product, stage="procurement", status=AssessmentStatus.IN_PROGRESS, language="en",
-                            created_by_id=vendor.id)
+    product = System(
+        name="Civic FraudSense 3",
+        purpose="A fraud risk score for benefit and housing applications, sold to municipalities.",
+        owner=orgs["civic"],
+        vendor=orgs["civic"],
+        sector="welfare",
+        automated_decisions=True,
+        created_by_id=vendor.id,
+    )
+    assessment = Assessment(
+        system=product,
+        stage="procurement",
+        status=AssessmentStatus.IN_PROGRESS,
+        language="en",
+        created_by_id=vendor.id,
+    )
     db.session.add_all([product, assessment])
     db.session.flush()
     questions.bank_for(assessment)
     with trail.acting_as(vendor.email, vendor.id):
-        _answer(assessment, {**PROCUREMENT_VENDOR, "PRO-01": "yes", "PRO-11": "yes", "PRO-12": "yes",
-                             "PRO-13": "no", "PRO-14": "yes"}, vendor)
+        _answer(
+            assessment,
+            {
+                **PROCUREMENT_VENDOR,
+                "PRO-01": "yes",
+                "PRO-11": "yes",
+                "PRO-12": "yes",
+                "PRO-13": "no",
+                "PRO-14": "yes",
+            },
+            vendor,
+        )
         risk_register.recompute(assessment)
         reporting.issue(assessment, ReportKind.SELF_CERTIFICATION, vendor, issuer=orgs["civic"])
-        db.session.add(Share(assessment_id=assessment.id, organisation_id=orgs["city"].id, shared_by_id=vendor.id))
+        db.session.add(
+            Share(assessment_id=assessment.id, organisation_id=orgs["city"].id, shared_by_id=vendor.id)
+        )
     db.session.commit()

@@ -1,4 +1,5 @@
 """Uploaded files: streamed to the instance folder, named by their SHA-256, never executed or unpickled."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,8 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from hria.extensions import db
 from hria.domain.models import Assessment, Evidence
+from hria.extensions import db
 
 BLOCK = 1 << 20
 
@@ -60,8 +61,14 @@ def store(upload: FileStorage, assessment: Assessment, purpose: str, user_id: in
         if os.path.exists(temp_name):
             os.unlink(temp_name)
         raise
-    evidence = Evidence(assessment=assessment, purpose=purpose, filename=secure_filename(upload.filename) or "upload",
-                        sha256=sha, size=size, uploaded_by_id=user_id)
+    evidence = Evidence(
+        assessment=assessment,
+        purpose=purpose,
+        filename=secure_filename(upload.filename) or "upload",
+        sha256=sha,
+        size=size,
+        uploaded_by_id=user_id,
+    )
     db.session.add(evidence)
     return evidence
 
@@ -72,7 +79,9 @@ def discard_unreferenced(sha256: str) -> None:
         path_of(sha256).unlink(missing_ok=True)
 
 
-def store_bytes(data: bytes, filename: str, assessment: Assessment, purpose: str, user_id: int | None) -> Evidence:
+def store_bytes(
+    data: bytes, filename: str, assessment: Assessment, purpose: str, user_id: int | None
+) -> Evidence:
     """Keep a file the application made itself (demo data, exports) as evidence."""
     import io
 

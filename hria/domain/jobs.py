@@ -1,4 +1,5 @@
 """Background work (fairness audits) on a small thread pool inside the server process."""
+
 from __future__ import annotations
 
 import threading
@@ -16,8 +17,9 @@ def submit(app: Flask, func, *args) -> Future:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=int(app.config.get("JOB_WORKERS", 2)),
-                                           thread_name_prefix="hria-job")
+            _executor = ThreadPoolExecutor(
+                max_workers=int(app.config.get("JOB_WORKERS", 2)), thread_name_prefix="hria-job"
+            )
         future = _executor.submit(_run, app, func, *args)
         _pending.add(future)
     future.add_done_callback(_pending.discard)

@@ -5,14 +5,24 @@ them writes an Event in the same transaction (see ``hria.trail``). Columns whose
 values must never appear in the trail carry ``info={"trail": "redact"}``; large
 ones carry ``info={"trail": "digest"}`` and appear as their SHA-256.
 """
+
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timezone
-from typing import Optional
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,7 +38,7 @@ def one_of(table: str, column: str, values) -> CheckConstraint:
 
 def utcnow() -> datetime:
     """Naive UTC, so SQLite and PostgreSQL round-trip the same value."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Organisation(db.Model):
@@ -41,7 +51,7 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
@@ -68,7 +78,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Part of every session's and remember-me cookie's user id; a new token ends them all.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, info={"trail": "redact"})
+    session_token: Mapped[str] = mapped_column(
+        String(64), default=new_session_token, info={"trail": "redact"}
+    )
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 
@@ -111,7 +123,8 @@ class OversightAssignment(db.Model):
     overseen: Mapped[Organisation] = relationship(foreign_keys=[overseen_id])
 
 
-# The purpose is free text, but the form and the import take at most this many characters: reports print it whole.
+# The purpose is free text, but the form and the import take at most this many characters: reports print it
+# whole.
 PURPOSE_MAX_LENGTH = 5000
 
 
@@ -125,17 +138,17 @@ class System(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    vendor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     sector: Mapped[str] = mapped_column(String(40))
     automated_decisions: Mapped[bool] = mapped_column(Boolean, default=False)
     in_operation: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     owner: Mapped[Organisation] = relationship(foreign_keys=[owner_id])
-    vendor: Mapped[Optional[Organisation]] = relationship(foreign_keys=[vendor_id])
-    assessments: Mapped[list["Assessment"]] = relationship(
+    vendor: Mapped[Organisation | None] = relationship(foreign_keys=[vendor_id])
+    assessments: Mapped[list[Assessment]] = relationship(
         back_populates="system", order_by="Assessment.created_at"
     )
 
@@ -152,19 +165,19 @@ class Assessment(db.Model):
     stage: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(30), default=AssessmentStatus.DRAFT)
     language: Mapped[str] = mapped_column(String(5), default="en")
-    impact_level: Mapped[Optional[str]] = mapped_column(String(5))
-    bank_id: Mapped[Optional[int]] = mapped_column(ForeignKey("question_bank.id"))
-    imported_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assessment.id"))
+    impact_level: Mapped[str | None] = mapped_column(String(5))
+    bank_id: Mapped[int | None] = mapped_column(ForeignKey("question_bank.id"))
+    imported_from_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"))
     # the id of the signed export this assessment was imported from: one export imports once
-    source_export_id: Mapped[Optional[str]] = mapped_column(String(64), index=True, unique=True)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    source_export_id: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     system: Mapped[System] = relationship(back_populates="assessments")
-    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
-    bank: Mapped[Optional["QuestionBank"]] = relationship()
-    invitations: Mapped[list["Invitation"]] = relationship(back_populates="assessment")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    bank: Mapped[QuestionBank | None] = relationship()
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="assessment")
 
 
 class QuestionBank(db.Model):
@@ -188,11 +201,11 @@ class Answer(db.Model):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(Text)  # JSON
-    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    carried_from: Mapped[Optional[str]] = mapped_column(String(300))  # provenance, until the answer is confirmed
+    carried_from: Mapped[str | None] = mapped_column(String(300))  # provenance, until the answer is confirmed
 
-    answered_by: Mapped[Optional[User]] = relationship()
+    answered_by: Mapped[User | None] = relationship()
 
 
 class RiskRating(db.Model):
@@ -210,10 +223,10 @@ class RiskRating(db.Model):
     reversibility: Mapped[int] = mapped_column(Integer)
     likelihood: Mapped[int] = mapped_column(Integer)
     treatment: Mapped[str] = mapped_column(Text, default="")
-    rated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     rated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    rated_by: Mapped[Optional[User]] = relationship()
+    rated_by: Mapped[User | None] = relationship()
 
 
 class Finding(db.Model):
@@ -226,7 +239,7 @@ class Finding(db.Model):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     right: Mapped[str] = mapped_column(String(30))
     source: Mapped[str] = mapped_column(String(40))
-    source_id: Mapped[Optional[int]] = mapped_column(Integer)
+    source_id: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -237,20 +250,20 @@ class RemediationAction(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
-    question_id: Mapped[Optional[str]] = mapped_column(String(20))
-    finding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("finding.id"))
+    question_id: Mapped[str | None] = mapped_column(String(20))
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id"))
     right: Mapped[str] = mapped_column(String(30))
     paragraph: Mapped[str] = mapped_column(String(100), default="")
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200), default="")
-    due_date: Mapped[Optional[date]] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
     justification: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    finding: Mapped[Optional[Finding]] = relationship()
+    finding: Mapped[Finding | None] = relationship()
 
 
 class Report(db.Model):
@@ -269,12 +282,12 @@ class Report(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(String(500))
     signers: Mapped[str] = mapped_column(Text)  # JSON list of organisation names, in signing order
-    issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    superseded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
 
     assessment: Mapped[Assessment] = relationship()
-    issued_by: Mapped[Optional[User]] = relationship()
+    issued_by: Mapped[User | None] = relationship()
 
 
 class Share(db.Model):
@@ -287,22 +300,24 @@ class Share(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    shared_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
 
 
 class Comment(db.Model):
-    """A remark on an assessment, one of its questions, findings or remediation actions; replies form threads."""
+    """A remark on an assessment or one of its questions, findings or remediation actions; replies thread."""
 
     __tablename__ = "comment"
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
-    target: Mapped[str] = mapped_column(String(40))  # "assessment", "question:SCO-02", "finding:3", "action:7"
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("comment.id"))
+    target: Mapped[str] = mapped_column(
+        String(40)
+    )  # "assessment", "question:SCO-02", "finding:3", "action:7"
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -332,7 +347,7 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="invitations")
@@ -349,15 +364,15 @@ class Evidence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
-    question_id: Mapped[Optional[str]] = mapped_column(String(20))
+    question_id: Mapped[str | None] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     assessment: Mapped[Assessment] = relationship()
-    uploaded_by: Mapped[Optional[User]] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
 
 
 class FairnessAudit(db.Model):
@@ -374,15 +389,15 @@ class FairnessAudit(db.Model):
     settings: Mapped[str] = mapped_column(Text)
     progress: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(Text, default="")
-    result: Mapped[Optional[str]] = mapped_column(Text, info={"trail": "digest"})
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    result: Mapped[str | None] = mapped_column(Text, info={"trail": "digest"})
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    started_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     assessment: Mapped[Assessment] = relationship()
     evidence: Mapped[Evidence] = relationship()
-    created_by: Mapped[Optional[User]] = relationship()
+    created_by: Mapped[User | None] = relationship()
 
 
 class LoginAttempt(db.Model):
@@ -414,13 +429,13 @@ class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     at: Mapped[str] = mapped_column(String(32))
-    actor_id: Mapped[Optional[int]] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(254), default="")
     action: Mapped[str] = mapped_column(String(40))
     object_type: Mapped[str] = mapped_column(String(40))
-    object_id: Mapped[Optional[int]] = mapped_column(Integer)
-    before: Mapped[Optional[str]] = mapped_column(Text)
-    after: Mapped[Optional[str]] = mapped_column(Text)
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
     comment: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

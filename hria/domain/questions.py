@@ -1,18 +1,19 @@
-"""The question bank as HRIA uses it: the current version, and the version each assessment was answered against."""
+"""The question bank as HRIA uses it: the current version, and the version each assessment was answered
+against."""
+
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 
-import questionnaires
-
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+import questionnaires
 from hria import database
-from hria.extensions import db
 from hria.domain.models import Answer, Assessment, QuestionBank
 from hria.domain.vocabulary import LIFECYCLE_STAGES
+from hria.extensions import db
 
 
 @lru_cache(maxsize=1)
@@ -27,10 +28,16 @@ def _snapshot(bank_id: int, sha256: str) -> dict:
 
 def coverage_problems(bank: dict) -> list[str]:
     """Stages of the lifecycle that have no question bank, and bank stages the lifecycle does not know."""
-    problems = [f"stage '{s}' has no question bank (stages/{s}.yaml)." for s in LIFECYCLE_STAGES.keys
-                if s not in bank["stages"]]
-    problems += [f"stages/{s}.yaml: '{s}' is not a lifecycle stage ({', '.join(LIFECYCLE_STAGES.keys)})."
-                 for s in bank["stages"] if s not in LIFECYCLE_STAGES]
+    problems = [
+        f"stage '{s}' has no question bank (stages/{s}.yaml)."
+        for s in LIFECYCLE_STAGES.keys
+        if s not in bank["stages"]
+    ]
+    problems += [
+        f"stages/{s}.yaml: '{s}' is not a lifecycle stage ({', '.join(LIFECYCLE_STAGES.keys)})."
+        for s in bank["stages"]
+        if s not in LIFECYCLE_STAGES
+    ]
     return problems
 
 
@@ -44,8 +51,9 @@ def pin(session: Session, assessment: Assessment) -> None:
     pending = (obj for obj in session.new if isinstance(obj, QuestionBank) and obj.sha256 == bank["sha256"])
     snapshot = next(pending, None) or session.query(QuestionBank).filter_by(sha256=bank["sha256"]).first()
     if snapshot is None:
-        snapshot = QuestionBank(version=bank["version"], sha256=bank["sha256"],
-                                content=json.dumps(bank, ensure_ascii=False))
+        snapshot = QuestionBank(
+            version=bank["version"], sha256=bank["sha256"], content=json.dumps(bank, ensure_ascii=False)
+        )
         session.add(snapshot)
     assessment.bank = snapshot
 

@@ -1,4 +1,5 @@
 """Issuing, countersigning, registering and verifying signed reports of assessments."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,13 +13,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from reports import Party, ReportIdentity, build_report, content, sign_pdf, verify_pdf
-from reports.fonts import FontNotFound
-from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, Verification
-
 from hria import database
 from hria.domain import questions, risk_register, scoring, signing_keys
-from hria.extensions import db
 from hria.domain.models import (
     Assessment,
     Evidence,
@@ -29,8 +25,17 @@ from hria.domain.models import (
     User,
     utcnow,
 )
-from hria.domain.vocabulary import LIFECYCLE_STAGES, REMEDIATION_STATUSES, ReportKind, SECTORS
-from hria.domain.vocabulary import EvidencePurpose
+from hria.domain.vocabulary import (
+    LIFECYCLE_STAGES,
+    REMEDIATION_STATUSES,
+    SECTORS,
+    EvidencePurpose,
+    ReportKind,
+)
+from hria.extensions import db
+from reports import Party, ReportIdentity, build_report, content, sign_pdf, verify_pdf
+from reports.fonts import FontNotFound
+from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, Verification
 
 KINDS = tuple(ReportKind)
 
@@ -65,7 +70,9 @@ def store(pdf: bytes) -> tuple[str, Path]:
     path = folder() / f"{sha}.pdf"
     pending = db.session.info.setdefault(_PENDING, {})
     if path.exists() or str(path) in pending:
-        raise ReportError(f"A report with SHA-256 {sha} is already in the registry; it cannot be issued again.")
+        raise ReportError(
+            f"A report with SHA-256 {sha} is already in the registry; it cannot be issued again."
+        )
     pending[str(path)] = pdf
     return sha, path
 
@@ -101,7 +108,9 @@ def issuer_of(assessment: Assessment, kind: str) -> Organisation:
         return assessment.system.vendor
     oversight = [a.oversight for a in _oversight_of(assessment.system.owner)]
     if not oversight:
-        raise ReportError("No oversight body oversees this organisation, so there is no one to issue a review.")
+        raise ReportError(
+            "No oversight body oversees this organisation, so there is no one to issue a review."
+        )
     return oversight[0]
 
 
@@ -111,18 +120,26 @@ def _oversight_of(organisation: Organisation):
     return db.session.query(OversightAssignment).filter_by(overseen_id=organisation.id).all()
 
 
-def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None = None,
-          issuer: Organisation | None = None) -> Report:
+def issue(
+    assessment: Assessment,
+    kind: str,
+    user: User | None,
+    lang: str | None = None,
+    issuer: Organisation | None = None,
+) -> Report:
     if kind not in KINDS:
         raise ReportError(f"Unknown kind of report '{kind}'; use one of {', '.join(KINDS)}.")
     issuer = issuer or issuer_of(assessment, kind)
     lang = lang or assessment.language
     # Two issues at once: the second waits, then finds the first as its previous version.
     database.lock_for_write(db.session, assessment)
-    # The previous version is the same issuer's: two vendors certifying their parts of one assessment each keep
-    # their own report, and neither can supersede the other's.
-    current = (db.session.query(Report).filter_by(assessment_id=assessment.id, kind=kind, superseded_by_id=None)
-               .order_by(Report.id.desc()))
+    # The previous version is the same issuer's: two vendors certifying their parts of one assessment each
+    # keep their own report, and neither can supersede the other's.
+    current = (
+        db.session.query(Report)
+        .filter_by(assessment_id=assessment.id, kind=kind, superseded_by_id=None)
+        .order_by(Report.id.desc())
+    )
     previous = next((r for r in current if issuer_name(r) == issuer.name), None)
     code = previous.code if previous else f"HRIA-{utcnow():%Y}-{secrets.token_hex(4).upper()}"
     version = (previous.version + 1) if previous else 1
@@ -132,13 +149,27 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
         unsigned = build_report(data, cjk_font=current_app.config.get("CJK_FONT"))
     except FontNotFound as error:
         raise ReportError(str(error)) from None
-    pdf = sign_pdf(unsigned, signer, name=issuer.name, reason=f"Issued: {data['title']}",
-                   timestamp_url=current_app.config.get("TIMESTAMP_URL"),
-                   identity=ReportIdentity(code=code, version=version, issuer=issuer.name),
-                   countersignatures=len(data["signoff"]) - 1)
+    pdf = sign_pdf(
+        unsigned,
+        signer,
+        name=issuer.name,
+        reason=f"Issued: {data['title']}",
+        timestamp_url=current_app.config.get("TIMESTAMP_URL"),
+        identity=ReportIdentity(code=code, version=version, issuer=issuer.name),
+        countersignatures=len(data["signoff"]) - 1,
+    )
     sha, path = store(pdf)
-    report = Report(code=code, assessment_id=assessment.id, kind=kind, language=lang, version=version, sha256=sha,
-                    path=str(path), signers=json.dumps([issuer.name]), issued_by_id=user.id if user else None)
+    report = Report(
+        code=code,
+        assessment_id=assessment.id,
+        kind=kind,
+        language=lang,
+        version=version,
+        sha256=sha,
+        path=str(path),
+        signers=json.dumps([issuer.name]),
+        issued_by_id=user.id if user else None,
+    )
     db.session.add(report)
     db.session.flush()
     if previous is not None:
@@ -148,7 +179,8 @@ def issue(assessment: Assessment, kind: str, user: User | None, lang: str | None
 
 def countersign(report: Report, organisation: Organisation, user: User | None) -> Report:
     # Two countersignatures at once: the second waits, then sees the first's new version and is refused. The
-    # lock is the assessment's, as when issuing, so issuing and countersigning wait for each other in one order.
+    # lock is the assessment's, as when issuing, so issuing and countersigning wait for each other in one
+    # order.
     database.lock_for_write(db.session, report.assessment)
     if report.superseded_by_id is not None:
         raise ReportError("This report has been superseded; countersign the current version.")
@@ -156,16 +188,31 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
     if organisation.name in signed_by:
         raise ReportError(f"{organisation.name} has already signed this report.")
     if relations(report).get(organisation.id) not in (OVERSIGHT, OWNER):
-        raise ReportError(f"{organisation.name} has no part in report {report.code}-v{report.version}: only a body "
-                          f"that oversees {report.assessment.system.owner.name}"
-                          + (" or the buyer itself" if report.kind == ReportKind.SELF_CERTIFICATION else "")
-                          + " may countersign it.")
-    countersigned = sign_pdf(pdf_of(report), signing_keys.signer_for(organisation), name=organisation.name,
-                             reason="Countersigned", timestamp_url=current_app.config.get("TIMESTAMP_URL"))
+        raise ReportError(
+            f"{organisation.name} has no part in report {report.code}-v{report.version}: only a body "
+            f"that oversees {report.assessment.system.owner.name}"
+            + (" or the buyer itself" if report.kind == ReportKind.SELF_CERTIFICATION else "")
+            + " may countersign it."
+        )
+    countersigned = sign_pdf(
+        pdf_of(report),
+        signing_keys.signer_for(organisation),
+        name=organisation.name,
+        reason="Countersigned",
+        timestamp_url=current_app.config.get("TIMESTAMP_URL"),
+    )
     sha, path = store(countersigned)
-    new = Report(code=report.code, assessment_id=report.assessment_id, kind=report.kind, language=report.language,
-                 version=report.version, sha256=sha, path=str(path), signers=json.dumps(signed_by + [organisation.name]),
-                 issued_by_id=user.id if user else None)
+    new = Report(
+        code=report.code,
+        assessment_id=report.assessment_id,
+        kind=report.kind,
+        language=report.language,
+        version=report.version,
+        sha256=sha,
+        path=str(path),
+        signers=json.dumps([*signed_by, organisation.name]),
+        issued_by_id=user.id if user else None,
+    )
     db.session.add(new)
     db.session.flush()
     report.superseded_by_id = new.id
@@ -184,8 +231,12 @@ def relations(report: Report) -> dict[int, str]:
     out = {assignment.oversight_id: OVERSIGHT for assignment in _oversight_of(owner)}
     if report.kind == ReportKind.SELF_CERTIFICATION:
         out[owner.id] = OWNER
-    first = (db.session.query(Report).filter_by(code=report.code, version=report.version).order_by(Report.id)
-             .first()) or report
+    first = (
+        db.session.query(Report)
+        .filter_by(code=report.code, version=report.version)
+        .order_by(Report.id)
+        .first()
+    ) or report
     issuer = db.session.query(Organisation).filter_by(name=json.loads(first.signers)[0]).first()
     if issuer is not None:
         out[issuer.id] = ISSUER
@@ -195,14 +246,23 @@ def relations(report: Report) -> dict[int, str]:
 def signers_described(report: Report) -> list[str]:
     """The report's signers in signing order, each with what it is to the report."""
     known = relations(report)
-    ids = dict(db.session.query(Organisation.name, Organisation.id).filter(
-        Organisation.name.in_(json.loads(report.signers))))
-    return [f"{name} ({RELATIONS[known.get(ids.get(name), STRANGER)]})" for name in json.loads(report.signers)]
+    ids = dict(
+        db.session.query(Organisation.name, Organisation.id).filter(
+            Organisation.name.in_(json.loads(report.signers))
+        )
+    )
+    return [
+        f"{name} ({RELATIONS[known.get(ids.get(name), STRANGER)]})" for name in json.loads(report.signers)
+    ]
 
 
 def current_version(code: str) -> Report | None:
-    return (db.session.query(Report).filter_by(code=code, superseded_by_id=None).order_by(Report.id.desc())
-            .first())
+    return (
+        db.session.query(Report)
+        .filter_by(code=code, superseded_by_id=None)
+        .order_by(Report.id.desc())
+        .first()
+    )
 
 
 @dataclass
@@ -211,8 +271,8 @@ class Checked:
 
     result: Verification
     sha256: str
-    registered: Report | None   # this very file, if the registry issued it
-    current: Report | None      # the registry's current version of the same report
+    registered: Report | None  # this very file, if the registry issued it
+    current: Report | None  # the registry's current version of the same report
 
     @property
     def superseded(self) -> bool:
@@ -226,14 +286,22 @@ class Checked:
     @property
     def verdict(self) -> str:
         if self.ok:
-            return ("Verified: every signature is intact and trusted, each signer is a party to the report, nothing "
-                    "but signatures was added after the first, and this is the current version.")
+            return (
+                "Verified: every signature is intact and trusted, each signer is a party to the report, "
+                "nothing "
+                "but signatures was added after the first, and this is the current version."
+            )
         if self.result.ok and self.registered is None:
             # signed outside the registry: no version replaces it, since it was never issued
-            return (f"Not verified as the current report: the signatures hold, but this file is not a registered "
-                    f"version of report {self.current.code}.")
+            return (
+                f"Not verified as the current report: the signatures hold, but this file is not a registered "
+                f"version of report {self.current.code}."
+            )
         if self.result.ok:
-            return "Not verified as the current report: the signatures hold, but a later version replaces this file."
+            return (
+                "Not verified as the current report: the signatures hold, but a later version replaces "
+                "this file."
+            )
         return "Not verified: this file cannot be relied on as issued."
 
     def problems(self) -> list[str]:
@@ -243,11 +311,16 @@ class Checked:
         later = _described(self.current)
         if self.registered is not None:
             count = len(json.loads(self.registered.signers))
-            return (f"This is an earlier version of report {self.registered.code}-v{self.registered.version} "
-                    f"({count} signature{'s' if count != 1 else ''}). The registry holds a later one: {later}. "
-                    f"Rely on that file, not on this one.")
-        return (f"This file is not one this instance issued for report {self.current.code}. The registry's current "
-                f"version is {later}. Rely on that file.")
+            return (
+                f"This is an earlier version of report {self.registered.code}-v{self.registered.version} "
+                f"({count} signature{'s' if count != 1 else ''}). The registry holds a later one: {later}. "
+                f"Rely on that file, not on this one."
+            )
+        return (
+            f"This file is not one this instance issued for report {self.current.code}. The registry's "
+            f"current "
+            f"version is {later}. Rely on that file."
+        )
 
     def registry_note(self) -> str:
         if self.registered is None and self.current is None:
@@ -256,14 +329,20 @@ class Checked:
             return f"This file is not in this instance's registry; report {self.current.code} is."
         report = self.registered
         state = "superseded by a later version" if self.superseded else "the current version"
-        return f"This is report {report.code}-v{report.version} ({report.kind}) of this instance's registry, {state}."
+        return (
+            f"This is report {report.code}-v{report.version} ({report.kind}) of this instance's "
+            f"registry, {state}."
+        )
 
 
 def _described(report: Report) -> str:
     """A registered file in words: which version, who signed it as what, and when."""
     first, *rest = signers_described(report)
-    return (f"{report.code}-v{report.version}, signed by {first}"
-            + (f" and countersigned by {', '.join(rest)}" if rest else "") + f" on {report.issued_at:%Y-%m-%d}")
+    return (
+        f"{report.code}-v{report.version}, signed by {first}"
+        + (f" and countersigned by {', '.join(rest)}" if rest else "")
+        + f" on {report.issued_at:%Y-%m-%d}"
+    )
 
 
 def verify(data: bytes) -> Checked:
@@ -279,8 +358,12 @@ def verify(data: bytes) -> Checked:
 
     result = verify_pdf(data, signing_keys.trust_roots(), parties=parties)
     report = seen.get("report")
-    return Checked(result=result, sha256=sha, registered=registered,
-                   current=current_version(report.code) if report is not None else None)
+    return Checked(
+        result=result,
+        sha256=sha,
+        registered=registered,
+        current=current_version(report.code) if report is not None else None,
+    )
 
 
 def _registered_as(identity: ReportIdentity) -> Report | None:
@@ -290,22 +373,31 @@ def _registered_as(identity: ReportIdentity) -> Report | None:
     the column, a NUL that PostgreSQL refuses, a version beyond an SQL INTEGER) names no report here.
     """
     code, version = identity.code, identity.version
-    if not code or len(code) > Report.code.type.length or "\x00" in code or version is None \
-            or not 0 <= version <= ReportIdentity.MAX_VERSION:
+    if (
+        not code
+        or len(code) > Report.code.type.length
+        or "\x00" in code
+        or version is None
+        or not 0 <= version <= ReportIdentity.MAX_VERSION
+    ):
         return None
     return db.session.query(Report).filter_by(code=code, version=version).order_by(Report.id).first()
 
 
 def _parties_of(report: Report) -> dict[str, Party]:
-    """Every certificate registered in this instance, mapped to its organisation and what that is to the report."""
+    """Every certificate registered here, mapped to its organisation and what that is to the report."""
     known = relations(report)
     names = dict(db.session.query(Organisation.id, Organisation.name))
-    return {fp: Party(names[organisation_id], known.get(organisation_id, STRANGER))
-            for fp, organisation_id in signing_keys.registered_certificates().items() if organisation_id in names}
+    return {
+        fp: Party(names[organisation_id], known.get(organisation_id, STRANGER))
+        for fp, organisation_id in signing_keys.registered_certificates().items()
+        if organisation_id in names
+    }
 
 
-def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisation,
-                report_id: str) -> content.ReportContent:
+def report_data(
+    assessment: Assessment, kind: str, lang: str, issuer: Organisation, report_id: str
+) -> content.ReportContent:
     """Everything the PDF shows, as plain data for the reports library."""
     bank = questions.bank_for(assessment)
     stage = questions.stage_questions(bank, assessment)
@@ -313,80 +405,161 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
     impact = risk_register.current_impact(assessment)
     system = assessment.system
     evidence: dict[str, list[content.EvidenceFile]] = {}
-    for item in db.session.query(Evidence).filter_by(assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION):
+    for item in db.session.query(Evidence).filter_by(
+        assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION
+    ):
         evidence.setdefault(item.question_id, []).append({"name": item.filename, "sha256": item.sha256})
-    readable = {"procurer", "vendor", "either"} if kind != ReportKind.SELF_CERTIFICATION else {"vendor", "either"}
-    # A vendor certifying its part of a buyer's assessment reads only that part: the buyer's scores, risk register
-    # and remediation plan stay out of its report (they are its own only when it owns the system).
+    readable = (
+        {"procurer", "vendor", "either"} if kind != ReportKind.SELF_CERTIFICATION else {"vendor", "either"}
+    )
+    # A vendor certifying its part of a buyer's assessment reads only that part: the buyer's scores, risk
+    # register and remediation plan stay out of its report (they are its own only when it owns the system).
     buyer_side = kind != ReportKind.SELF_CERTIFICATION or system.owner_id == issuer.id
     shown = [q for q in scoring.visible_questions(stage, answers) if q["answered_by"] in readable]
     sections: list[content.Section] = []
     for section in stage["sections"]:
         members = [q for q in shown if q["section"] == section["key"]]
         if members:
-            sections.append({"title": questions.text(section, lang), "questions": [
-                {"id": q["id"], "text": questions.text(q["text"], lang), "cites": q["cites"],
-                 "answer": questions.describe_answer(bank, q, answers.get(q["id"]), lang), "evidence": evidence.get(q["id"], [])}
-                for q in members]})
+            sections.append(
+                {
+                    "title": questions.text(section, lang),
+                    "questions": [
+                        {
+                            "id": q["id"],
+                            "text": questions.text(q["text"], lang),
+                            "cites": q["cites"],
+                            "answer": questions.describe_answer(bank, q, answers.get(q["id"]), lang),
+                            "evidence": evidence.get(q["id"], []),
+                        }
+                        for q in members
+                    ],
+                }
+            )
     risks: list[content.Risk] = []
     for row in risk_register.register(assessment) if buyer_side else []:
         rating = row.rating
-        risks.append({"right": row.label, "findings": row.sources, "level": row.level_label,
-                      **({"scale": rating.scale, "scope": rating.scope, "reversibility": rating.reversibility,
-                          "likelihood": rating.likelihood} if rating else {})})
-    actions: list[content.RemediationAction] = [{"action": a.text, "paragraph": a.paragraph, "right": questions.term(bank, "rights", a.right, lang),
-                "owner": a.owner, "due": a.due_date.isoformat() if a.due_date else "",
-                "status": REMEDIATION_STATUSES.label(a.status, lang)}
-               for a in db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)
-               .order_by(RemediationAction.id) if buyer_side]
+        risks.append(
+            {
+                "right": row.label,
+                "findings": row.sources,
+                "level": row.level_label,
+                **(
+                    {
+                        "scale": rating.scale,
+                        "scope": rating.scope,
+                        "reversibility": rating.reversibility,
+                        "likelihood": rating.likelihood,
+                    }
+                    if rating
+                    else {}
+                ),
+            }
+        )
+    actions: list[content.RemediationAction] = [
+        {
+            "action": a.text,
+            "paragraph": a.paragraph,
+            "right": questions.term(bank, "rights", a.right, lang),
+            "owner": a.owner,
+            "due": a.due_date.isoformat() if a.due_date else "",
+            "status": REMEDIATION_STATUSES.label(a.status, lang),
+        }
+        for a in db.session.query(RemediationAction)
+        .filter_by(assessment_id=assessment.id)
+        .order_by(RemediationAction.id)
+        if buyer_side
+    ]
     fairness_results, explanations = _checks(assessment)
     cited = sorted({c for q in shown for c in q["cites"]}, key=lambda c: (int(c[1:].split("(")[0]), c))
-    title = {ReportKind.RISK: "risk and remediation report", ReportKind.SELF_CERTIFICATION: "self-certification",
-             ReportKind.REVIEW: "oversight review"}[kind]
+    title = {
+        ReportKind.RISK: "risk and remediation report",
+        ReportKind.SELF_CERTIFICATION: "self-certification",
+        ReportKind.REVIEW: "oversight review",
+    }[kind]
     level = impact.level if assessment.impact_level and buyer_side else None
     summary = [
         f"{system.name} ({SECTORS.label(system.sector, lang)}) was assessed at the "
         f"{LIFECYCLE_STAGES.label(assessment.stage, lang)} stage against question bank {bank['version']}.",
     ]
     if buyer_side:
-        still_open = (REMEDIATION_STATUSES.label('open', lang), REMEDIATION_STATUSES.label('in_progress', lang))
+        still_open = (
+            REMEDIATION_STATUSES.label("open", lang),
+            REMEDIATION_STATUSES.label("in_progress", lang),
+        )
         summary += [
-            (f"Impact level {level}: {impact.score:.2f} of {impact.raw_max:g} attainable impact points "
-             f"({impact.share:.0%}), with {impact.mitigation:g} of {impact.mitigation_max:g} mitigation points."
-             if level else "The assessment has not been scored yet."),
-            f"{len(risks)} right(s) are in the risk register and {len(actions)} remediation action(s) are planned, "
+            (
+                f"Impact level {level}: {impact.score:.2f} of {impact.raw_max:g} attainable impact points "
+                f"({impact.share:.0%}), with {impact.mitigation:g} of {impact.mitigation_max:g} "
+                f"mitigation points."
+                if level
+                else "The assessment has not been scored yet."
+            ),
+            f"{len(risks)} right(s) are in the risk register and {len(actions)} remediation action(s) are "
+            f"planned, "
             f"{sum(1 for a in actions if a['status'] in still_open)} of them still open.",
         ]
     else:
-        summary.append(f"{issuer.name} certifies its own answers to {system.owner.name}'s assessment; the buyer's "
-                       f"impact level, risk register and remediation plan are not part of this certification.")
+        summary.append(
+            f"{issuer.name} certifies its own answers to {system.owner.name}'s assessment; the buyer's "
+            f"impact level, risk register and remediation plan are not part of this certification."
+        )
     if fairness_results:
         summary.append(f"{len(fairness_results)} fairness audit(s) of the model's outputs are included.")
     oversight = [a.oversight.name for a in _oversight_of(system.owner)]
     signoff: list[content.Signatory] = [{"organisation": issuer.name, "role": title}]
     if kind == ReportKind.SELF_CERTIFICATION:
         signoff.append({"organisation": system.owner.name, "role": "countersignature (buyer)"})
-    signoff += [{"organisation": name, "role": "countersignature (oversight)"} for name in oversight
-                if name != issuer.name]
+    signoff += [
+        {"organisation": name, "role": "countersignature (oversight)"}
+        for name in oversight
+        if name != issuer.name
+    ]
     return {
-        "kind": kind, "lang": lang, "title": title, "report_id": report_id, "issued_at": utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        "kind": kind,
+        "lang": lang,
+        "title": title,
+        "report_id": report_id,
+        "issued_at": utcnow().strftime("%Y-%m-%d %H:%M UTC"),
         "organisation": issuer.name,
-        "system": {"name": system.name, "purpose": system.purpose, "sector": SECTORS.label(system.sector, lang),
-                   "owner": system.owner.name, "vendor": system.vendor.name if system.vendor else "",
-                   "automated_decisions": system.automated_decisions},
-        "stage": LIFECYCLE_STAGES.label(assessment.stage, lang), "bank_version": bank["version"],
-        "impact": {"level": level, "raw": impact.raw, "raw_max": impact.raw_max, "mitigation": impact.mitigation,
-                   "mitigation_max": impact.mitigation_max, "reduced": impact.reduced, "score": impact.score,
-                   "share": impact.share} if level else None,
+        "system": {
+            "name": system.name,
+            "purpose": system.purpose,
+            "sector": SECTORS.label(system.sector, lang),
+            "owner": system.owner.name,
+            "vendor": system.vendor.name if system.vendor else "",
+            "automated_decisions": system.automated_decisions,
+        },
+        "stage": LIFECYCLE_STAGES.label(assessment.stage, lang),
+        "bank_version": bank["version"],
+        "impact": {
+            "level": level,
+            "raw": impact.raw,
+            "raw_max": impact.raw_max,
+            "mitigation": impact.mitigation,
+            "mitigation_max": impact.mitigation_max,
+            "reduced": impact.reduced,
+            "score": impact.score,
+            "share": impact.share,
+        }
+        if level
+        else None,
         "summary": summary,
-        "method": {"checks": [f"{len(shown)} questions of the {LIFECYCLE_STAGES.label(assessment.stage, lang)} stage "
-                              f"were asked; each cites the paragraphs of UN-Habitat's International Guidelines on "
-                              f"People-Centred Smart Cities it rests on.",
-                              "Fairness audits compare group rates with Wilson intervals and bootstrap intervals of "
-                              "differences and ratios; explanations use a surrogate model and SHAP."],
-                   "paragraphs": cited},
-        "sections": sections, "risks": risks, "fairness": fairness_results, "explanations": explanations,
-        "remediation": actions, "obligations": risk_register.obligations(assessment) if buyer_side else [],
+        "method": {
+            "checks": [
+                f"{len(shown)} questions of the {LIFECYCLE_STAGES.label(assessment.stage, lang)} stage "
+                f"were asked; each cites the paragraphs of UN-Habitat's International Guidelines on "
+                f"People-Centred Smart Cities it rests on.",
+                "Fairness audits compare group rates with Wilson intervals and bootstrap intervals of "
+                "differences and ratios; explanations use a surrogate model and SHAP.",
+            ],
+            "paragraphs": cited,
+        },
+        "sections": sections,
+        "risks": risks,
+        "fairness": fairness_results,
+        "explanations": explanations,
+        "remediation": actions,
+        "obligations": risk_register.obligations(assessment) if buyer_side else [],
         "signoff": signoff,
     }
 
@@ -394,25 +567,41 @@ def report_data(assessment: Assessment, kind: str, lang: str, issuer: Organisati
 def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[content.Explanation]]:
     fairness_results: list[content.FairnessResult] = []
     explanations: list[content.Explanation] = []
-    for record in (db.session.query(FairnessAudit).filter_by(assessment_id=assessment.id, status="done")
-                   .order_by(FairnessAudit.id)):
+    for record in (
+        db.session.query(FairnessAudit)
+        .filter_by(assessment_id=assessment.id, status="done")
+        .order_by(FairnessAudit.id)
+    ):
         result = json.loads(record.result)
         if record.kind == "explanation":
-            explanations.append({"file": record.evidence.filename, "fidelity": result["fidelity"]["message"],
-                                 "explains_model": result["explains_model"],
-                                 "importance": [{"feature": row["feature"], "share": row["share"]}
-                                                for row in result["global_importance"]],
-                                 "flags": [f["text"] for f in result["flags"] if f["flagged"]]})
+            explanations.append(
+                {
+                    "file": record.evidence.filename,
+                    "fidelity": result["fidelity"]["message"],
+                    "explains_model": result["explains_model"],
+                    "importance": [
+                        {"feature": row["feature"], "share": row["share"]}
+                        for row in result["global_importance"]
+                    ],
+                    "flags": [f["text"] for f in result["flags"] if f["flagged"]],
+                }
+            )
             continue
+        from hria.domain.fairness_audits import KEY_METRICS
         from hria.domain.fairness_results import finding_sentence, group_name
 
-        from hria.domain.fairness_audits import KEY_METRICS
-
-        findings = [d for d in result["disparities"] if d["verdict"] == "disparity" and d["family"] != "intersection"
-                    and d["metric"] in KEY_METRICS]
-        fairness_results.append({
-            "file": record.evidence.filename, "sha256": record.evidence.sha256, "rows": result["rows"],
-            "findings": [finding_sentence(d, result["parameters"]["confidence"]) for d in findings[:10]],
-            "groups": [{**g, "name": group_name(g["group"])} for g in result["groups"]],
-        })
+        findings = [
+            d
+            for d in result["disparities"]
+            if d["verdict"] == "disparity" and d["family"] != "intersection" and d["metric"] in KEY_METRICS
+        ]
+        fairness_results.append(
+            {
+                "file": record.evidence.filename,
+                "sha256": record.evidence.sha256,
+                "rows": result["rows"],
+                "findings": [finding_sentence(d, result["parameters"]["confidence"]) for d in findings[:10]],
+                "groups": [{**g, "name": group_name(g["group"])} for g in result["groups"]],
+            }
+        )
     return fairness_results, explanations

@@ -5,13 +5,14 @@ the technical checks (``add_finding``). The assessor rates each flagged right; t
 follows the bank's risk matrix. Every safeguard answered no or partly gets a remediation
 action; a later answer that puts the safeguard in place resolves it, never deletes it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from hria.domain import questions, scoring
-from hria.extensions import db
 from hria.domain.models import Assessment, Evidence, Finding, RemediationAction, RiskRating, utcnow
+from hria.extensions import db
 
 OPEN_STATUSES = ("open", "in_progress")
 
@@ -29,9 +30,12 @@ class RegisterRow:
 
 
 def evidence_counts(assessment: Assessment) -> dict[str, int]:
-    rows = (db.session.query(Evidence.question_id, db.func.count(Evidence.id))
-            .filter(Evidence.assessment_id == assessment.id, Evidence.question_id.isnot(None))
-            .group_by(Evidence.question_id).all())
+    rows = (
+        db.session.query(Evidence.question_id, db.func.count(Evidence.id))
+        .filter(Evidence.assessment_id == assessment.id, Evidence.question_id.isnot(None))
+        .group_by(Evidence.question_id)
+        .all()
+    )
     return dict(rows)
 
 
@@ -66,12 +70,17 @@ def _sync_remediation(assessment: Assessment, stage: dict, answers: dict) -> Non
         answer = answers.get(question["id"])
         existing = by_question.get(question["id"], [])
         if scoring.missing_safeguard(question, answer):
-            if not any(a.status in OPEN_STATUSES + ("accepted_risk",) for a in existing):
-                db.session.add(RemediationAction(
-                    assessment_id=assessment.id, question_id=question["id"], right=question["rights"][0],
-                    paragraph=", ".join(question["cites"]), text=questions.text(question["remediation"], lang),
-                    status="open",
-                ))
+            if not any(a.status in (*OPEN_STATUSES, "accepted_risk") for a in existing):
+                db.session.add(
+                    RemediationAction(
+                        assessment_id=assessment.id,
+                        question_id=question["id"],
+                        right=question["rights"][0],
+                        paragraph=", ".join(question["cites"]),
+                        text=questions.text(question["remediation"], lang),
+                        status="open",
+                    )
+                )
         elif scoring.safeguard_in_place(question, answer):
             for action in existing:
                 if action.status in OPEN_STATUSES:
@@ -79,14 +88,29 @@ def _sync_remediation(assessment: Assessment, stage: dict, answers: dict) -> Non
                     action.resolved_at = utcnow()
 
 
-def add_finding(assessment: Assessment, right: str, source: str, source_id: int | None, text: str,
-                remediation: str, paragraph: str) -> Finding:
+def add_finding(
+    assessment: Assessment,
+    right: str,
+    source: str,
+    source_id: int | None,
+    text: str,
+    remediation: str,
+    paragraph: str,
+) -> Finding:
     """Record a finding of a technical check against a right, with a suggested remediation action."""
     finding = Finding(assessment_id=assessment.id, right=right, source=source, source_id=source_id, text=text)
     db.session.add(finding)
     db.session.flush()
-    db.session.add(RemediationAction(assessment_id=assessment.id, finding_id=finding.id, right=right,
-                                     paragraph=paragraph, text=remediation, status="open"))
+    db.session.add(
+        RemediationAction(
+            assessment_id=assessment.id,
+            finding_id=finding.id,
+            right=right,
+            paragraph=paragraph,
+            text=remediation,
+            status="open",
+        )
+    )
     return finding
 
 
@@ -111,7 +135,9 @@ def register(assessment: Assessment) -> list[RegisterRow]:
                 row(right).sources.append(f"{question['id']}: {questions.text(question['text'], lang)}")
         elif scoring.missing_safeguard(question, answer):
             for right in question["rights"]:
-                row(right).sources.append(f"{question['id']} (safeguard missing): {questions.text(question['text'], lang)}")
+                row(right).sources.append(
+                    f"{question['id']} (safeguard missing): {questions.text(question['text'], lang)}"
+                )
     for finding in db.session.query(Finding).filter_by(assessment_id=assessment.id).order_by(Finding.id):
         row(finding.right).sources.append(finding.text)
 
@@ -120,9 +146,12 @@ def register(assessment: Assessment) -> list[RegisterRow]:
         entry = row(rating.right)
         entry.rating = rating
         entry.severity, entry.risk, entry.level = scoring.risk_level(
-            matrix, rating.scale, rating.scope, rating.reversibility, rating.likelihood)
-        entry.level_label = next((questions.text(l, lang) for l in matrix["levels"] if l["level"] == entry.level),
-                                 entry.level)
+            matrix, rating.scale, rating.scope, rating.reversibility, rating.likelihood
+        )
+        entry.level_label = next(
+            (questions.text(row, lang) for row in matrix["levels"] if row["level"] == entry.level),
+            entry.level,
+        )
     order = [r["key"] for r in bank["rights"]]
     return sorted(rows.values(), key=lambda r: order.index(r.right) if r.right in order else len(order))
 
@@ -131,4 +160,7 @@ def obligations(assessment: Assessment) -> list[str]:
     if not assessment.impact_level:
         return []
     bank = questions.bank_for(assessment)
-    return [questions.text(item, assessment.language) for item in bank["obligations"].get(assessment.impact_level, [])]
+    return [
+        questions.text(item, assessment.language)
+        for item in bank["obligations"].get(assessment.impact_level, [])
+    ]

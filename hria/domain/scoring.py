@@ -5,6 +5,7 @@ questions shown to the user count, in the score and in the maximum; "not applica
 question out of both; absolute points are reported beside the shares. The thresholds and the
 reduction come from the bank's data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ NOT_APPLICABLE = "not_applicable"
 
 
 def visible(question: dict, answers: dict, by_id: dict) -> bool:
-    """Shown when it has no condition, or when the question it depends on is shown and answered as required."""
+    """Shown without a condition, or when the question it depends on is shown and answered as required."""
     condition = question.get("when")
     if not condition:
         return True
@@ -97,7 +98,10 @@ def impact(bank: dict, stage: dict, answers: dict, evidence_counts: dict[str, in
             result.mitigation_max += maximum(question)
         result.counted.append(question["id"])
     rules = bank["scoring"]
-    result.reduced = bool(result.mitigation_max) and result.mitigation >= rules["mitigation_threshold"] * result.mitigation_max
+    result.reduced = (
+        bool(result.mitigation_max)
+        and result.mitigation >= rules["mitigation_threshold"] * result.mitigation_max
+    )
     result.score = result.raw * (1 - rules["mitigation_reduction"]) if result.reduced else result.raw
     result.share = result.score / result.raw_max if result.raw_max else 0.0
     result.level = level_for(rules["levels"], result.share)
@@ -111,7 +115,9 @@ def level_for(levels: list[dict], share: float) -> str:
     return levels[-1]["level"]
 
 
-def risk_level(matrix: dict, scale: int, scope: int, reversibility: int, likelihood: int) -> tuple[int, int, str]:
+def risk_level(
+    matrix: dict, scale: int, scope: int, reversibility: int, likelihood: int
+) -> tuple[int, int, str]:
     """(severity, risk, level): severity = scale + scope + reversibility; risk = severity × likelihood."""
     severity = scale + scope + reversibility
     risk = severity * likelihood
@@ -123,11 +129,19 @@ def risk_level(matrix: dict, scale: int, scope: int, reversibility: int, likelih
 
 def missing_safeguard(question: dict, answer) -> bool:
     """A safeguard that is not fully in place: answered no or partly, or a choice below its best."""
-    if question["kind"] != "safeguard" or answer in (None, "", NOT_APPLICABLE) or question["type"] == "evidence":
+    if (
+        question["kind"] != "safeguard"
+        or answer in (None, "", NOT_APPLICABLE)
+        or question["type"] == "evidence"
+    ):
         return False
     return points(question, answer) < maximum(question)
 
 
 def safeguard_in_place(question: dict, answer) -> bool:
-    return question["kind"] == "safeguard" and answer not in (None, "", NOT_APPLICABLE) \
-        and question["type"] != "evidence" and points(question, answer) >= maximum(question)
+    return (
+        question["kind"] == "safeguard"
+        and answer not in (None, "", NOT_APPLICABLE)
+        and question["type"] != "evidence"
+        and points(question, answer) >= maximum(question)
+    )

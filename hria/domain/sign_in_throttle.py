@@ -11,6 +11,7 @@ Two rules, both kept in the database so every web process sees the same counts:
 An attempt is written down *before* the password is checked, and the rules count only the
 attempts written before it: requests sent in parallel cannot all slip through one free slot.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from hria.extensions import db
 from hria.domain.models import LoginAttempt, utcnow
+from hria.extensions import db
 
 KEEP = timedelta(days=1)
 
@@ -63,7 +64,9 @@ def backoff_seconds(failures: int) -> int:
 
 def _pair_wait(attempt_id: int, email: str, address: str, now: datetime) -> int:
     pair = (LoginAttempt.email == email, LoginAttempt.address == address, LoginAttempt.id < attempt_id)
-    last_success = db.session.scalar(select(func.max(LoginAttempt.id)).where(*pair, LoginAttempt.succeeded.is_(True)))
+    last_success = db.session.scalar(
+        select(func.max(LoginAttempt.id)).where(*pair, LoginAttempt.succeeded.is_(True))
+    )
     failures = select(LoginAttempt.at).where(*pair, LoginAttempt.succeeded.is_(False))
     if last_success is not None:
         failures = failures.where(LoginAttempt.id > last_success)
@@ -80,8 +83,12 @@ def _address_wait(attempt_id: int, address: str, now: datetime) -> int:
     window = timedelta(minutes=int(config["LOGIN_LOCK_MINUTES"]))
     times = db.session.scalars(
         select(LoginAttempt.at)
-        .where(LoginAttempt.address == address, LoginAttempt.id < attempt_id, LoginAttempt.succeeded.is_(False),
-               LoginAttempt.at > now - window)
+        .where(
+            LoginAttempt.address == address,
+            LoginAttempt.id < attempt_id,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > now - window,
+        )
         .order_by(LoginAttempt.at.desc())
         .limit(ceiling)
     ).all()

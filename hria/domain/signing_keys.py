@@ -1,6 +1,8 @@
 """The instance's signing keys: a development certificate authority, one PKCS#12 per organisation, and the
-register of every certificate an organisation has signed with (by SHA-256 fingerprint), which is how a verifier
-knows which organisation a signature is from, whatever name (cut to 64 characters) the certificate carries."""
+register of every certificate an organisation has signed with (by SHA-256 fingerprint), which is how a
+verifier knows which organisation a signature is from, whatever name (cut to 64 characters) the certificate
+carries."""
+
 from __future__ import annotations
 
 import os
@@ -23,7 +25,7 @@ def folder() -> Path:
 
 
 def passphrase() -> bytes:
-    """From configuration (HRIA_SIGNING_PASSPHRASE); for a development instance, generated once into the keys folder."""
+    """From HRIA_SIGNING_PASSPHRASE; for a development instance, generated once into the keys folder."""
     configured = current_app.config.get("SIGNING_PASSPHRASE")
     if configured:
         return str(configured).encode()
@@ -51,7 +53,9 @@ def init_keys(organisations) -> list[str]:
         made.append("certificate authority")
     for organisation in organisations:
         if not identity_path(organisation).exists():
-            keys.create_signing_identity(folder(), organisation.name, identity_path(organisation).name, passphrase())
+            keys.create_signing_identity(
+                folder(), organisation.name, identity_path(organisation).name, passphrase()
+            )
             made.append(organisation.name)
             signer_for(organisation)
     return made
@@ -61,25 +65,31 @@ def install_identity(organisation, source: Path, source_passphrase: bytes) -> No
     """Use an organisation's own PKCS#12 (it must load with the given passphrase)."""
     signer = keys.load_identity(source, source_passphrase)
     if source_passphrase != passphrase():
-        raise keys.SigningKeyError("Installed keys must use the instance's signing passphrase (HRIA_SIGNING_PASSPHRASE); "
-                             "re-export the PKCS#12 with it.")
+        raise keys.SigningKeyError(
+            "Installed keys must use the instance's signing passphrase (HRIA_SIGNING_PASSPHRASE); "
+            "re-export the PKCS#12 with it."
+        )
     certificate = signer.signing_cert.dump()
     holder = registered_certificates().get(keys.fingerprint(certificate))
     if holder is not None and holder != organisation.id:
-        from hria.extensions import db
         from hria.domain.models import Organisation
+        from hria.extensions import db
 
-        raise keys.SigningKeyError(f"This certificate is already registered for {db.session.get(Organisation, holder).name}; "
-                             f"each organisation signs with a certificate of its own.")
+        raise keys.SigningKeyError(
+            f"This certificate is already registered for {db.session.get(Organisation, holder).name}; "
+            f"each organisation signs with a certificate of its own."
+        )
     shutil.copyfile(source, identity_path(organisation))
     os.chmod(identity_path(organisation), 0o600)
     record_certificate(organisation.id, certificate)
 
 
 def signer_for(organisation):
-    """The organisation's signer; on an instance with its development authority, a missing key is made first."""
+    """The organisation's signer; with a development authority, a missing key is made first."""
     if not identity_path(organisation).exists() and (folder() / "ca-key.pem").exists():
-        keys.create_signing_identity(folder(), organisation.name, identity_path(organisation).name, passphrase())
+        keys.create_signing_identity(
+            folder(), organisation.name, identity_path(organisation).name, passphrase()
+        )
     signer = keys.load_identity(identity_path(organisation), passphrase())
     record_certificate(organisation.id, signer.signing_cert.dump())
     return signer

@@ -1,4 +1,5 @@
-"""Remediation across a system's lifecycle, overdue actions, and the lifecycle timeline with the next review."""
+"""Remediation across a system's lifecycle, overdue actions, and the timeline with the next review."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +9,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from hria.domain import access
-from hria.extensions import db
 from hria.domain.models import (
     Assessment,
     Event,
@@ -20,6 +20,7 @@ from hria.domain.models import (
     User,
 )
 from hria.domain.vocabulary import AssessmentStatus, Role
+from hria.extensions import db
 
 OPEN = ("open", "in_progress")
 
@@ -27,24 +28,33 @@ OPEN = ("open", "in_progress")
 def actions_of_system(user: User, system: System) -> list[tuple[Assessment, RemediationAction]]:
     visible = access.visible_assessments(user).where(Assessment.system_id == system.id)
     ids = [a.id for a in db.session.scalars(visible)]
-    rows = (db.session.query(Assessment, RemediationAction).join(RemediationAction,
-                                                                  RemediationAction.assessment_id == Assessment.id)
-            .filter(Assessment.id.in_(ids)).order_by(RemediationAction.due_date.is_(None), RemediationAction.due_date,
-                                                     RemediationAction.id))
+    rows = (
+        db.session.query(Assessment, RemediationAction)
+        .join(RemediationAction, RemediationAction.assessment_id == Assessment.id)
+        .filter(Assessment.id.in_(ids))
+        .order_by(RemediationAction.due_date.is_(None), RemediationAction.due_date, RemediationAction.id)
+    )
     return rows.all()
 
 
 def overdue_for(user: User, today: date | None = None) -> list[tuple[Assessment, RemediationAction]]:
-    """Open actions past their due date on the assessments this user may see; vendors see none of the buyer's plan."""
+    """Open actions past their due date on the assessments this user may see; vendors see none of the plan."""
     if user.role == Role.VENDOR:
         return []
     today = today or date.today()
     ids = [a.id for a in db.session.scalars(access.visible_assessments(user))]
-    return (db.session.query(Assessment, RemediationAction)
-            .join(RemediationAction, RemediationAction.assessment_id == Assessment.id)
-            .filter(Assessment.id.in_(ids), RemediationAction.status.in_(OPEN),
-                    RemediationAction.due_date.isnot(None), RemediationAction.due_date < today)
-            .order_by(RemediationAction.due_date).all())
+    return (
+        db.session.query(Assessment, RemediationAction)
+        .join(RemediationAction, RemediationAction.assessment_id == Assessment.id)
+        .filter(
+            Assessment.id.in_(ids),
+            RemediationAction.status.in_(OPEN),
+            RemediationAction.due_date.isnot(None),
+            RemediationAction.due_date < today,
+        )
+        .order_by(RemediationAction.due_date)
+        .all()
+    )
 
 
 @dataclass
@@ -54,35 +64,61 @@ class TimelineEntry:
 
 
 def _decided_at(assessment: Assessment) -> datetime | None:
-    event = db.session.scalar(select(Event).where(Event.object_type == "assessment", Event.object_id == assessment.id,
-                                                  Event.action.in_([f"transition:{k}" for k in
-                                                                    ("approve", "approve_with_conditions", "reject")]))
-                              .order_by(Event.seq.desc()).limit(1))
+    event = db.session.scalar(
+        select(Event)
+        .where(
+            Event.object_type == "assessment",
+            Event.object_id == assessment.id,
+            Event.action.in_([f"transition:{k}" for k in ("approve", "approve_with_conditions", "reject")]),
+        )
+        .order_by(Event.seq.desc())
+        .limit(1)
+    )
     return datetime.fromisoformat(event.at) if event else None
 
 
 def timeline(user: User, system: System) -> tuple[list[TimelineEntry], date | None, str]:
-    """The system's assessments in lifecycle order, and when the next operation-stage review is due, and why."""
+    """The system's assessments in lifecycle order, and when the next operation review is due, and why."""
     from hria.domain.vocabulary import LIFECYCLE_STAGES
 
     order = {key: i for i, key in enumerate(LIFECYCLE_STAGES.keys)}
-    assessments = db.session.scalars(access.visible_assessments(user).where(Assessment.system_id == system.id)).all()
-    entries = sorted((TimelineEntry(a, _decided_at(a)) for a in assessments),
-                     key=lambda e: (order.get(e.assessment.stage, 99), e.assessment.created_at))
+    assessments = db.session.scalars(
+        access.visible_assessments(user).where(Assessment.system_id == system.id)
+    ).all()
+    entries = sorted(
+        (TimelineEntry(a, _decided_at(a)) for a in assessments),
+        key=lambda e: (order.get(e.assessment.stage, 99), e.assessment.created_at),
+    )
     months = int(current_app.config.get("REVIEW_MONTHS", 12))
-    operation = [e for e in entries if e.assessment.stage == "operation" and e.assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.APPROVED_WITH_CONDITIONS)]
+    operation = [
+        e
+        for e in entries
+        if e.assessment.stage == "operation"
+        and e.assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.APPROVED_WITH_CONDITIONS)
+    ]
     if not operation:
         return entries, None, "No operation-stage assessment has been approved yet."
     latest = max(operation, key=lambda e: e.decided_at or e.assessment.updated_at)
-    since = (latest.decided_at or latest.assessment.updated_at)
+    since = latest.decided_at or latest.assessment.updated_at
     due = (since + timedelta(days=round(months * 30.44))).date()
     new_disparity = db.session.scalar(
-        select(Finding).join(FairnessAudit, FairnessAudit.id == Finding.source_id)
-        .where(Finding.source == "fairness_audit", FairnessAudit.assessment_id.in_([e.assessment.id for e in entries
-                                                                                  if e.assessment.stage == "operation"]),
-               Finding.created_at > since).limit(1))
+        select(Finding)
+        .join(FairnessAudit, FairnessAudit.id == Finding.source_id)
+        .where(
+            Finding.source == "fairness_audit",
+            FairnessAudit.assessment_id.in_(
+                [e.assessment.id for e in entries if e.assessment.stage == "operation"]
+            ),
+            Finding.created_at > since,
+        )
+        .limit(1)
+    )
     if new_disparity is not None:
-        return entries, new_disparity.created_at.date(), "A monitoring audit found a new disparity: review now."
+        return (
+            entries,
+            new_disparity.created_at.date(),
+            "A monitoring audit found a new disparity: review now.",
+        )
     return entries, due, f"{months} months after the last approved operation-stage assessment."
 
 
@@ -94,8 +130,9 @@ def unaccepted_very_high_risks(system: System) -> list[RiskRating]:
     for assessment in system.assessments:
         bank = questions.bank_for(assessment)
         for rating in db.session.query(RiskRating).filter_by(assessment_id=assessment.id):
-            level = scoring.risk_level(bank["risk_matrix"], rating.scale, rating.scope, rating.reversibility,
-                                       rating.likelihood)[2]
+            level = scoring.risk_level(
+                bank["risk_matrix"], rating.scale, rating.scope, rating.reversibility, rating.likelihood
+            )[2]
             if level == "very_high" and not rating.treatment.strip():
                 blocking.append(rating)
     return blocking

@@ -5,15 +5,17 @@ a change and its record stand or fall together. Each event stores the SHA-256
 of its canonical JSON, which includes the previous event's hash; altering,
 removing or reordering any stored event breaks the chain from there on.
 """
+
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any
 
 from flask import g, has_app_context
 from sqlalchemy import event as sa_event
@@ -97,15 +99,20 @@ class _Row:
     prev_hash: str
 
 
-def _append(session: Session, action: str, object_type: str, object_id: int | None,
-            before: dict | None, after: dict | None, comment: str = "") -> None:
+def _append(
+    session: Session,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    before: dict | None,
+    after: dict | None,
+    comment: str = "",
+) -> None:
     connection = session.connection()
     # Appends are serialised, and the last event is read only once this transaction holds the lock,
     # so two writers can never both extend the chain from the same event.
     database.serialise(connection, _CHAIN_LOCK_KEY)
-    last = connection.execute(
-        select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)
-    ).first()
+    last = connection.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
     actor_id, actor = _current_actor()
     row = _Row(
         seq=(last.seq + 1) if last else 1,
@@ -124,9 +131,17 @@ def _append(session: Session, action: str, object_type: str, object_id: int | No
     connection.execute(Event.__table__.insert().values(**fields, hash=event_hash(fields)))
 
 
-def record(session: Session, action: str, obj: Any = None, *, object_type: str | None = None,
-           object_id: int | None = None, before: dict | None = None, after: dict | None = None,
-           comment: str = "") -> None:
+def record(
+    session: Session,
+    action: str,
+    obj: Any = None,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    comment: str = "",
+) -> None:
     """Append an event that is not a plain create/update/delete (a sign-in, a transition…)."""
     if obj is not None:
         session.flush()
@@ -200,7 +215,9 @@ def verify_chain(session: Session) -> ChainReport:
     count = 0
     for row in session.execute(select(Event).order_by(Event.seq)).scalars():
         if row.seq != expected_seq:
-            return ChainReport(count, row.seq, row.id, f"expected event #{expected_seq} here: events are missing")
+            return ChainReport(
+                count, row.seq, row.id, f"expected event #{expected_seq} here: events are missing"
+            )
         if row.prev_hash != expected_prev:
             return ChainReport(count, row.seq, row.id, "its link to the previous event does not match")
         if event_hash(_hashed_fields(row)) != row.hash:

@@ -3,6 +3,7 @@
 Every entry pairs a stable key (stored in the database and in the question banks)
 with an English and a Chinese label.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,7 +74,11 @@ class AssessmentStatus(StrEnum):
 
 # The states in which answers may change, and the states of a decided review.
 EDITABLE_STATUSES = (AssessmentStatus.DRAFT, AssessmentStatus.IN_PROGRESS, AssessmentStatus.CHANGES_REQUESTED)
-DECIDED_STATUSES = (AssessmentStatus.APPROVED, AssessmentStatus.APPROVED_WITH_CONDITIONS, AssessmentStatus.REJECTED)
+DECIDED_STATUSES = (
+    AssessmentStatus.APPROVED,
+    AssessmentStatus.APPROVED_WITH_CONDITIONS,
+    AssessmentStatus.REJECTED,
+)
 
 
 class ReportKind(StrEnum):
@@ -83,8 +88,8 @@ class ReportKind(StrEnum):
 
 
 class EvidencePurpose(StrEnum):
-    QUESTION = "question"            # attached to a question; ``question_id`` names it
-    ACTION = "action"                # evidence that a remediation action is done; ``question_id`` is "action:<id>"
+    QUESTION = "question"  # attached to a question; ``question_id`` names it
+    ACTION = "action"  # evidence that a remediation action is done; ``question_id`` is "action:<id>"
     MODEL_OUTPUTS = "model_outputs"  # the data of fairness audits and explanations
 
 
@@ -102,8 +107,11 @@ ROLES = Vocabulary(
 )
 
 # The role a user of each kind of organisation ordinarily holds.
-ROLE_FOR_KIND = {OrganisationKind.BUYER: Role.PROCURER, OrganisationKind.VENDOR: Role.VENDOR,
-                 OrganisationKind.OVERSIGHT: Role.OVERSIGHT}
+ROLE_FOR_KIND = {
+    OrganisationKind.BUYER: Role.PROCURER,
+    OrganisationKind.VENDOR: Role.VENDOR,
+    OrganisationKind.OVERSIGHT: Role.OVERSIGHT,
+}
 
 REPORT_KINDS = Vocabulary(
     Term(ReportKind.RISK, "Risk and remediation report", "人权风险与整改报告"),

@@ -1,20 +1,20 @@
 """The assessment's states and who may move it between them: decided here and nowhere else."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hria.domain import access, trail
 from hria import database
-from hria.extensions import db
+from hria.domain import access, trail
 from hria.domain.models import Assessment, OversightAssignment, User
-from hria.domain.vocabulary import DECIDED_STATUSES, EDITABLE_STATUSES
+from hria.domain.vocabulary import DECIDED_STATUSES, EDITABLE_STATUSES, Role
 from hria.domain.vocabulary import AssessmentStatus as S
-from hria.domain.vocabulary import Role
+from hria.extensions import db
 
 
 class Actor(StrEnum):
-    BUYER = "buyer"          # the owner's procurement officers
+    BUYER = "buyer"  # the owner's procurement officers
     OVERSIGHT = "oversight"  # the owner's oversight body
     ADMIN = "admin"
 
@@ -28,22 +28,37 @@ class Transition:
     actor: Actor
 
 
-ACTORS = {Actor.BUYER: "the buying organisation's procurement officers", Actor.OVERSIGHT: "the oversight body",
-          Actor.ADMIN: "an administrator"}
+ACTORS = {
+    Actor.BUYER: "the buying organisation's procurement officers",
+    Actor.OVERSIGHT: "the oversight body",
+    Actor.ADMIN: "an administrator",
+}
 
 # Answering or attaching the first file moves a draft here; everything else moves only by a transition.
 STARTED = S.IN_PROGRESS
 
-TRANSITIONS = {t.key: t for t in (
-    Transition("submit", "Submit for review", EDITABLE_STATUSES, S.SUBMITTED, Actor.BUYER),
-    Transition("start_review", "Start the review", (S.SUBMITTED,), S.UNDER_REVIEW, Actor.OVERSIGHT),
-    Transition("approve", "Approve", (S.UNDER_REVIEW,), S.APPROVED, Actor.OVERSIGHT),
-    Transition("approve_with_conditions", "Approve with conditions", (S.UNDER_REVIEW,), S.APPROVED_WITH_CONDITIONS,
-               Actor.OVERSIGHT),
-    Transition("request_changes", "Request changes", (S.UNDER_REVIEW,), S.CHANGES_REQUESTED, Actor.OVERSIGHT),
-    Transition("reject", "Reject", (S.UNDER_REVIEW,), S.REJECTED, Actor.OVERSIGHT),
-    Transition("reopen", "Reopen", (S.SUBMITTED, S.UNDER_REVIEW) + DECIDED_STATUSES, S.IN_PROGRESS, Actor.ADMIN),
-)}
+TRANSITIONS = {
+    t.key: t
+    for t in (
+        Transition("submit", "Submit for review", EDITABLE_STATUSES, S.SUBMITTED, Actor.BUYER),
+        Transition("start_review", "Start the review", (S.SUBMITTED,), S.UNDER_REVIEW, Actor.OVERSIGHT),
+        Transition("approve", "Approve", (S.UNDER_REVIEW,), S.APPROVED, Actor.OVERSIGHT),
+        Transition(
+            "approve_with_conditions",
+            "Approve with conditions",
+            (S.UNDER_REVIEW,),
+            S.APPROVED_WITH_CONDITIONS,
+            Actor.OVERSIGHT,
+        ),
+        Transition(
+            "request_changes", "Request changes", (S.UNDER_REVIEW,), S.CHANGES_REQUESTED, Actor.OVERSIGHT
+        ),
+        Transition("reject", "Reject", (S.UNDER_REVIEW,), S.REJECTED, Actor.OVERSIGHT),
+        Transition(
+            "reopen", "Reopen", (S.SUBMITTED, S.UNDER_REVIEW, *DECIDED_STATUSES), S.IN_PROGRESS, Actor.ADMIN
+        ),
+    )
+}
 
 
 def mark_started(assessment: Assessment) -> None:
@@ -61,12 +76,21 @@ def _acts_as(user: User, assessment: Assessment, actor: str) -> bool:
         return user.role == Role.ADMIN
     if actor == Actor.BUYER:
         return user.role == Role.PROCURER and access.can_manage_system(user, assessment.system)
-    return user.role == Role.OVERSIGHT and db.session.query(OversightAssignment).filter_by(
-        oversight_id=user.organisation_id, overseen_id=assessment.system.owner_id).first() is not None
+    return (
+        user.role == Role.OVERSIGHT
+        and db.session.query(OversightAssignment)
+        .filter_by(oversight_id=user.organisation_id, overseen_id=assessment.system.owner_id)
+        .first()
+        is not None
+    )
 
 
 def available(user: User, assessment: Assessment) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if assessment.status in t.sources and _acts_as(user, assessment, t.actor)]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if assessment.status in t.sources and _acts_as(user, assessment, t.actor)
+    ]
 
 
 def apply(user: User, assessment: Assessment, key: str, comment: str = "") -> None:
@@ -78,9 +102,16 @@ def apply(user: User, assessment: Assessment, key: str, comment: str = "") -> No
     if not _acts_as(user, assessment, transition.actor):
         raise TransitionError(f"Only {ACTORS[transition.actor]} may {transition.label.lower()}.")
     if assessment.status not in transition.sources:
-        raise TransitionError(f"An assessment that is {assessment.status.replace('_', ' ')} cannot "
-                              f"{transition.label.lower()}.")
+        raise TransitionError(
+            f"An assessment that is {assessment.status.replace('_', ' ')} cannot {transition.label.lower()}."
+        )
     before = assessment.status
     assessment.status = transition.target
-    trail.record(db.session, f"transition:{key}", assessment, before={"status": before},
-                 after={"status": transition.target}, comment=comment.strip())
+    trail.record(
+        db.session,
+        f"transition:{key}",
+        assessment,
+        before={"status": before},
+        after={"status": transition.target},
+        comment=comment.strip(),
+    )

@@ -1,4 +1,6 @@
-"""The web layer: one blueprint per thing a user works on, and what every page shares (forms, errors, headers)."""
+"""The web layer: one blueprint per thing a user works on, and what every page shares (forms, errors,
+headers)."""
+
 from __future__ import annotations
 
 from flask import Flask

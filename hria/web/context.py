@@ -1,4 +1,5 @@
 """What every page about one assessment starts from, and the file a user attaches to one of its items."""
+
 from __future__ import annotations
 
 from flask import abort, flash
@@ -21,7 +22,7 @@ def assessment_context(assessment_id: int, buyer_side: bool = False) -> tuple[As
 
 
 def store_attachment(assessment: Assessment, purpose: str, key: str) -> Evidence | None:
-    """The uploaded file of an EvidenceForm kept as evidence under ``key``; None (with a message) when refused."""
+    """The EvidenceForm's uploaded file kept as evidence under ``key``; None (with a message) when refused."""
     form = EvidenceForm()
     if not form.validate_on_submit():
         flash("Choose a file to attach.", "error")

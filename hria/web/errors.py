@@ -1,4 +1,5 @@
 """Friendly error pages; no stack trace ever reaches the browser."""
+
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -7,15 +8,42 @@ from werkzeug.exceptions import HTTPException
 from hria.extensions import db
 
 MESSAGES = {
-    400: ("The request could not be understood", "Something in what was sent is missing or malformed. Go back, reload the page and try again."),
-    403: ("Not allowed", "Your role does not allow this action. Ask your organisation's administrator if you need it."),
-    404: ("Not found", "There is nothing here, or it is not yours to see. Check the address, or go back to the dashboard."),
+    400: (
+        "The request could not be understood",
+        "Something in what was sent is missing or malformed. Go back, reload the page and try again.",
+    ),
+    403: (
+        "Not allowed",
+        "Your role does not allow this action. Ask your organisation's administrator if you need it.",
+    ),
+    404: (
+        "Not found",
+        "There is nothing here, or it is not yours to see. Check the address, or go back to the dashboard.",
+    ),
     405: ("Not allowed", "This address does not accept that kind of request."),
     409: ("Conflict", "Someone else changed this at the same time. Reload the page and try again."),
-    413: ("The file is too large", "Uploads may be at most {max_upload_mb} MB. Split the file, or ask an administrator to raise the limit."),
+    413: (
+        "The file is too large",
+        (
+            "Uploads may be at most {max_upload_mb} MB. Split the file, or ask an administrator to raise the "
+            "limit."
+        ),
+    ),
     429: ("Too many attempts", "Wait a few minutes and try again."),
-    503: ("Busy", "Many people are saving at this moment and yours could not wait any longer. Nothing was saved; send it again in a few seconds."),
-    500: ("Something went wrong on our side", "Nothing you did caused this, and nothing you had saved is lost. Try again in a moment; if it keeps happening, tell your administrator."),
+    503: (
+        "Busy",
+        (
+            "Many people are saving at this moment and yours could not wait any longer. Nothing was saved; "
+            "send it again in a few seconds."
+        ),
+    ),
+    500: (
+        "Something went wrong on our side",
+        (
+            "Nothing you did caused this, and nothing you had saved is lost. Try again in a moment; if it "
+            "keeps happening, tell your administrator."
+        ),
+    ),
 }
 
 
@@ -28,11 +56,13 @@ def _page(code: int, detail: str | None = None):
 def refused(code: int, reason: str, back: str, back_label: str):
     """A refusal as a page of its own: why, and the way back to where it can be put right."""
     title, _ = MESSAGES[code]
-    return render_template("error.html", code=code, title=title, text=reason, back=back, back_label=back_label), code
+    return render_template(
+        "error.html", code=code, title=title, text=reason, back=back, back_label=back_label
+    ), code
 
 
 def _busy(error: OperationalError) -> bool:
-    """A write that waited for its lock longer than the database allows (SQLite) or deadlocked (PostgreSQL)."""
+    """A write that waited for its lock longer than SQLite allows, or deadlocked on PostgreSQL."""
     text = str(error.orig).lower()
     return "database is locked" in text or "deadlock detected" in text or "lock timeout" in text
 
@@ -40,7 +70,13 @@ def _busy(error: OperationalError) -> bool:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _page(400, "This form has expired or did not come from this site. Reload the page, fill it in again and resend it.")
+        return _page(
+            400,
+            (
+                "This form has expired or did not come from this site. Reload the page, fill it in again and "
+                "resend it."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -1,4 +1,5 @@
 """Form behaviour shared by every blueprint."""
+
 from __future__ import annotations
 
 import math
@@ -23,10 +24,10 @@ _REMEMBER_FOR = timedelta(days=2)
 class SubmitOnceForm(FlaskForm):
     """A form that can be submitted only once: a double click, a resent request or a replayed one is noticed.
 
-    Call ``already_submitted()`` after validation; when it is True, the first submission has done (or is doing)
-    the work and the caller should not repeat it. The token is recorded in the database in the request's own
-    transaction, so two requests with it at the same moment cannot both pass, and a request that fails and rolls
-    back leaves the form usable again.
+    Call ``already_submitted()`` after validation; when it is True, the first submission has done (or is
+    doing) the work and the caller should not repeat it. The token is recorded in the database in the
+    request's own transaction, so two requests with it at the same moment cannot both pass, and a request that
+    fails and rolls back leaves the form usable again.
     """
 
     once = HiddenField()

@@ -1,10 +1,11 @@
 """Database ids as they arrive in addresses, query strings and forms.
 
 The id columns are SQL INTEGER: 32-bit signed in PostgreSQL, which refuses a larger parameter ("integer out of
-range"); SQLite refuses one above 2**63 - 1 (OverflowError). A larger number names no record in either, so it is
-answered like any other id that names no record: 404, before it reaches the database. Something that is not a
-whole number at all is a malformed request: 400.
+range"); SQLite refuses one above 2**63 - 1 (OverflowError). A larger number names no record in either, so it
+is answered like any other id that names no record: 404, before it reaches the database. Something that is not
+a whole number at all is a malformed request: 400.
 """
+
 from __future__ import annotations
 
 from flask import abort
@@ -19,8 +20,9 @@ class IdConverter(IntegerConverter):
 
     regex = r"[0-9]+"
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
-                 signed: bool = False) -> None:
+    def __init__(
+        self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False
+    ) -> None:
         bounded = MAX_ID if max is None or max > MAX_ID else max
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=bounded, signed=signed)
 

@@ -2,8 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from hria.web.forms import SubmitOnceForm, options
 from hria.domain.vocabulary import ORGANISATION_KINDS, ROLES
+from hria.web.forms import SubmitOnceForm, options
 
 
 class Sent:
@@ -12,8 +12,9 @@ class Sent:
 
     def __call__(self, form, field) -> None:
         if not field.raw_data:
-            raise StopValidation(f"The form was sent without its {field.label.text} field: reload the page and send "
-                                 f"it again.")
+            raise StopValidation(
+                f"The form was sent without its {field.label.text} field: reload the page and send it again."
+            )
 
 
 class OrganisationForm(SubmitOnceForm):

@@ -3,11 +3,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from hria.domain import accounts
-from hria.web.forms import options
-from hria.extensions import db
 from hria.domain.models import Organisation, OversightAssignment, User
-from hria.web.admin.forms import ConfirmForm, OrganisationForm, OversightForm, UserForm
 from hria.domain.vocabulary import OrganisationKind, Role
+from hria.extensions import db
+from hria.web.admin.forms import ConfirmForm, OrganisationForm, OversightForm, UserForm
+from hria.web.forms import options
 
 bp = Blueprint("admin", __name__)
 
@@ -42,14 +42,20 @@ def organisations():
     _oversight_choices(oversight_form)
     assignments = db.session.scalars(select(OversightAssignment)).all()
     return render_template(
-        "admin/organisations.html", organisations=_organisations(), form=form,
-        oversight_form=oversight_form, assignments=assignments, confirm=ConfirmForm(formdata=None),
+        "admin/organisations.html",
+        organisations=_organisations(),
+        form=form,
+        oversight_form=oversight_form,
+        assignments=assignments,
+        confirm=ConfirmForm(formdata=None),
     )
 
 
 def _oversight_choices(form: OversightForm) -> None:
     form.oversight_id.choices = options((o.id, o.name) for o in _organisations(OrganisationKind.OVERSIGHT))
-    form.overseen_id.choices = options((o.id, o.name) for o in _organisations() if o.kind != OrganisationKind.OVERSIGHT)
+    form.overseen_id.choices = options(
+        (o.id, o.name) for o in _organisations() if o.kind != OrganisationKind.OVERSIGHT
+    )
 
 
 @bp.route("/oversight", methods=["POST"])
@@ -57,14 +63,18 @@ def assign_oversight():
     form = OversightForm()
     _oversight_choices(form)
     if form.validate_on_submit() and not form.already_submitted():
-        exists = db.session.scalar(select(OversightAssignment).where(
-            OversightAssignment.oversight_id == form.oversight_id.data,
-            OversightAssignment.overseen_id == form.overseen_id.data,
-        ))
+        exists = db.session.scalar(
+            select(OversightAssignment).where(
+                OversightAssignment.oversight_id == form.oversight_id.data,
+                OversightAssignment.overseen_id == form.overseen_id.data,
+            )
+        )
         if exists:
             flash("That oversight assignment already exists.", "info")
         else:
-            db.session.add(OversightAssignment(oversight_id=form.oversight_id.data, overseen_id=form.overseen_id.data))
+            db.session.add(
+                OversightAssignment(oversight_id=form.oversight_id.data, overseen_id=form.overseen_id.data)
+            )
             db.session.commit()
             flash("Oversight assigned.", "info")
     elif form.errors:
@@ -90,7 +100,9 @@ def users():
         organisation = db.session.get(Organisation, form.organisation_id.data)
         password = accounts.generate_password()
         try:
-            user = accounts.create_user(form.email.data, password, form.role.data, organisation, form.name.data)
+            user = accounts.create_user(
+                form.email.data, password, form.role.data, organisation, form.name.data
+            )
             db.session.commit()
             return render_template("admin/password_issued.html", user=user, password=password)
         except accounts.AccountError as error:

@@ -1,4 +1,5 @@
 """Forms of the assessment page."""
+
 from wtforms import SelectField, SubmitField
 
 from hria.web.forms import SubmitOnceForm

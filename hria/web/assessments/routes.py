@@ -1,5 +1,6 @@
 """One assessment: its page, the moves of its review workflow, inviting vendors, sharing a self-certification
 and importing one, and the signed export."""
+
 from __future__ import annotations
 
 import json
@@ -35,17 +36,28 @@ def view_assessment(assessment_id: int):
         invite_form.organisation_id.choices = _invitable(assessment)
     contribute = access.can_contribute(current_user, assessment)
     audits = db.session.scalars(
-        select(FairnessAudit).where(FairnessAudit.assessment_id == assessment.id).order_by(FairnessAudit.created_at.desc())
+        select(FairnessAudit)
+        .where(FairnessAudit.assessment_id == assessment.id)
+        .order_by(FairnessAudit.created_at.desc())
     ).all()
 
     bank = questions.bank_for(assessment)
     answers = questions.answers_of(assessment)
     sections = sections_for(current_user, assessment, questions.stage_questions(bank, assessment), answers)
-    return render_template("assessments/view.html", assessment=assessment, manage=manage, invite_form=invite_form,
-                           audits=audits, upload_form=UploadForm() if contribute else None, bank=bank,
-                           sections=sections, impact=risk_register.current_impact(assessment),
-                           obligations=risk_register.obligations(assessment),
-                           **_reports_context(assessment), **_sharing_context(assessment))
+    return render_template(
+        "assessments/view.html",
+        assessment=assessment,
+        manage=manage,
+        invite_form=invite_form,
+        audits=audits,
+        upload_form=UploadForm() if contribute else None,
+        bank=bank,
+        sections=sections,
+        impact=risk_register.current_impact(assessment),
+        obligations=risk_register.obligations(assessment),
+        **_reports_context(assessment),
+        **_sharing_context(assessment),
+    )
 
 
 def _sharing_context(assessment: Assessment) -> dict:
@@ -54,23 +66,39 @@ def _sharing_context(assessment: Assessment) -> dict:
     buyers = []
     if can_share:
         shared = {s.organisation_id for s in shares}
-        buyers = [o for o in db.session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.BUYER)
-                                                .order_by(Organisation.name)) if o.id not in shared]
-    shared_with_me = access.is_procurer(current_user) and any(s.organisation_id == current_user.organisation_id
-                                                             for s in shares)
+        buyers = [
+            o
+            for o in db.session.scalars(
+                select(Organisation)
+                .where(Organisation.kind == OrganisationKind.BUYER)
+                .order_by(Organisation.name)
+            )
+            if o.id not in shared
+        ]
+    shared_with_me = access.is_procurer(current_user) and any(
+        s.organisation_id == current_user.organisation_id for s in shares
+    )
     return {"shares": shares, "can_share": can_share, "buyers": buyers, "can_import": shared_with_me}
 
 
 def _reports_context(assessment: Assessment) -> dict:
     reports = db.session.query(Report).filter_by(assessment_id=assessment.id).order_by(Report.id.desc()).all()
     if access.is_vendor(current_user) and not access.self_certifies(current_user, assessment):
-        reports = [r for r in reports if r.kind == ReportKind.SELF_CERTIFICATION
-                   and reporting.issuer_name(r) == current_user.organisation.name]
+        reports = [
+            r
+            for r in reports
+            if r.kind == ReportKind.SELF_CERTIFICATION
+            and reporting.issuer_name(r) == current_user.organisation.name
+        ]
 
-    return {"reports": reports, "report_kind": kind_for(current_user, assessment), "button_form": ButtonForm(),
-            "transitions": workflow.available(current_user, assessment),
-            "countersignable": {r.id for r in reports if can_countersign(current_user, r)},
-            "signers_of": reporting.signers_described}
+    return {
+        "reports": reports,
+        "report_kind": kind_for(current_user, assessment),
+        "button_form": ButtonForm(),
+        "transitions": workflow.available(current_user, assessment),
+        "countersignable": {r.id for r in reports if can_countersign(current_user, r)},
+        "signers_of": reporting.signers_described,
+    }
 
 
 def _invitable(assessment: Assessment):
@@ -91,8 +119,12 @@ def transition(assessment_id: int, key: str):
         flash(f"The assessment is now {assessment.status.replace('_', ' ')}.", "info")
     except workflow.TransitionError as error:
         db.session.rollback()
-        return refused(403, str(error), url_for("assessments.view_assessment", assessment_id=assessment.id),
-                       "Back to the assessment")
+        return refused(
+            403,
+            str(error),
+            url_for("assessments.view_assessment", assessment_id=assessment.id),
+            "Back to the assessment",
+        )
     return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
 
 
@@ -109,8 +141,11 @@ def export_assessment(assessment_id: int):
         flash(f"The export could not be signed: {error}", "error")
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
     db.session.commit()
-    return Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename=assessment-{assessment.id}.json"})
+    return Response(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=assessment-{assessment.id}.json"},
+    )
 
 
 @bp.route("/assessments/<int:assessment_id>/shares", methods=["POST"])
@@ -125,7 +160,9 @@ def share(assessment_id: int):
     elif db.session.query(Share).filter_by(assessment_id=assessment.id, organisation_id=buyer.id).first():
         flash(f"Already shared with {buyer.name}.", "info")
     else:
-        db.session.add(Share(assessment_id=assessment.id, organisation_id=buyer.id, shared_by_id=current_user.id))
+        db.session.add(
+            Share(assessment_id=assessment.id, organisation_id=buyer.id, shared_by_id=current_user.id)
+        )
         db.session.commit()
         flash(f"Shared with {buyer.name}: its procurement officers can read it and import it.", "info")
     return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
@@ -135,15 +172,21 @@ def share(assessment_id: int):
 @login_required
 def import_shared(assessment_id: int):
     source = access.assessment_or_404(current_user, assessment_id)
-    shared = db.session.query(Share).filter_by(assessment_id=source.id,
-                                               organisation_id=current_user.organisation_id).first()
+    shared = (
+        db.session.query(Share)
+        .filter_by(assessment_id=source.id, organisation_id=current_user.organisation_id)
+        .first()
+    )
     access.require(access.is_procurer(current_user) and shared is not None)
     if not ButtonForm().validate_on_submit():
         abort(400)
     assessment, carried = sharing.import_self_certification(source, current_user)
     db.session.commit()
-    flash(f"Imported: {carried} answers carried over from {source.system.owner.name}'s self-certification. "
-          f"They are marked until you confirm them by saving their section.", "info")
+    flash(
+        f"Imported: {carried} answers carried over from {source.system.owner.name}'s self-certification. "
+        f"They are marked until you confirm them by saving their section.",
+        "info",
+    )
     return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
 
 

@@ -17,8 +17,8 @@ GUESSES = {
     "y_true": r"^(y_true|label|outcome|actual|target|observed|truth|two_year_recid|is_recid|ground_truth)$",
     "y_pred": r"^(y_pred|prediction|predicted|decision|pred|flag|selected|high_risk|score_text)$",
     "score": r"^(score|probability|proba|risk_score|decile_score|y_score|propensity)$",
-    "sensitive": r"^(race|ethnicity|ethnic_group|sex|gender|age_cat|age_group|disability|religion|nationality|"
-                 r"marital_status|language|district|neighbourhood|neighborhood)$",
+    "sensitive": r"^(race|ethnicity|ethnic_group|sex|gender|age_cat|age_group|disability|religion|"
+    r"nationality|marital_status|language|district|neighbourhood|neighborhood)$",
 }
 
 
@@ -51,38 +51,73 @@ def refuse_unusable(field, repeated: set[str], nested: dict[str, str]) -> bool:
     chosen = field.data if isinstance(field.data, list) else [field.data]
     for name in chosen:
         if name in repeated:
-            field.errors = list(field.errors) + [
+            field.errors = [
+                *field.errors,
                 f"The file's header names “{name}” more than once, so it is not clear which column is meant. "
-                f"Choose another column, or rename the copies in the file and upload it again."]
+                f"Choose another column, or rename the copies in the file and upload it again.",
+            ]
             return False
         if name in nested:
-            field.errors = list(field.errors) + [
-                f"The column “{name}” holds nested values ({nested[name]}), not one plain value per row. Choose a "
-                f"column of plain values (text or numbers), or flatten it into separate columns first."]
+            field.errors = [
+                *field.errors,
+                f"The column “{name}” holds nested values ({nested[name]}), not one plain value per row. "
+                f"Choose a "
+                f"column of plain values (text or numbers), or flatten it into separate columns first.",
+            ]
             return False
     return True
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Model outputs (CSV or Parquet)", validators=[FileRequired("Choose a file to upload.")],
-                     description="One row per decision: the observed outcome, the model's decision and/or score, "
-                                 "and the protected attributes. Never a model file.")
+    file = FileField(
+        "Model outputs (CSV or Parquet)",
+        validators=[FileRequired("Choose a file to upload.")],
+        description="One row per decision: the observed outcome, the model's decision and/or score, "
+        "and the protected attributes. Never a model file.",
+    )
     submit = SubmitField("Upload")
 
 
 class MappingForm(SubmitOnceForm):
-    y_true = SelectField("Observed outcome", description="What actually happened (e.g. reoffended, repaid, fraud found).")
-    y_pred = SelectField("Model decision", description="The binary decision the model made. Leave empty to use a score and threshold.")
-    score = SelectField("Model score", description="Optional: enables AUC, calibration by score band and a threshold sweep.")
-    threshold = DecimalField("Threshold", places=None, validators=[Optional(), Finite()],
-                             description="A score at or above it counts as a positive decision (needed without a decision column).")
-    sensitive_features = SelectMultipleField("Protected attributes", option_widget=CheckboxInput(),
-                                             widget=ListWidget(prefix_label=False),
-                                             description="Each is audited alone and, with two or more, their intersections.")
-    pos_label = StringField("Positive outcome value(s)", description="Only when outcomes are not 0/1, true/false or yes/no; separate several with commas.")
-    pred_pos_label = StringField("Positive decision value(s)", description="E.g. “Medium,High” for a risk band; defaults to the positive outcome value.")
-    reference = StringField("Reference groups", description="E.g. “race=Caucasian,sex=Male”. Default: the largest group of each attribute.")
-    min_group_size = IntegerField("Smallest group to judge", default=30, validators=[NumberRange(min=1, max=100000)])
+    y_true = SelectField(
+        "Observed outcome", description="What actually happened (e.g. reoffended, repaid, fraud found)."
+    )
+    y_pred = SelectField(
+        "Model decision",
+        description="The binary decision the model made. Leave empty to use a score and threshold.",
+    )
+    score = SelectField(
+        "Model score", description="Optional: enables AUC, calibration by score band and a threshold sweep."
+    )
+    threshold = DecimalField(
+        "Threshold",
+        places=None,
+        validators=[Optional(), Finite()],
+        description=(
+            "A score at or above it counts as a positive decision (needed without a decision column)."
+        ),
+    )
+    sensitive_features = SelectMultipleField(
+        "Protected attributes",
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        description="Each is audited alone and, with two or more, their intersections.",
+    )
+    pos_label = StringField(
+        "Positive outcome value(s)",
+        description="Only when outcomes are not 0/1, true/false or yes/no; separate several with commas.",
+    )
+    pred_pos_label = StringField(
+        "Positive decision value(s)",
+        description="E.g. “Medium,High” for a risk band; defaults to the positive outcome value.",
+    )
+    reference = StringField(
+        "Reference groups",
+        description="E.g. “race=Caucasian,sex=Male”. Default: the largest group of each attribute.",
+    )
+    min_group_size = IntegerField(
+        "Smallest group to judge", default=30, validators=[NumberRange(min=1, max=100000)]
+    )
     confidence = SelectField("Confidence level", choices=options(CONFIDENCE_LEVELS), default="0.95")
     submit = SubmitField("Run the audit")
 
@@ -91,8 +126,8 @@ class MappingForm(SubmitOnceForm):
         self.repeated, self.nested = repeated_names(header), nested
         named = named_columns(header)
         self.y_true.choices = options(named)
-        self.y_pred.choices = options([(NONE, "— none —")] + named)
-        self.score.choices = options([(NONE, "— none —")] + named)
+        self.y_pred.choices = options([(NONE, "— none —"), *named])
+        self.score.choices = options([(NONE, "— none —"), *named])
         self.sensitive_features.choices = options(named)
 
     def validate(self, extra_validators=None) -> bool:
@@ -104,12 +139,17 @@ class MappingForm(SubmitOnceForm):
     def validate_sensitive_features(self, field):
         if not field.data:
             raise ValidationError("Choose at least one protected attribute.")
-        roles = {self.y_true.data: "the observed outcome", self.y_pred.data: "the model decision",
-                 self.score.data: "the model score"}
+        roles = {
+            self.y_true.data: "the observed outcome",
+            self.y_pred.data: "the model decision",
+            self.score.data: "the model score",
+        }
         for name in field.data:
             if name and name in roles:
-                raise ValidationError(f"“{name}” is already chosen as {roles[name]}; a protected attribute is a "
-                                      f"column of its own (such as race or sex).")
+                raise ValidationError(
+                    f"“{name}” is already chosen as {roles[name]}; a protected attribute is a "
+                    f"column of its own (such as race or sex)."
+                )
 
     def validate_y_pred(self, field):
         if not field.data and not self.score.data:
@@ -149,15 +189,28 @@ class MappingForm(SubmitOnceForm):
 
 
 class ExplainForm(SubmitOnceForm):
-    output = SelectField("Model output to explain", description="The decision, or better the score if there is one.")
-    pos_label = StringField("Positive decision value(s)", description="Only for a decision whose values are not 0/1, true/false or yes/no.")
-    sensitive_features = SelectMultipleField("Protected attributes", option_widget=CheckboxInput(),
-                                             widget=ListWidget(prefix_label=False),
-                                             description="Left out of the surrogate; used for per-group attributions and proxy detection.")
-    features = SelectMultipleField("Features the model saw", option_widget=CheckboxInput(),
-                                   widget=ListWidget(prefix_label=False),
-                                   description="Untick the observed outcome and anything the model did not receive.")
-    sample = IntegerField("Rows given SHAP attributions", default=2000, validators=[NumberRange(min=100, max=20000)])
+    output = SelectField(
+        "Model output to explain", description="The decision, or better the score if there is one."
+    )
+    pos_label = StringField(
+        "Positive decision value(s)",
+        description="Only for a decision whose values are not 0/1, true/false or yes/no.",
+    )
+    sensitive_features = SelectMultipleField(
+        "Protected attributes",
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        description="Left out of the surrogate; used for per-group attributions and proxy detection.",
+    )
+    features = SelectMultipleField(
+        "Features the model saw",
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        description="Untick the observed outcome and anything the model did not receive.",
+    )
+    sample = IntegerField(
+        "Rows given SHAP attributions", default=2000, validators=[NumberRange(min=100, max=20000)]
+    )
     submit = SubmitField("Explain")
 
     def set_columns(self, header: list[str], nested: dict[str, str]) -> None:
@@ -177,23 +230,33 @@ class ExplainForm(SubmitOnceForm):
         if not field.data:
             raise ValidationError("Choose at least one protected attribute.")
         if self.output.data in field.data:
-            raise ValidationError(f"“{self.output.data}” is the output to explain; a protected attribute is a column "
-                                  f"of its own (such as race or sex).")
+            raise ValidationError(
+                f"“{self.output.data}” is the output to explain; a protected attribute is a column "
+                f"of its own (such as race or sex)."
+            )
 
     def validate_features(self, field):
-        chosen = [f for f in field.data if f != self.output.data and f not in (self.sensitive_features.data or [])]
+        chosen = [
+            f for f in field.data if f != self.output.data and f not in (self.sensitive_features.data or [])
+        ]
         if not chosen:
             raise ValidationError("Choose the features the model saw.")
         repeated = sorted(set(chosen) & self.repeated)
         if repeated:
-            raise ValidationError(f"The header names {', '.join(repeated)} more than once; untick them or rename the copies.")
+            raise ValidationError(
+                f"The header names {', '.join(repeated)} more than once; untick them or rename the copies."
+            )
         nested = sorted(set(chosen) & set(self.nested))
         if nested:
-            raise ValidationError(f"{', '.join(nested)} hold nested values (records or lists), from which no feature "
-                                  f"can be made; untick them.")
+            raise ValidationError(
+                f"{', '.join(nested)} hold nested values (records or lists), from which no feature "
+                f"can be made; untick them."
+            )
 
     def settings(self, is_score: bool) -> dict:
-        features = [f for f in self.features.data if f != self.output.data and f not in self.sensitive_features.data]
+        features = [
+            f for f in self.features.data if f != self.output.data and f not in self.sensitive_features.data
+        ]
         return {
             "y_pred": None if is_score else self.output.data,
             "score": self.output.data if is_score else None,

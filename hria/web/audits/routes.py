@@ -8,14 +8,12 @@ from fairness import InputError
 from fairness.explain import usable_features
 from fairness.loading import head_frame, is_score, numeric_columns
 from fairness.sources import Source, binary_error, open_source, preview
-
-from hria.domain import access, evidence, jobs
-from hria.extensions import db
-from hria.domain.models import Evidence, FairnessAudit
-from hria.domain import fairness_audits
-from hria.web.audits.forms import ExplainForm, MappingForm, UploadForm, guess_columns
+from hria.domain import access, evidence, fairness_audits, jobs
 from hria.domain.fairness_results import present
+from hria.domain.models import Evidence, FairnessAudit
 from hria.domain.vocabulary import EvidencePurpose
+from hria.extensions import db
+from hria.web.audits.forms import ExplainForm, MappingForm, UploadForm, guess_columns
 
 bp = Blueprint("audits", __name__)
 
@@ -45,7 +43,8 @@ def upload(assessment_id: int):
         _preview(record)
         db.session.commit()
     except BaseException as error:
-        # whatever went wrong, a file without its evidence row is never kept: repeated uploads would fill the disk
+        # whatever went wrong, a file without its evidence row is never kept: repeated uploads would fill the
+        # disk
         db.session.rollback()
         evidence.discard_unreferenced(sha256)
         if not isinstance(error, InputError):
@@ -60,9 +59,11 @@ def _preview(record: Evidence) -> tuple[Source, list[list[str]]]:
     source = open_source(evidence.path_of(record.sha256))
     if len(source.header) > MAX_COLUMNS:
         also = f" The header also repeats column names: {source.repeated}." if source.repeated else ""
-        raise InputError(f"The file has {len(source.header):,} columns; the web form offers at most {MAX_COLUMNS:,}. "
-                         f"Keep the columns the audit needs (the outcome, the decision or score, the protected "
-                         f"attributes and the features the model saw), or run `hria audit` on the command line.{also}")
+        raise InputError(
+            f"The file has {len(source.header):,} columns; the web form offers at most {MAX_COLUMNS:,}. "
+            f"Keep the columns the audit needs (the outcome, the decision or score, the protected "
+            f"attributes and the features the model saw), or run `hria audit` on the command line.{also}"
+        )
     return source, preview(source)
 
 
@@ -83,9 +84,15 @@ def configure(assessment_id: int, evidence_id: int):
     form.set_columns(source.header, source.nested)
     if not form.is_submitted():
         guessed = guess_columns(source.header)
-        form.y_true.data, form.y_pred.data, form.score.data = guessed["y_true"], guessed["y_pred"], guessed["score"]
+        form.y_true.data, form.y_pred.data, form.score.data = (
+            guessed["y_true"],
+            guessed["y_pred"],
+            guessed["score"],
+        )
         form.sensitive_features.data = guessed["sensitive"]
-    elif form.validate() and not _chose_bytes(source, form.y_true, form.y_pred, form.score, form.sensitive_features):
+    elif form.validate() and not _chose_bytes(
+        source, form.y_true, form.y_pred, form.score, form.sensitive_features
+    ):
         if form.already_submitted():
             flash("This audit was already started: the form was sent twice.", "info")
             return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id) + "#audits")
@@ -94,14 +101,26 @@ def configure(assessment_id: int, evidence_id: int):
         except ValidationError as error:
             form.reference.errors = [str(error)]
         else:
-            job = FairnessAudit(assessment=assessment, evidence=record, settings=json.dumps(settings),
-                                status=fairness_audits.QUEUED, created_by_id=current_user.id)
+            job = FairnessAudit(
+                assessment=assessment,
+                evidence=record,
+                settings=json.dumps(settings),
+                status=fairness_audits.QUEUED,
+                created_by_id=current_user.id,
+            )
             db.session.add(job)
             db.session.commit()
             jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
             return redirect(url_for("audits.view", audit_id=job.id))
-    return render_template("audits/configure.html", assessment=assessment, record=record, form=form,
-                           header=source.header, preview=rows, warnings=source.warnings)
+    return render_template(
+        "audits/configure.html",
+        assessment=assessment,
+        record=record,
+        form=form,
+        header=source.header,
+        preview=rows,
+        warnings=source.warnings,
+    )
 
 
 @bp.route("/assessments/<int:assessment_id>/explanations/new/<int:evidence_id>", methods=["GET", "POST"])
@@ -118,20 +137,37 @@ def configure_explanation(assessment_id: int, evidence_id: int):
         form.set_columns(source.header, source.nested)
         if not form.is_submitted():
             _prefill_explanation(form, assessment, record, source.header)
-        if not form.is_submitted() or not form.validate() \
-                or _chose_bytes(source, form.output, form.sensitive_features, form.features):
-            return render_template("audits/explain.html", assessment=assessment, record=record, form=form,
-                                   header=source.header, preview=rows)
+        if (
+            not form.is_submitted()
+            or not form.validate()
+            or _chose_bytes(source, form.output, form.sensitive_features, form.features)
+        ):
+            return render_template(
+                "audits/explain.html",
+                assessment=assessment,
+                record=record,
+                form=form,
+                header=source.header,
+                preview=rows,
+            )
         output = form.output.data
-        settings = form.settings(is_score=output in numeric_columns(source.header, rows) and is_score(source, output))
+        settings = form.settings(
+            is_score=output in numeric_columns(source.header, rows) and is_score(source, output)
+        )
     except InputError as error:
         flash(f"The file cannot be explained: {error}", "error")
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
     if form.already_submitted():
         flash("This explanation was already started: the form was sent twice.", "info")
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id) + "#audits")
-    job = FairnessAudit(assessment=assessment, evidence=record, kind=fairness_audits.EXPLANATION,
-                        settings=json.dumps(settings), status=fairness_audits.QUEUED, created_by_id=current_user.id)
+    job = FairnessAudit(
+        assessment=assessment,
+        evidence=record,
+        kind=fairness_audits.EXPLANATION,
+        settings=json.dumps(settings),
+        status=fairness_audits.QUEUED,
+        created_by_id=current_user.id,
+    )
     db.session.add(job)
     db.session.commit()
     jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
@@ -139,20 +175,24 @@ def configure_explanation(assessment_id: int, evidence_id: int):
 
 
 def _chose_bytes(source: Source, *fields) -> bool:
-    """True, with the reason on the field, when a chosen column holds raw bytes, from which nothing can be read."""
+    """True, with the reason on the field, when a chosen column holds raw bytes, which nothing can read."""
     for field in fields:
         chosen = field.data if isinstance(field.data, list) else [field.data]
         binary = [name for name in chosen if name in source.binary]
         if binary:
-            field.errors = list(field.errors) + [str(binary_error(binary[0]))]
+            field.errors = [*list(field.errors), str(binary_error(binary[0]))]
             return True
     return False
 
 
 def _prefill_explanation(form: ExplainForm, assessment, record: Evidence, header: list[str]) -> None:
     """Start from the mapping of the latest audit of the same file, if there is one."""
-    previous = (db.session.query(FairnessAudit).filter_by(evidence_id=record.id, kind=fairness_audits.AUDIT)
-                .order_by(FairnessAudit.id.desc()).first())
+    previous = (
+        db.session.query(FairnessAudit)
+        .filter_by(evidence_id=record.id, kind=fairness_audits.AUDIT)
+        .order_by(FairnessAudit.id.desc())
+        .first()
+    )
     guessed = guess_columns(header)
     settings = json.loads(previous.settings) if previous else {}
     output = settings.get("score") or settings.get("y_pred") or guessed["score"] or guessed["y_pred"]
@@ -163,8 +203,9 @@ def _prefill_explanation(form: ExplainForm, assessment, record: Evidence, header
     form.sensitive_features.data = sensitive
     others = {settings.get("y_pred"), settings.get("score")} - {output}
     usable = set(usable_features(head_frame(open_source(evidence.path_of(record.sha256)), SAMPLE_ROWS)))
-    form.features.data = [h for h in dict.fromkeys(header) if h not in {output, outcome, *sensitive, *others}
-                          and h in usable]
+    form.features.data = [
+        h for h in dict.fromkeys(header) if h not in {output, outcome, *sensitive, *others} and h in usable
+    ]
 
 
 # The first rows of an upload, enough to tell identifiers and free text from features.
@@ -178,17 +219,31 @@ def view(audit_id: int):
     settings = json.loads(record.settings)
     if record.kind == fairness_audits.EXPLANATION:
         result = json.loads(record.result) if record.result else None
-        return render_template("audits/explanation.html", audit=record, settings=settings, result=result,
-                               assessment=record.assessment)
+        return render_template(
+            "audits/explanation.html",
+            audit=record,
+            settings=settings,
+            result=result,
+            assessment=record.assessment,
+        )
     result = present(json.loads(record.result)) if record.result else None
-    return render_template("audits/view.html", audit=record, settings=settings, result=result,
-                           assessment=record.assessment,
-                           can_explain=access.can_contribute(current_user, record.assessment))
+    return render_template(
+        "audits/view.html",
+        audit=record,
+        settings=settings,
+        result=result,
+        assessment=record.assessment,
+        can_explain=access.can_contribute(current_user, record.assessment),
+    )
 
 
 @bp.route("/evidence/<int:evidence_id>/download")
 @login_required
 def download(evidence_id: int):
     record = access.evidence_or_404(current_user, evidence_id)
-    return send_file(evidence.path_of(record.sha256), as_attachment=True, download_name=record.filename,
-                     mimetype="application/octet-stream")
+    return send_file(
+        evidence.path_of(record.sha256),
+        as_attachment=True,
+        download_name=record.filename,
+        mimetype="application/octet-stream",
+    )

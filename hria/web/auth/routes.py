@@ -4,10 +4,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from hria.domain import accounts, trail
-from hria.extensions import db, login_manager
+from hria.domain import accounts, sign_in_throttle, trail
 from hria.domain.models import User
-from hria.domain import sign_in_throttle
+from hria.extensions import db, login_manager
 from hria.web.auth.forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -33,7 +32,13 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target
 

@@ -1,4 +1,5 @@
-"""The comment threads of an assessment: each party reads and writes only the threads about what it may read."""
+"""The comment threads of an assessment: each party reads and writes the threads about what it may read."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -31,12 +32,17 @@ def comments(assessment_id: int):
         parent = None
         if parent_id is not None:
             parent = db.session.get(Comment, parent_id)
-            if parent is None or parent.assessment_id != assessment.id or \
-                    not access.comment_readable(current_user, parent):
+            if (
+                parent is None
+                or parent.assessment_id != assessment.id
+                or not access.comment_readable(current_user, parent)
+            ):
                 abort(404)
             parent = threads.thread_root(parent)
         target = parent.target if parent else request.form.get("target", "")
-        if parent is None and target not in labels:  # a new thread only where one is offered: a readable object
+        if (
+            parent is None and target not in labels
+        ):  # a new thread only where one is offered: a readable object
             abort(404)
         body = (request.form.get("body") or "").strip()
         if not body:
@@ -50,5 +56,11 @@ def comments(assessment_id: int):
         return redirect(url_for("comments.comments", assessment_id=assessment.id))
     threads.mark_read(current_user, assessment)
     db.session.commit()
-    return render_template("comments/threads.html", assessment=assessment, targets=targets, labels=labels,
-                           threads=threads.threads(assessment, current_user), form=ButtonForm())
+    return render_template(
+        "comments/threads.html",
+        assessment=assessment,
+        targets=targets,
+        labels=labels,
+        threads=threads.threads(assessment, current_user),
+        form=ButtonForm(),
+    )

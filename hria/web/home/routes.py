@@ -2,8 +2,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from hria.domain import access
-from hria.extensions import db
 from hria.domain.models import Assessment, System
+from hria.extensions import db
 
 bp = Blueprint("home", __name__)
 
@@ -21,8 +21,11 @@ def dashboard():
     from hria.domain import comments, tracking
 
     return render_template(
-        "home/dashboard.html", systems=systems, by_system=by_system,
-        can_create=access.can_create_systems(current_user), overdue=tracking.overdue_for(current_user),
+        "home/dashboard.html",
+        systems=systems,
+        by_system=by_system,
+        can_create=access.can_create_systems(current_user),
+        overdue=tracking.overdue_for(current_user),
         notifications=comments.unread(current_user),
     )
 

@@ -1,14 +1,15 @@
 """Forms built from the question bank: one field per question the user may answer."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (DecimalField, HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField)
+from wtforms import DecimalField, HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from hria.web.forms import Finite, options
 from hria.domain import answers
 from hria.domain.questions import text
+from hria.web.forms import Finite, options
 
 
 class SectionForm(FlaskForm):
@@ -29,16 +30,31 @@ def section_form(questions: list[dict], bank: dict, lang: str, formdata=None):
         if q["type"] == "yes_no":
             field = RadioField(label, choices=options(yes_no), validators=[Optional()])
         elif q["type"] == "single":
-            field = RadioField(label, choices=options((o["value"], text(o, lang)) for o in q["options"]),
-                               validators=[Optional()])
+            field = RadioField(
+                label,
+                choices=options((o["value"], text(o, lang)) for o in q["options"]),
+                validators=[Optional()],
+            )
         elif q["type"] == "multiple":
-            field = SelectMultipleField(label, choices=options((o["value"], text(o, lang)) for o in q["options"]),
-                                        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
-                                        validators=[Optional()])
+            field = SelectMultipleField(
+                label,
+                choices=options((o["value"], text(o, lang)) for o in q["options"]),
+                option_widget=CheckboxInput(),
+                widget=ListWidget(prefix_label=False),
+                validators=[Optional()],
+            )
         elif q["type"] == "number":
-            field = DecimalField(label, places=None, validators=[
-                Optional(), Finite(example="12"),
-                NumberRange(min=answers.NUMBER_MIN, message=f"Give a number of {answers.NUMBER_MIN} or more.")])
+            field = DecimalField(
+                label,
+                places=None,
+                validators=[
+                    Optional(),
+                    Finite(example="12"),
+                    NumberRange(
+                        min=answers.NUMBER_MIN, message=f"Give a number of {answers.NUMBER_MIN} or more."
+                    ),
+                ],
+            )
         elif q["type"] == "text":
             field = TextAreaField(label, validators=[Optional(), Length(max=answers.TEXT_MAX_LENGTH)])
         else:

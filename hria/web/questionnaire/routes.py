@@ -1,4 +1,6 @@
-"""The questionnaire: sections of questions, answered by the parties whose part they are, and files attached to them."""
+"""The questionnaire: sections of questions, answered by the parties whose part they are, and files attached
+to them."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,17 +9,16 @@ import json
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from hria.domain import access, questions, risk_register, scoring, workflow
 from hria import database
-from hria.extensions import db
+from hria.domain import access, questions, risk_register, scoring, workflow
 from hria.domain.models import Answer, Evidence, utcnow
+from hria.domain.vocabulary import EvidencePurpose
+from hria.extensions import db
 from hria.web.context import assessment_context, store_attachment
 from hria.web.forms import EvidenceForm
 from hria.web.questionnaire.forms import field_value, section_form
-from hria.domain.vocabulary import EvidencePurpose
 
 bp = Blueprint("questionnaire", __name__)
-
 
 
 def sections_for(user, assessment, stage: dict, answers: dict) -> list[dict]:
@@ -37,8 +38,11 @@ def sections_for(user, assessment, stage: dict, answers: dict) -> list[dict]:
 
 def _version(section_questions: list[dict], rows: dict[str, Answer]) -> str:
     """A fingerprint of the section's saved answers, to notice a save made since the form was loaded."""
-    state = sorted((q["id"], rows[q["id"]].value, rows[q["id"]].answered_at.isoformat())
-                   for q in section_questions if q["id"] in rows)
+    state = sorted(
+        (q["id"], rows[q["id"]].value, rows[q["id"]].answered_at.isoformat())
+        for q in section_questions
+        if q["id"] in rows
+    )
     return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:32]
 
 
@@ -72,10 +76,15 @@ def section(assessment_id: int, section_key: str):
         if not form.validate():
             return _render(assessment, bank, sections, current, form, answers, rows, editable), 400
         if form.version.data != version:
-            flash("Someone saved answers in this section after you opened it. Nothing of yours was saved: your "
-                  "answers are shown below beside the saved ones. Check them, then save again.", "error")
+            flash(
+                "Someone saved answers in this section after you opened it. Nothing of yours was saved: your "
+                "answers are shown below beside the saved ones. Check them, then save again.",
+                "error",
+            )
             form.version.data = version
-            return _render(assessment, bank, sections, current, form, answers, rows, editable, stale=True), 409
+            return _render(
+                assessment, bank, sections, current, form, answers, rows, editable, stale=True
+            ), 409
         changed = _save(assessment, editable, form, rows)
         if changed:
             workflow.mark_started(assessment)
@@ -102,8 +111,15 @@ def _save(assessment, editable: list[dict], form, rows: dict[str, Answer]) -> in
             continue
         encoded = json.dumps(value, ensure_ascii=False)
         if row is None:
-            db.session.add(Answer(assessment_id=assessment.id, question_id=q["id"], value=encoded,
-                                  answered_by_id=current_user.id, answered_at=utcnow()))
+            db.session.add(
+                Answer(
+                    assessment_id=assessment.id,
+                    question_id=q["id"],
+                    value=encoded,
+                    answered_by_id=current_user.id,
+                    answered_at=utcnow(),
+                )
+            )
             changed += 1
         elif row.value != encoded or row.carried_from:
             row.value, row.answered_by_id, row.answered_at = encoded, current_user.id, utcnow()
@@ -116,7 +132,11 @@ def _after_save(assessment, stage: dict, current: dict, changed: int):
     answers = questions.answers_of(assessment)
     sections = sections_for(current_user, assessment, stage, answers)
     now_here = next((s for s in sections if s["key"] == current["key"]), None)
-    appeared = [q for q in (now_here or {}).get("questions", []) if q["id"] not in {x["id"] for x in current["questions"]}]
+    appeared = [
+        q
+        for q in (now_here or {}).get("questions", [])
+        if q["id"] not in {x["id"] for x in current["questions"]}
+    ]
     here = url_for("questionnaire.section", assessment_id=assessment.id, section_key=current["key"])
     if appeared:
         flash(f"{len(appeared)} more question(s) appeared because of your answers.", "info")
@@ -126,36 +146,55 @@ def _after_save(assessment, stage: dict, current: dict, changed: int):
         keys = [s["key"] for s in sections]
         position = keys.index(current["key"]) if current["key"] in keys else -1
         if 0 <= position < len(keys) - 1:
-            return redirect(url_for("questionnaire.section", assessment_id=assessment.id, section_key=keys[position + 1]))
+            return redirect(
+                url_for("questionnaire.section", assessment_id=assessment.id, section_key=keys[position + 1])
+            )
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
     return redirect(here)
 
 
 def _render(assessment, bank, sections, current, form, answers, rows, editable, stale=False):
     evidence_by_question: dict[str, list[Evidence]] = {}
-    for item in access.readable_evidence(current_user, db.session.query(Evidence).filter_by(
-            assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION).order_by(Evidence.uploaded_at)):
+    for item in access.readable_evidence(
+        current_user,
+        db.session.query(Evidence)
+        .filter_by(assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION)
+        .order_by(Evidence.uploaded_at),
+    ):
         evidence_by_question.setdefault(item.question_id, []).append(item)
     writable = access.answerers_writable(current_user, assessment)
     return render_template(
-        "questionnaire/section.html", assessment=assessment, bank=bank, sections=sections, current=current, form=form,
-        answers=answers, rows=rows, editable_ids={q["id"] for q in editable}, stale=stale,
-        evidence_by_question=evidence_by_question, evidence_form=EvidenceForm(formdata=None),
+        "questionnaire/section.html",
+        assessment=assessment,
+        bank=bank,
+        sections=sections,
+        current=current,
+        form=form,
+        answers=answers,
+        rows=rows,
+        editable_ids={q["id"] for q in editable},
+        stale=stale,
+        evidence_by_question=evidence_by_question,
+        evidence_form=EvidenceForm(formdata=None),
         can_attach={q["id"] for q in current["questions"] if q["answered_by"] in writable},
-        lang=assessment.language, describe=lambda q, v: questions.describe_answer(bank, q, v, assessment.language),
+        lang=assessment.language,
+        describe=lambda q, v: questions.describe_answer(bank, q, v, assessment.language),
     )
 
 
 @bp.route("/assessments/<int:assessment_id>/questions/<question_id>/evidence", methods=["POST"])
 @login_required
 def attach(assessment_id: int, question_id: str):
-    assessment, bank, stage = assessment_context(assessment_id)
+    assessment, _bank, stage = assessment_context(assessment_id)
     question = next((q for q in stage["questions"] if q["id"] == question_id), None)
     if question is None or question["answered_by"] not in access.answerers_readable(current_user, assessment):
         abort(404)
     if question["answered_by"] not in access.answerers_writable(current_user, assessment):
         abort(403)
-    back = url_for("questionnaire.section", assessment_id=assessment.id, section_key=question["section"]) + f"#q-{question_id}"
+    back = (
+        url_for("questionnaire.section", assessment_id=assessment.id, section_key=question["section"])
+        + f"#q-{question_id}"
+    )
     item = store_attachment(assessment, EvidencePurpose.QUESTION, question_id)
     if item is not None:
         workflow.mark_started(assessment)

@@ -1,4 +1,5 @@
 """Signed reports on the web: issue, download, countersign, and the public verification page."""
+
 from __future__ import annotations
 
 import json
@@ -9,13 +10,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
-from reports import SigningKeyError
-from reports.verify import OVERSIGHT, OWNER, RELATIONS, NotSignedPdf
-
 from hria.domain import access, reporting
-from hria.extensions import db
 from hria.domain.models import Report
 from hria.domain.vocabulary import ReportKind, Role
+from hria.extensions import db
+from reports import SigningKeyError
+from reports.verify import OVERSIGHT, OWNER, RELATIONS, NotSignedPdf
 
 bp = Blueprint("reports", __name__)
 
@@ -37,7 +37,7 @@ def kind_for(user, assessment) -> str | None:
 
 
 def can_countersign(user, report: Report) -> bool:
-    """The current version, not yet signed by the user's organisation, which is a party that may countersign."""
+    """The current version, unsigned by the user's organisation, which is a party that may countersign."""
     if report.superseded_by_id or user.organisation.name in json.loads(report.signers):
         return False
     relation = reporting.relations(report).get(user.organisation_id)
@@ -51,11 +51,13 @@ def _report_or_404(report_id: int) -> Report:
     if report is None:
         abort(404)
     access.assessment_or_404(current_user, report.assessment_id)
-    if current_user.role == Role.VENDOR and not access.self_certifies(current_user, report.assessment):
-        # an invited vendor reads only its own certification of its part, not the buyer's reports or another's
-        if report.kind != ReportKind.SELF_CERTIFICATION or \
-                reporting.issuer_name(report) != current_user.organisation.name:
-            abort(404)
+    # an invited vendor reads only its own certification of its part, not the buyer's reports or another's
+    invited = current_user.role == Role.VENDOR and not access.self_certifies(current_user, report.assessment)
+    if invited and (
+        report.kind != ReportKind.SELF_CERTIFICATION
+        or reporting.issuer_name(report) != current_user.organisation.name
+    ):
+        abort(404)
     return report
 
 
@@ -83,8 +85,12 @@ def issue(assessment_id: int):
 @login_required
 def download(report_id: int):
     report = _report_or_404(report_id)
-    return send_file(report.path, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{report.code}-v{report.version}-{len(json.loads(report.signers))}sig.pdf")
+    return send_file(
+        report.path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{report.code}-v{report.version}-{len(json.loads(report.signers))}sig.pdf",
+    )
 
 
 @bp.route("/reports/<int:report_id>/countersign", methods=["POST"])
@@ -117,5 +123,6 @@ def verify():
             error, status = str(problem), 422
     elif request.method == "POST":
         error, status = "Choose the PDF to verify.", 400
-    return render_template("reports/verify.html", form=form, checked=checked, error=error,
-                           relations=RELATIONS), status
+    return render_template(
+        "reports/verify.html", form=form, checked=checked, error=error, relations=RELATIONS
+    ), status

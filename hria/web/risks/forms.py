@@ -1,4 +1,5 @@
 """Forms of the risk register and the remediation plan."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,8 +18,11 @@ class RatingForm(FlaskForm):
     scope = SelectField("Scope", coerce=int)
     reversibility = SelectField("Reversibility", coerce=int)
     likelihood = SelectField("Likelihood", coerce=int)
-    treatment = TextAreaField("Treatment", validators=[Length(max=5000)],
-                              description="How the risk is treated: avoided, reduced (by which actions), transferred or accepted.")
+    treatment = TextAreaField(
+        "Treatment",
+        validators=[Length(max=5000)],
+        description="How the risk is treated: avoided, reduced (by which actions), transferred or accepted.",
+    )
     submit = SubmitField("Save rating")
 
     def set_scale(self, labels: list[tuple[int, str]]) -> None:
@@ -32,8 +36,11 @@ class ActionForm(FlaskForm):
     owner = StringField("Owner", validators=[Length(max=200)], description="A person or a team, by name.")
     due_date = DateField("Due date", validators=[Optional()])
     status = SelectField("Status", choices=options(REMEDIATION_STATUSES.choices()))
-    justification = TextAreaField("Justification", validators=[Length(max=5000)],
-                                  description="Required when the risk is accepted: why, and who accepted it.")
+    justification = TextAreaField(
+        "Justification",
+        validators=[Length(max=5000)],
+        description="Required when the risk is accepted: why, and who accepted it.",
+    )
     submit = SubmitField("Save action")
 
     def validate_justification(self, field):

@@ -1,4 +1,5 @@
 """The risk register (each right's rating and treatment) and the remediation plan of an assessment."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -7,23 +8,23 @@ from flask_login import current_user, login_required
 from hria import database
 from hria.domain import access, questions, risk_register
 from hria.domain.models import Assessment, Evidence, RemediationAction, RiskRating, utcnow
+from hria.domain.vocabulary import EDITABLE_STATUSES, EvidencePurpose
 from hria.extensions import db
 from hria.web.context import assessment_context, store_attachment
 from hria.web.forms import EvidenceForm, flash_errors
-from hria.domain.vocabulary import EDITABLE_STATUSES, EvidencePurpose
 from hria.web.risks.forms import ActionForm, RatingForm
 
 bp = Blueprint("risks", __name__)
 
 
-
 @bp.route("/assessments/<int:assessment_id>/risks", methods=["GET", "POST"])
 @login_required
 def risks(assessment_id: int):
-    assessment, bank, stage = assessment_context(assessment_id, buyer_side=True)
+    assessment, bank, _stage = assessment_context(assessment_id, buyer_side=True)
     lang = assessment.language
-    can_rate = access.can_manage_system(current_user, assessment.system) and \
-        assessment.status in EDITABLE_STATUSES
+    can_rate = (
+        access.can_manage_system(current_user, assessment.system) and assessment.status in EDITABLE_STATUSES
+    )
     labels = [(row["value"], questions.text(row, lang)) for row in bank["risk_matrix"]["scale_labels"]]
     rows = risk_register.register(assessment)
     if request.method == "POST":
@@ -32,7 +33,11 @@ def risks(assessment_id: int):
         form.set_scale(labels)
         if form.validate_on_submit() and form.right.data in {r.right for r in rows}:
             database.lock_for_write(db.session, assessment)  # two first ratings of a right make one row
-            rating = db.session.query(RiskRating).filter_by(assessment_id=assessment.id, right=form.right.data).first()
+            rating = (
+                db.session.query(RiskRating)
+                .filter_by(assessment_id=assessment.id, right=form.right.data)
+                .first()
+            )
             if rating is None:
                 rating = RiskRating(assessment_id=assessment.id, right=form.right.data)
                 db.session.add(rating)
@@ -51,9 +56,18 @@ def risks(assessment_id: int):
         form.set_scale(labels)
         form.right.data = row.right
         forms[row.right] = form
-    return render_template("risks/register.html", assessment=assessment, bank=bank, rows=rows, forms=forms,
-                           can_rate=can_rate, lang=lang, matrix=bank["risk_matrix"],
-                           impact=risk_register.current_impact(assessment), obligations=risk_register.obligations(assessment))
+    return render_template(
+        "risks/register.html",
+        assessment=assessment,
+        bank=bank,
+        rows=rows,
+        forms=forms,
+        can_rate=can_rate,
+        lang=lang,
+        matrix=bank["risk_matrix"],
+        impact=risk_register.current_impact(assessment),
+        obligations=risk_register.obligations(assessment),
+    )
 
 
 def _action_version(action: RemediationAction) -> str:
@@ -63,9 +77,13 @@ def _action_version(action: RemediationAction) -> str:
 @bp.route("/assessments/<int:assessment_id>/remediation", methods=["GET"])
 @login_required
 def remediation(assessment_id: int):
-    assessment, bank, stage = assessment_context(assessment_id, buyer_side=True)
-    actions = (db.session.query(RemediationAction).filter_by(assessment_id=assessment.id)
-               .order_by(RemediationAction.created_at, RemediationAction.id).all())
+    assessment, bank, _stage = assessment_context(assessment_id, buyer_side=True)
+    actions = (
+        db.session.query(RemediationAction)
+        .filter_by(assessment_id=assessment.id)
+        .order_by(RemediationAction.created_at, RemediationAction.id)
+        .all()
+    )
     can_edit = access.can_manage_system(current_user, assessment.system)
     forms = {}
     if can_edit:
@@ -74,11 +92,21 @@ def remediation(assessment_id: int):
             form.loaded_version.data = _action_version(action)
             forms[action.id] = form
     files: dict[str, list[Evidence]] = {}
-    for item in access.readable_evidence(current_user, db.session.query(Evidence).filter_by(
-            assessment_id=assessment.id, purpose=EvidencePurpose.ACTION)):
+    for item in access.readable_evidence(
+        current_user,
+        db.session.query(Evidence).filter_by(assessment_id=assessment.id, purpose=EvidencePurpose.ACTION),
+    ):
         files.setdefault(item.question_id, []).append(item)
-    return render_template("risks/remediation.html", assessment=assessment, bank=bank, actions=actions,
-                           forms=forms, lang=assessment.language, files=files, evidence_form=EvidenceForm(formdata=None))
+    return render_template(
+        "risks/remediation.html",
+        assessment=assessment,
+        bank=bank,
+        actions=actions,
+        forms=forms,
+        lang=assessment.language,
+        files=files,
+        evidence_form=EvidenceForm(formdata=None),
+    )
 
 
 def _managed_action(assessment_id: int, action_id: int) -> tuple[Assessment, RemediationAction]:
@@ -112,7 +140,10 @@ def edit_action(assessment_id: int, action_id: int):
         flash_errors(form)
         return redirect(url_for("risks.remediation", assessment_id=assessment.id) + f"#action-{action.id}")
     if form.loaded_version.data != _action_version(action):
-        flash("Someone changed this action after you opened the page; nothing was saved. Reload and try again.", "error")
+        flash(
+            "Someone changed this action after you opened the page; nothing was saved. Reload and try again.",
+            "error",
+        )
         return redirect(url_for("risks.remediation", assessment_id=assessment.id) + f"#action-{action.id}")
     action.text = form.text.data.strip()
     action.owner = (form.owner.data or "").strip()

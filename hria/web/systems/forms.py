@@ -1,9 +1,9 @@
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from hria.web.forms import EditForm, SubmitOnceForm, options
 from hria.domain.models import PURPOSE_MAX_LENGTH
 from hria.domain.vocabulary import LANGUAGES, LIFECYCLE_STAGES, SECTORS
+from hria.web.forms import EditForm, SubmitOnceForm, options
 
 NO_VENDOR = 0
 
@@ -11,7 +11,8 @@ NO_VENDOR = 0
 class SystemFields:
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     purpose = TextAreaField(
-        "Purpose", validators=[Length(max=PURPOSE_MAX_LENGTH)],
+        "Purpose",
+        validators=[Length(max=PURPOSE_MAX_LENGTH)],
         description="What the system is for, whom it affects and what it decides or recommends.",
     )
     owner_id = SelectField("Owner organisation", coerce=int)
@@ -32,4 +33,3 @@ class NewAssessmentForm(SubmitOnceForm):
     stage = SelectField("Lifecycle stage", choices=options(LIFECYCLE_STAGES.choices()))
     language = SelectField("Language of the questions and the report", choices=options(LANGUAGES.choices()))
     submit = SubmitField("Start assessment")
-

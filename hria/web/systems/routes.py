@@ -1,5 +1,6 @@
 """The systems an organisation buys, builds or oversees: registering and editing one, its page with its
 assessments over the lifecycle, its remediation across stages, and marking it in operation."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,18 +10,20 @@ from flask_login import current_user, login_required
 
 from hria.domain import access, sharing, tracking
 from hria.domain.models import Assessment, System
+from hria.domain.vocabulary import AssessmentStatus
 from hria.extensions import db
 from hria.web.errors import refused
 from hria.web.forms import ButtonForm, flash_errors, options
 from hria.web.systems.forms import NO_VENDOR, EditSystemForm, NewAssessmentForm, NewSystemForm
-from hria.domain.vocabulary import AssessmentStatus
 
 bp = Blueprint("systems", __name__)
 
 
 def _fill_choices(form) -> None:
     form.owner_id.choices = options((o.id, o.name) for o in access.owner_choices(current_user))
-    form.vendor_id.choices = options([(NO_VENDOR, "— none yet —")] + [(o.id, o.name) for o in access.vendor_organisations()])
+    form.vendor_id.choices = options(
+        [(NO_VENDOR, "— none yet —")] + [(o.id, o.name) for o in access.vendor_organisations()]
+    )
 
 
 def _apply(form, system: System) -> None:
@@ -68,12 +71,17 @@ def view_system(system_id: int):
     ).all()
     manage = access.can_manage_system(current_user, system)
 
-
     entries, next_review, review_reason = tracking.timeline(current_user, system)
     return render_template(
-        "systems/view.html", system=system, assessments=assessments,
-        manage=manage, assessment_form=NewAssessmentForm() if manage else None,
-        timeline=entries, next_review=next_review, review_reason=review_reason, button_form=ButtonForm(),
+        "systems/view.html",
+        system=system,
+        assessments=assessments,
+        manage=manage,
+        assessment_form=NewAssessmentForm() if manage else None,
+        timeline=entries,
+        next_review=next_review,
+        review_reason=review_reason,
+        button_form=ButtonForm(),
     )
 
 
@@ -83,8 +91,12 @@ def system_remediation(system_id: int):
     system = access.system_or_404(current_user, system_id)
     if access.is_vendor(current_user):
         abort(404)
-    return render_template("systems/remediation.html", system=system, today=date.today(),
-                           rows=tracking.actions_of_system(current_user, system))
+    return render_template(
+        "systems/remediation.html",
+        system=system,
+        today=date.today(),
+        rows=tracking.actions_of_system(current_user, system),
+    )
 
 
 @bp.route("/systems/<int:system_id>/operation", methods=["POST"])
@@ -98,13 +110,21 @@ def set_operation(system_id: int):
         blocking = tracking.unaccepted_very_high_risks(system)
         if blocking:
             rights = ", ".join(sorted({r.right.replace("_", " ") for r in blocking}))
-            return refused(409, f"The system cannot go into operation: very-high risks to {rights} have no "
-                                f"accepted treatment. Record the treatment in the risk register first.",
-                           url_for("systems.view_system", system_id=system.id), f"Back to {system.name}")
+            return refused(
+                409,
+                f"The system cannot go into operation: very-high risks to {rights} have no "
+                f"accepted treatment. Record the treatment in the risk register first.",
+                url_for("systems.view_system", system_id=system.id),
+                f"Back to {system.name}",
+            )
     system.in_operation = not system.in_operation
     db.session.commit()
-    flash("The system is now marked as in operation." if system.in_operation else
-          "The system is no longer marked as in operation.", "info")
+    flash(
+        "The system is now marked as in operation."
+        if system.in_operation
+        else "The system is no longer marked as in operation.",
+        "info",
+    )
     return redirect(url_for("systems.view_system", system_id=system.id))
 
 
@@ -120,8 +140,11 @@ def edit_system(system_id: int):
         form.loaded_version.data = _version(system)
     elif form.validate():
         if form.is_stale(_version(system)):
-            flash("Someone else changed this system while you were editing it. Your input is shown below; "
-                  "compare it with the current values, then save again.", "error")
+            flash(
+                "Someone else changed this system while you were editing it. Your input is shown below; "
+                "compare it with the current values, then save again.",
+                "error",
+            )
             form.loaded_version.data = _version(system)
             return render_template("systems/edit.html", form=form, system=system, current=system), 409
         _apply(form, system)
@@ -142,16 +165,23 @@ def new_assessment(system_id: int):
             flash("This assessment was already started: the form was sent twice.", "info")
             return redirect(url_for("systems.view_system", system_id=system.id))
         assessment = Assessment(
-            system=system, stage=form.stage.data, language=form.language.data,
-            status=AssessmentStatus.DRAFT, created_by_id=current_user.id,
+            system=system,
+            stage=form.stage.data,
+            language=form.language.data,
+            status=AssessmentStatus.DRAFT,
+            created_by_id=current_user.id,
         )
         db.session.add(assessment)
         db.session.flush()
         carried = sharing.carry_over_previous(assessment)
         db.session.commit()
         if carried:
-            flash(f"{carried} answers were carried over from earlier assessments of this system; they are marked "
-                  f"until you confirm them.", "info")
+            flash(
+                f"{carried} answers were carried over from earlier assessments of this system; they are "
+                f"marked "
+                f"until you confirm them.",
+                "info",
+            )
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
     flash_errors(form)
     return redirect(url_for("systems.view_system", system_id=system.id))

@@ -65,12 +65,19 @@ def _sqlite_write_lock_before_writing(
         _take_sqlite_write_lock(connection)
 
 
+def _driver(connection: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a checked-out SQLAlchemy connection (never None while it is open)."""
+    raw = connection.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
 def _take_sqlite_write_lock(connection: Connection) -> None:
     if connection.in_nested_transaction():
         # A savepoint cannot survive the restart; the write simply waits for the lock as it is.
         connection.info[_MODE] = "write"
         return
-    raw = connection.connection.driver_connection
+    raw = _driver(connection)
     raw.execute("COMMIT")  # nothing was written yet: this only lets go of the old snapshot
     try:
         raw.execute("BEGIN IMMEDIATE")
@@ -128,7 +135,7 @@ def _alembic_config() -> Config:
     return config
 
 
-def upgrade(app: Flask, target: str = "head") -> tuple[str | None, str]:
+def upgrade(app: Flask, target: str = "head") -> tuple[str | None, str | None]:
     """Bring the schema to ``target`` (the newest revision). Returns (revision before, revision after).
 
     On SQLite, changing a table means copying it, and dropping the old copy would cascade
@@ -140,7 +147,7 @@ def upgrade(app: Flask, target: str = "head") -> tuple[str | None, str]:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # The pragma takes effect only outside a transaction, so it goes to the driver directly.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _driver(connection).execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
                 before = MigrationContext.configure(connection).get_current_revision()
@@ -156,12 +163,15 @@ def upgrade(app: Flask, target: str = "head") -> tuple[str | None, str]:
                         )
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _driver(connection).execute("PRAGMA foreign_keys=ON")
     return before, after
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("The migrations folder holds no revision.")
+    return head
 
 
 def is_current(app: Flask) -> bool:

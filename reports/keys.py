@@ -241,7 +241,16 @@ def load_identity(path: Path, passphrase: bytes | None) -> SimpleSigner:
             f"The signing key at {path} could not be loaded: the passphrase is wrong or the file is not "
             f"a PKCS#12 key with its certificate."
         ) from None
+    if signer.signing_cert is None:
+        raise SigningKeyError(f"The PKCS#12 file at {path} holds a key but no certificate.")
     return signer
+
+
+def certificate_of(signer: SimpleSigner) -> bytes:
+    """The DER bytes of the certificate a signer from ``load_identity`` signs with."""
+    if signer.signing_cert is None:
+        raise SigningKeyError("This signer has no certificate.")
+    return bytes(signer.signing_cert.dump())
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -22,7 +22,7 @@ def check_questions(path) -> None:
     bank, problems = questionnaires.check_bank(path)
     if bank is not None and not problems:
         problems = coverage_problems(bank)
-    if problems:
+    if problems or bank is None:
         click.echo(f"{len(problems)} problem(s):", err=True)
         for problem in problems:
             click.echo(f"  - {problem}", err=True)

@@ -7,7 +7,7 @@ reveals nothing. Objects a user may see but not change are answered with 403.
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 
 from hria.domain import questions
 from hria.domain.models import (
@@ -52,7 +52,7 @@ def visible_systems(user: User) -> Select:
     if user.role == Role.VENDOR:
         invited_systems = select(Assessment.system_id).where(Assessment.id.in_(_invited_assessment_ids(user)))
         return query.where(or_(System.id.in_(invited_systems), System.owner_id == user.organisation_id))
-    return query.where(False)
+    return query.where(false())
 
 
 def visible_assessments(user: User) -> Select:
@@ -69,7 +69,7 @@ def visible_assessments(user: User) -> Select:
         return query.where(
             or_(Assessment.id.in_(_invited_assessment_ids(user)), System.owner_id == user.organisation_id)
         )
-    return query.where(False)
+    return query.where(false())
 
 
 def system_or_404(user: User, system_id: int) -> System:

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from hria.domain.models import PASSWORD_HASH_METHOD, Organisation, User
-from hria.domain.vocabulary import ORGANISATION_KINDS, ROLE_FOR_KIND, ROLES, Role
+from hria.domain.vocabulary import ORGANISATION_KINDS, ROLE_FOR_KIND, ROLES, OrganisationKind, Role
 from hria.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -67,7 +67,7 @@ def check_password(password: str, email: str = "", name: str = "") -> None:
 
 
 def role_fits(role: str, kind: str) -> bool:
-    return role == Role.ADMIN or ROLE_FOR_KIND.get(kind) == role
+    return role == Role.ADMIN or ROLE_FOR_KIND.get(OrganisationKind(kind)) == role
 
 
 def generate_password() -> str:
@@ -108,7 +108,7 @@ def create_user(email: str, password: str, role: str, organisation: Organisation
         raise AccountError(
             f"{_article(role).capitalize()} {role} cannot belong to {organisation.name}, which is "
             f"{_article(kind)} {kind}; "
-            f"its users are {ROLE_FOR_KIND[organisation.kind]}s (or admins)."
+            f"its users are {ROLE_FOR_KIND[OrganisationKind(organisation.kind)]}s (or admins)."
         )
     if db.session.scalar(select(User).where(User.email == email)):
         raise AccountError(f"A user with the email {email} already exists.")

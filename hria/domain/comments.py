@@ -82,7 +82,7 @@ def threads(assessment: Assessment, user: User) -> dict[str, list[tuple[Comment,
 def thread_root(comment: Comment) -> Comment:
     """The top-level comment a reply belongs to: replies are shown under it, never under another reply."""
     while comment.parent_id:
-        comment = db.session.get(Comment, comment.parent_id)
+        comment = db.session.get_one(Comment, comment.parent_id)
     return comment
 
 

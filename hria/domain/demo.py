@@ -54,7 +54,7 @@ def seed(instance_path: str) -> list[DemoLogin]:
         accounts.create_user(email, password, role, orgs[org_key], name)
         logins.append(DemoLogin(email, role, orgs[org_key].name, password))
     db.session.add(OversightAssignment(oversight=orgs["board"], overseen=orgs["city"]))
-    procurer = db.session.scalar(select(User).where(User.role == Role.PROCURER))
+    procurer = _user(Role.PROCURER, orgs["city"])
 
     welfare = System(
         name="Welfare fraud risk score",
@@ -330,7 +330,9 @@ PROCUREMENT_BUYER = {
 
 
 def _user(role: str, organisation: Organisation) -> User:
-    return db.session.scalar(select(User).where(User.role == role, User.organisation_id == organisation.id))
+    return db.session.scalars(
+        select(User).where(User.role == role, User.organisation_id == organisation.id)
+    ).one()
 
 
 def _answer(assessment: Assessment, answers: dict, user: User) -> None:

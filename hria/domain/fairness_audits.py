@@ -28,9 +28,10 @@ def run(audit_id: int) -> None:
         settings = json.loads(record.settings)
         try:
             if record.kind == EXPLANATION:
-                result = explain(path_of(record.evidence.sha256), **settings)
-                record.progress = f"{result.rows:,} rows explained."
-                _record_proxy_findings(record, result)
+                explanation = explain(path_of(record.evidence.sha256), **settings)
+                record.progress = f"{explanation.rows:,} rows explained."
+                _record_proxy_findings(record, explanation)
+                record.result = explanation.to_json()
             else:
                 result = fairness.audit(
                     path_of(record.evidence.sha256),
@@ -39,7 +40,7 @@ def run(audit_id: int) -> None:
                 )
                 record.progress = f"{result.rows:,} rows audited."
                 _record_findings(record, result)
-            record.result = result.to_json()
+                record.result = result.to_json()
             record.status = DONE
         except fairness.InputError as error:
             record.status, record.error = FAILED, str(error)

@@ -23,7 +23,7 @@ def current_bank() -> dict:
 
 @lru_cache(maxsize=32)
 def _snapshot(bank_id: int, sha256: str) -> dict:
-    return json.loads(db.session.get(QuestionBank, bank_id).content)
+    return json.loads(db.session.get_one(QuestionBank, bank_id).content)
 
 
 def coverage_problems(bank: dict) -> list[str]:
@@ -69,7 +69,8 @@ def _pin_new_assessments(session: Session, flush_context, instances) -> None:
 
 def bank_for(assessment: Assessment) -> dict:
     """The bank version the assessment is answered against."""
-    return _snapshot(assessment.bank_id, assessment.bank.sha256)
+    assert assessment.bank is not None, "an assessment is pinned to its bank when it is created"
+    return _snapshot(assessment.bank.id, assessment.bank.sha256)
 
 
 def stage_questions(bank: dict, assessment: Assessment) -> dict:
@@ -100,5 +101,5 @@ def describe_answer(bank: dict, question: dict, value, lang: str) -> str:
     if question["type"] in ("single", "multiple"):
         labels = {o["value"]: text(o, lang) for o in question["options"]}
         chosen = value if isinstance(value, list) else [value]
-        return "; ".join(labels.get(v, v) for v in chosen)
+        return "; ".join(labels.get(v) or str(v) for v in chosen)
     return str(value)

@@ -8,6 +8,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import event
@@ -252,7 +253,8 @@ def signers_described(report: Report) -> list[str]:
         )
     )
     return [
-        f"{name} ({RELATIONS[known.get(ids.get(name), STRANGER)]})" for name in json.loads(report.signers)
+        f"{name} ({RELATIONS[known.get(ids[name], STRANGER) if name in ids else STRANGER]})"
+        for name in json.loads(report.signers)
     ]
 
 
@@ -288,11 +290,11 @@ class Checked:
         if self.ok:
             return (
                 "Verified: every signature is intact and trusted, each signer is a party to the report, "
-                "nothing "
-                "but signatures was added after the first, and this is the current version."
+                "nothing but signatures was added after the first, and this is the current version."
             )
         if self.result.ok and self.registered is None:
             # signed outside the registry: no version replaces it, since it was never issued
+            assert self.current is not None  # else it would not be superseded, and so verified
             return (
                 f"Not verified as the current report: the signatures hold, but this file is not a registered "
                 f"version of report {self.current.code}."
@@ -308,6 +310,7 @@ class Checked:
         return self.result.problems() + ([self._supersession()] if self.superseded else [])
 
     def _supersession(self) -> str:
+        assert self.current is not None, "only a superseded file has a supersession"
         later = _described(self.current)
         if self.registered is not None:
             count = len(json.loads(self.registered.signers))
@@ -318,14 +321,14 @@ class Checked:
             )
         return (
             f"This file is not one this instance issued for report {self.current.code}. The registry's "
-            f"current "
-            f"version is {later}. Rely on that file."
+            f"current version is {later}. Rely on that file."
         )
 
     def registry_note(self) -> str:
         if self.registered is None and self.current is None:
             return "This file is not in this instance's registry of issued reports."
         if self.registered is None:
+            assert self.current is not None
             return f"This file is not in this instance's registry; report {self.current.code} is."
         report = self.registered
         state = "superseded by a later version" if self.superseded else "the current version"
@@ -408,7 +411,8 @@ def report_data(
     for item in db.session.query(Evidence).filter_by(
         assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION
     ):
-        evidence.setdefault(item.question_id, []).append({"name": item.filename, "sha256": item.sha256})
+        if item.question_id is not None:  # a question's evidence always names its question
+            evidence.setdefault(item.question_id, []).append({"name": item.filename, "sha256": item.sha256})
     readable = (
         {"procurer", "vendor", "either"} if kind != ReportKind.SELF_CERTIFICATION else {"vendor", "either"}
     )
@@ -438,23 +442,11 @@ def report_data(
     risks: list[content.Risk] = []
     for row in risk_register.register(assessment) if buyer_side else []:
         rating = row.rating
-        risks.append(
-            {
-                "right": row.label,
-                "findings": row.sources,
-                "level": row.level_label,
-                **(
-                    {
-                        "scale": rating.scale,
-                        "scope": rating.scope,
-                        "reversibility": rating.reversibility,
-                        "likelihood": rating.likelihood,
-                    }
-                    if rating
-                    else {}
-                ),
-            }
-        )
+        risk: content.Risk = {"right": row.label, "findings": row.sources, "level": row.level_label}
+        if rating:
+            risk["scale"], risk["scope"] = rating.scale, rating.scope
+            risk["reversibility"], risk["likelihood"] = rating.reversibility, rating.likelihood
+        risks.append(risk)
     actions: list[content.RemediationAction] = [
         {
             "action": a.text,
@@ -475,7 +467,7 @@ def report_data(
         ReportKind.RISK: "risk and remediation report",
         ReportKind.SELF_CERTIFICATION: "self-certification",
         ReportKind.REVIEW: "oversight review",
-    }[kind]
+    }[ReportKind(kind)]
     level = impact.level if assessment.impact_level and buyer_side else None
     summary = [
         f"{system.name} ({SECTORS.label(system.sector, lang)}) was assessed at the "
@@ -572,6 +564,7 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
         .filter_by(assessment_id=assessment.id, status="done")
         .order_by(FairnessAudit.id)
     ):
+        assert record.result is not None, "a finished audit has its result"
         result = json.loads(record.result)
         if record.kind == "explanation":
             explanations.append(
@@ -601,7 +594,10 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
                 "sha256": record.evidence.sha256,
                 "rows": result["rows"],
                 "findings": [finding_sentence(d, result["parameters"]["confidence"]) for d in findings[:10]],
-                "groups": [{**g, "name": group_name(g["group"])} for g in result["groups"]],
+                "groups": [
+                    cast(content.FairnessGroup, {**g, "name": group_name(g["group"])})
+                    for g in result["groups"]
+                ],
             }
         )
     return fairness_results, explanations

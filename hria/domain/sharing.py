@@ -103,7 +103,7 @@ def carry_over_previous(assessment: Assessment) -> int:
             if row.question_id in wanted and row.question_id not in carried:
                 carried[row.question_id] = row
     for question_id, row in carried.items():
-        source = db.session.get(Assessment, row.assessment_id)
+        source = db.session.get_one(Assessment, row.assessment_id)
         db.session.add(
             Answer(
                 assessment_id=assessment.id,

@@ -69,14 +69,14 @@ def install_identity(organisation, source: Path, source_passphrase: bytes) -> No
             "Installed keys must use the instance's signing passphrase (HRIA_SIGNING_PASSPHRASE); "
             "re-export the PKCS#12 with it."
         )
-    certificate = signer.signing_cert.dump()
+    certificate = keys.certificate_of(signer)
     holder = registered_certificates().get(keys.fingerprint(certificate))
     if holder is not None and holder != organisation.id:
         from hria.domain.models import Organisation
         from hria.extensions import db
 
         raise keys.SigningKeyError(
-            f"This certificate is already registered for {db.session.get(Organisation, holder).name}; "
+            f"This certificate is already registered for {db.session.get_one(Organisation, holder).name}; "
             f"each organisation signs with a certificate of its own."
         )
     shutil.copyfile(source, identity_path(organisation))
@@ -91,7 +91,7 @@ def signer_for(organisation):
             folder(), organisation.name, identity_path(organisation).name, passphrase()
         )
     signer = keys.load_identity(identity_path(organisation), passphrase())
-    record_certificate(organisation.id, signer.signing_cert.dump())
+    record_certificate(organisation.id, keys.certificate_of(signer))
     return signer
 
 
@@ -133,7 +133,7 @@ def _record_unregistered_identities() -> None:
                 signer = keys.load_identity(path, passphrase())
             except keys.SigningKeyError:
                 continue  # a key this instance cannot open signs nothing here either
-            record_certificate(int(organisation_id), signer.signing_cert.dump())
+            record_certificate(int(organisation_id), keys.certificate_of(signer))
 
 
 def trust_roots() -> list[bytes]:

@@ -34,7 +34,7 @@ def actions_of_system(user: User, system: System) -> list[tuple[Assessment, Reme
         .filter(Assessment.id.in_(ids))
         .order_by(RemediationAction.due_date.is_(None), RemediationAction.due_date, RemediationAction.id)
     )
-    return rows.all()
+    return rows.tuples().all()
 
 
 def overdue_for(user: User, today: date | None = None) -> list[tuple[Assessment, RemediationAction]]:
@@ -53,6 +53,7 @@ def overdue_for(user: User, today: date | None = None) -> list[tuple[Assessment,
             RemediationAction.due_date < today,
         )
         .order_by(RemediationAction.due_date)
+        .tuples()
         .all()
     )
 

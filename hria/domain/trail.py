@@ -20,13 +20,15 @@ from typing import Any
 from flask import g, has_app_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from hria import database
 from hria.domain.models import Event, utcnow
 
 GENESIS_HASH = "0" * 64
 REDACTED = "[redacted]"
+# What the trail writes through: a session, or Flask-SQLAlchemy's scoped proxy of one.
+AnySession = Session | scoped_session[Any]
 _CHAIN_LOCK_KEY = 7_362_011  # PostgreSQL advisory lock serialising appends to the chain
 
 _cli_actor: contextvars.ContextVar[tuple[int | None, str] | None] = contextvars.ContextVar(
@@ -100,7 +102,7 @@ class _Row:
 
 
 def _append(
-    session: Session,
+    session: AnySession,
     action: str,
     object_type: str,
     object_id: int | None,
@@ -132,7 +134,7 @@ def _append(
 
 
 def record(
-    session: Session,
+    session: AnySession,
     action: str,
     obj: Any = None,
     *,
@@ -208,7 +210,7 @@ class ChainReport:
         return self.broken_seq is None
 
 
-def verify_chain(session: Session) -> ChainReport:
+def verify_chain(session: AnySession) -> ChainReport:
     """Walk the trail from the first event, recomputing every hash."""
     expected_prev = GENESIS_HASH
     expected_seq = 1

@@ -45,10 +45,19 @@ MAX_DEPTH = 32
 # A float's range needs 309 digits, and no field of an export holds a longer integer. (Python itself refuses
 # to read more than 4,300 digits, with advice about its own settings.)
 MAX_DIGITS = 400
+
+
+def _length(column) -> int:
+    """The size of a String column."""
+    length = getattr(column.type, "length", None)
+    assert isinstance(length, int), f"{column} has no fixed size"
+    return length
+
+
 # Names are stored in columns of a fixed size.
-_NAME_MAX = System.__table__.c.name.type.length
-_VENDOR_MAX = Organisation.__table__.c.name.type.length
-_FILENAME_MAX = Evidence.__table__.c.filename.type.length
+_NAME_MAX = _length(System.__table__.c.name)
+_VENDOR_MAX = _length(Organisation.__table__.c.name)
+_FILENAME_MAX = _length(Evidence.__table__.c.filename)
 _STATUSES = tuple(status.value for status in AssessmentStatus)
 
 
@@ -187,7 +196,7 @@ def _check_signer_is_claimed_organisation(certificate: x509.Certificate, claimed
     (certificate names are cut to 64 characters), else by the full name the certificate carries."""
     der = certificate.public_bytes(serialization.Encoding.DER)
     holder_id = signing_keys.registered_certificates().get(keys.fingerprint(der))
-    holder = db.session.get(Organisation, holder_id).name if holder_id is not None else None
+    holder = db.session.get_one(Organisation, holder_id).name if holder_id is not None else None
     signer = holder or keys.organisation_named_in(certificate)
     if signer != claimed:
         raise TransferError(
@@ -200,14 +209,8 @@ def _check_signer_is_claimed_organisation(certificate: x509.Certificate, claimed
 def _issued_by_trusted_root(certificate: x509.Certificate) -> bool:
     for pem in signing_keys.trust_roots():
         root = x509.load_pem_x509_certificate(pem)
-        if root.subject != certificate.issuer:
-            continue
         try:
-            root.public_key().verify(
-                certificate.signature,
-                certificate.tbs_certificate_bytes,
-                ec.ECDSA(certificate.signature_hash_algorithm),
-            )
+            certificate.verify_directly_issued_by(root)
             return True
         except (InvalidSignature, TypeError, ValueError, UnsupportedAlgorithm):
             continue
@@ -386,7 +389,7 @@ def _field(
     if not isinstance(value, kind):
         found = "missing" if value is None else f"{type(value).__name__} {str(value)[:40]!r}"
         raise MalformedExport(f"{where}.{name} must be {_KINDS[kind]}, not {found}.")
-    if kind is str:
+    if isinstance(value, str):
         if not blank_ok and not value.strip():
             raise MalformedExport(f"{where}.{name} must not be empty.")
         if max_length is not None and len(value) > max_length:

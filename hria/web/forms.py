@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, SubmitField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than its stubs
 from wtforms.validators import StopValidation
 
 from hria.domain.models import FormSubmission, utcnow
@@ -79,6 +79,11 @@ class Finite:
 
 class ButtonForm(FlaskForm):
     """A form that is only a button: it carries the CSRF token and nothing else."""
+
+
+def add_error(field, message: str) -> None:
+    """Put a message on a field after validation (a refusal from the domain that names this field)."""
+    field.errors = [*field.errors, message]
 
 
 def flash_errors(form: FlaskForm) -> None:

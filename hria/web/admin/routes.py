@@ -7,7 +7,7 @@ from hria.domain.models import Organisation, OversightAssignment, User
 from hria.domain.vocabulary import OrganisationKind, Role
 from hria.extensions import db
 from hria.web.admin.forms import ConfirmForm, OrganisationForm, OversightForm, UserForm
-from hria.web.forms import options
+from hria.web.forms import add_error, options
 
 bp = Blueprint("admin", __name__)
 
@@ -23,7 +23,7 @@ def _organisations(kind: str | None = None) -> list[Organisation]:
     query = select(Organisation).order_by(Organisation.name)
     if kind:
         query = query.where(Organisation.kind == kind)
-    return db.session.scalars(query).all()
+    return list(db.session.scalars(query))
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
@@ -31,13 +31,13 @@ def organisations():
     form = OrganisationForm()
     if form.validate_on_submit() and not form.already_submitted():
         try:
-            organisation = accounts.create_organisation(form.name.data, form.kind.data)
+            organisation = accounts.create_organisation(form.name.data or "", form.kind.data)
             db.session.commit()
             flash(f"Created {organisation.name}.", "info")
             return redirect(url_for("admin.organisations"))
         except accounts.AccountError as error:
             db.session.rollback()
-            form.name.errors.append(str(error))
+            add_error(form.name, str(error))
     oversight_form = OversightForm(formdata=None)
     _oversight_choices(oversight_form)
     assignments = db.session.scalars(select(OversightAssignment)).all()
@@ -98,16 +98,18 @@ def users():
     form.organisation_id.choices = options((o.id, o.name) for o in _organisations())
     if form.validate_on_submit() and not form.already_submitted():
         organisation = db.session.get(Organisation, form.organisation_id.data)
+        if organisation is None:  # the form offered it, but it has gone since
+            abort(404)
         password = accounts.generate_password()
         try:
             user = accounts.create_user(
-                form.email.data, password, form.role.data, organisation, form.name.data
+                form.email.data or "", password, form.role.data, organisation, form.name.data or ""
             )
             db.session.commit()
             return render_template("admin/password_issued.html", user=user, password=password)
         except accounts.AccountError as error:
             db.session.rollback()
-            form.email.errors.append(str(error))
+            add_error(form.email, str(error))
     all_users = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("admin/users.html", users=all_users, form=form, confirm=ConfirmForm(formdata=None))
 

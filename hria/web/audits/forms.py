@@ -1,5 +1,6 @@
 import re
 from collections import Counter
+from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -7,7 +8,7 @@ from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from hria.web.forms import Finite, SubmitOnceForm, options
+from hria.web.forms import Finite, SubmitOnceForm, add_error, options
 
 NONE = ""
 CONFIDENCE_LEVELS = [("0.9", "90 %"), ("0.95", "95 %"), ("0.99", "99 %")]
@@ -23,7 +24,7 @@ GUESSES = {
 
 
 def guess_columns(header: list[str]) -> dict:
-    found = {"y_true": NONE, "y_pred": NONE, "score": NONE, "sensitive": []}
+    found: dict[str, Any] = {"y_true": NONE, "y_pred": NONE, "score": NONE, "sensitive": []}
     repeated = repeated_names(header)
     for name in header:
         if name in repeated:  # a repeated name cannot be chosen, so it is never proposed
@@ -51,19 +52,19 @@ def refuse_unusable(field, repeated: set[str], nested: dict[str, str]) -> bool:
     chosen = field.data if isinstance(field.data, list) else [field.data]
     for name in chosen:
         if name in repeated:
-            field.errors = [
-                *field.errors,
+            add_error(
+                field,
                 f"The file's header names “{name}” more than once, so it is not clear which column is meant. "
                 f"Choose another column, or rename the copies in the file and upload it again.",
-            ]
+            )
             return False
         if name in nested:
-            field.errors = [
-                *field.errors,
+            add_error(
+                field,
                 f"The column “{name}” holds nested values ({nested[name]}), not one plain value per row. "
-                f"Choose a "
-                f"column of plain values (text or numbers), or flatten it into separate columns first.",
-            ]
+                f"Choose a column of plain values (text or numbers), or flatten it into separate columns "
+                f"first.",
+            )
             return False
     return True
 
@@ -179,7 +180,7 @@ class MappingForm(SubmitOnceForm):
             "y_pred": self.y_pred.data or None,
             "score": self.score.data or None,
             "threshold": float(self.threshold.data) if self.threshold.data is not None else None,
-            "sensitive_features": list(self.sensitive_features.data),
+            "sensitive_features": list(self.sensitive_features.data or []),
             "pos_label": (self.pos_label.data or "").strip() or None,
             "pred_pos_label": (self.pred_pos_label.data or "").strip() or None,
             "reference": self.reference_groups(),
@@ -255,13 +256,15 @@ class ExplainForm(SubmitOnceForm):
 
     def settings(self, is_score: bool) -> dict:
         features = [
-            f for f in self.features.data if f != self.output.data and f not in self.sensitive_features.data
+            f
+            for f in self.features.data or []
+            if f != self.output.data and f not in (self.sensitive_features.data or [])
         ]
         return {
             "y_pred": None if is_score else self.output.data,
             "score": self.output.data if is_score else None,
             "pos_label": (self.pos_label.data or "").strip() or None,
-            "sensitive_features": list(self.sensitive_features.data),
+            "sensitive_features": list(self.sensitive_features.data or []),
             "features": features,
             "sample": self.sample.data,
         }

@@ -1,6 +1,6 @@
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
@@ -14,6 +14,7 @@ from hria.domain.models import Evidence, FairnessAudit
 from hria.domain.vocabulary import EvidencePurpose
 from hria.extensions import db
 from hria.web.audits.forms import ExplainForm, MappingForm, UploadForm, guess_columns
+from hria.web.forms import add_error
 
 bp = Blueprint("audits", __name__)
 
@@ -110,7 +111,7 @@ def configure(assessment_id: int, evidence_id: int):
             )
             db.session.add(job)
             db.session.commit()
-            jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
+            jobs.submit(_app(), fairness_audits.run, job.id)
             return redirect(url_for("audits.view", audit_id=job.id))
     return render_template(
         "audits/configure.html",
@@ -170,7 +171,7 @@ def configure_explanation(assessment_id: int, evidence_id: int):
     )
     db.session.add(job)
     db.session.commit()
-    jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
+    jobs.submit(_app(), fairness_audits.run, job.id)
     return redirect(url_for("audits.view", audit_id=job.id))
 
 
@@ -180,7 +181,7 @@ def _chose_bytes(source: Source, *fields) -> bool:
         chosen = field.data if isinstance(field.data, list) else [field.data]
         binary = [name for name in chosen if name in source.binary]
         if binary:
-            field.errors = [*list(field.errors), str(binary_error(binary[0]))]
+            add_error(field, str(binary_error(binary[0])))
             return True
     return False
 
@@ -247,3 +248,8 @@ def download(evidence_id: int):
         download_name=record.filename,
         mimetype="application/octet-stream",
     )
+
+
+def _app() -> Flask:
+    """The application itself, not the request's proxy to it: the job runs after the request has ended."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]

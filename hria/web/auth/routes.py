@@ -8,6 +8,7 @@ from hria.domain import accounts, sign_in_throttle, trail
 from hria.domain.models import User
 from hria.extensions import db, login_manager
 from hria.web.auth.forms import ChangePasswordForm, LoginForm
+from hria.web.forms import add_error
 
 bp = Blueprint("auth", __name__)
 
@@ -51,11 +52,11 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
+        email = (form.email.data or "").strip().lower()
         attempt_id, wait = sign_in_throttle.begin(email, request.remote_addr or "unknown")
         if attempt_id is None:
             return _throttled(form, wait)
-        user = accounts.authenticate(email, form.password.data)
+        user = accounts.authenticate(email, form.password.data or "")
         if user is None:
             flash(WRONG_CREDENTIALS, "error")
             return render_template("auth/login.html", form=form), 401
@@ -102,9 +103,9 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if not user.check_password(form.current.data):
-            form.current.errors.append("This is not your current password.")
+            add_error(form.current, "This is not your current password.")
         else:
-            accounts.change_password(user, form.new.data)
+            accounts.change_password(user, form.new.data or "")
             db.session.commit()
             login_user(user)  # this session goes on under the new token; every other one has ended
             flash("Your password has been changed. You are signed out on every other device.", "info")

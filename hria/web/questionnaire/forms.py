@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import (
+    DecimalField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -27,6 +35,7 @@ def section_form(questions: list[dict], bank: dict, lang: str, formdata=None):
     yes_no = [(v["key"], text(v, lang)) for v in bank["yes_no_values"]]
     for q in questions:
         label = f"{q['id']} · {text(q['text'], lang)}"
+        field: Field
         if q["type"] == "yes_no":
             field = RadioField(label, choices=options(yes_no), validators=[Optional()])
         elif q["type"] == "single":

@@ -154,7 +154,7 @@ def _after_save(assessment, stage: dict, current: dict, changed: int):
 
 
 def _render(assessment, bank, sections, current, form, answers, rows, editable, stale=False):
-    evidence_by_question: dict[str, list[Evidence]] = {}
+    evidence_by_question: dict[str | None, list[Evidence]] = {}
     for item in access.readable_evidence(
         current_user,
         db.session.query(Evidence)

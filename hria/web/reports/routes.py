@@ -66,7 +66,8 @@ def _report_or_404(report_id: int) -> Report:
 def issue(assessment_id: int):
     assessment = access.assessment_or_404(current_user, assessment_id)
     kind = kind_for(current_user, assessment)
-    access.require(kind is not None)
+    if kind is None:
+        abort(403)
     if not FlaskForm().validate_on_submit():
         abort(400)
     issuer = current_user.organisation if kind != ReportKind.RISK else None

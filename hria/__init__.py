@@ -27,7 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     return app
 
 
@@ -69,7 +71,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
-    from hria.domain import access, vocabulary
+    from hria.domain import access, risk_register, vocabulary
 
     def sees_scores(assessment) -> bool:
         """Impact levels and scores are the buyer's side: a vendor sees them only where it self-certifies."""
@@ -79,4 +81,5 @@ def register_template_helpers(app: Flask) -> None:
         vocab=vocabulary,
         max_upload_mb=app.config["MAX_UPLOAD_MB"],
         sees_scores=sees_scores,
+        system_level=risk_register.system_level,
     )

@@ -275,5 +275,5 @@ def test_risk_rating_sets_the_level(app, client, world, auth):
         },
     )
     page = client.get(f"/assessments/{aid}/risks").get_data(as_text=True)
-    assert "Severity 10 × likelihood 3 = 30" in page
+    assert "Severity 10 (scale + scope + reversibility); likelihood 3; severity × likelihood = 30" in page
     assert 'risk-high">High' in page

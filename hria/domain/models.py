@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -29,6 +30,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from hria.domain.vocabulary import AssessmentStatus, EvidencePurpose, OrganisationKind, ReportKind, Role
 from hria.extensions import db
 
+if TYPE_CHECKING:
+    # db.Model is made at run time from Base, which type checkers can follow
+    from hria.extensions import Base as Model
+else:
+    Model = db.Model
+
 
 def one_of(table: str, column: str, values) -> CheckConstraint:
     """The column holds only a key of its vocabulary (migration 0013 adds the same constraints)."""
@@ -41,7 +48,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisation"
     __table_args__ = (one_of("organisation", "kind", OrganisationKind),)
     __audited__ = True
@@ -64,7 +71,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (one_of("user_account", "role", Role),)
     __audited__ = True
@@ -107,7 +114,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email!r}>"
 
 
-class OversightAssignment(db.Model):
+class OversightAssignment(Model):
     """An oversight body's mandate over another organisation, granted by an admin."""
 
     __tablename__ = "oversight_assignment"
@@ -128,7 +135,7 @@ class OversightAssignment(db.Model):
 PURPOSE_MAX_LENGTH = 5000
 
 
-class System(db.Model):
+class System(Model):
     """An AI or algorithmic system that a city buys or runs."""
 
     __tablename__ = "ai_system"
@@ -142,6 +149,12 @@ class System(db.Model):
     sector: Mapped[str] = mapped_column(String(40))
     automated_decisions: Mapped[bool] = mapped_column(Boolean, default=False)
     in_operation: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The impact level belongs to the system: the gravest any of its assessments reached, carried into
+    # later stages; it is lowered only by an explicit, reasoned decision (risk_register.lower_level).
+    impact_level: Mapped[str | None] = mapped_column(String(8))
+    impact_level_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", use_alter=True, name="fk_ai_system_impact_level_from")
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -149,11 +162,14 @@ class System(db.Model):
     owner: Mapped[Organisation] = relationship(foreign_keys=[owner_id])
     vendor: Mapped[Organisation | None] = relationship(foreign_keys=[vendor_id])
     assessments: Mapped[list[Assessment]] = relationship(
-        back_populates="system", order_by="Assessment.created_at"
+        back_populates="system", order_by="Assessment.created_at", foreign_keys="Assessment.system_id"
+    )
+    impact_level_from: Mapped[Assessment | None] = relationship(
+        foreign_keys=[impact_level_from_id], post_update=True  # the two tables refer to each other
     )
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     """Human-rights due diligence of one system at one lifecycle stage."""
 
     __tablename__ = "assessment"
@@ -174,13 +190,13 @@ class Assessment(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    system: Mapped[System] = relationship(back_populates="assessments")
+    system: Mapped[System] = relationship(back_populates="assessments", foreign_keys=[system_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     bank: Mapped[QuestionBank | None] = relationship()
     invitations: Mapped[list[Invitation]] = relationship(back_populates="assessment")
 
 
-class QuestionBank(db.Model):
+class QuestionBank(Model):
     """A version of the question bank as it was when an assessment was answered against it."""
 
     __tablename__ = "question_bank"
@@ -192,7 +208,7 @@ class QuestionBank(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "answer"
     __audited__ = True
     __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
@@ -208,7 +224,7 @@ class Answer(db.Model):
     answered_by: Mapped[User | None] = relationship()
 
 
-class RiskRating(db.Model):
+class RiskRating(Model):
     """The assessor's rating of the risk to one right, in the manner of HUDERIA."""
 
     __tablename__ = "risk_rating"
@@ -223,13 +239,18 @@ class RiskRating(db.Model):
     reversibility: Mapped[int] = mapped_column(Integer)
     likelihood: Mapped[int] = mapped_column(Integer)
     treatment: Mapped[str] = mapped_column(Text, default="")
+    # The rating once the treatment is in place (residual risk); all four or none.
+    residual_scale: Mapped[int | None] = mapped_column(Integer)
+    residual_scope: Mapped[int | None] = mapped_column(Integer)
+    residual_reversibility: Mapped[int | None] = mapped_column(Integer)
+    residual_likelihood: Mapped[int | None] = mapped_column(Integer)
     rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     rated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     rated_by: Mapped[User | None] = relationship()
 
 
-class Finding(db.Model):
+class Finding(Model):
     """A finding from a technical check (a fairness audit…) that bears on a right."""
 
     __tablename__ = "finding"
@@ -244,7 +265,7 @@ class Finding(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class RemediationAction(db.Model):
+class RemediationAction(Model):
     __tablename__ = "remediation_action"
     __audited__ = True
 
@@ -266,7 +287,7 @@ class RemediationAction(db.Model):
     finding: Mapped[Finding | None] = relationship()
 
 
-class Report(db.Model):
+class Report(Model):
     """A signed report in the registry. Its file, stored by SHA-256, is never changed or replaced."""
 
     __tablename__ = "report"
@@ -290,7 +311,7 @@ class Report(db.Model):
     issued_by: Mapped[User | None] = relationship()
 
 
-class Share(db.Model):
+class Share(Model):
     """A vendor's self-certification shared, read-only, with a buying organisation."""
 
     __tablename__ = "share"
@@ -306,7 +327,7 @@ class Share(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A remark on an assessment or one of its questions, findings or remediation actions; replies thread."""
 
     __tablename__ = "comment"
@@ -325,7 +346,7 @@ class Comment(db.Model):
     author: Mapped[User] = relationship()
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -337,7 +358,7 @@ class Notification(db.Model):
     comment: Mapped[Comment] = relationship()
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A vendor organisation invited to take part in one assessment."""
 
     __tablename__ = "invitation"
@@ -354,7 +375,7 @@ class Invitation(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """An uploaded file, stored once under the instance folder by its SHA-256."""
 
     __tablename__ = "evidence"
@@ -375,7 +396,7 @@ class Evidence(db.Model):
     uploaded_by: Mapped[User | None] = relationship()
 
 
-class FairnessAudit(db.Model):
+class FairnessAudit(Model):
     """A check of uploaded model outputs, run in the background: a fairness audit or an explanation."""
 
     __tablename__ = "fairness_audit"
@@ -400,7 +421,7 @@ class FairnessAudit(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Recent sign-in attempts, kept to throttle password guessing."""
 
     __tablename__ = "login_attempt"
@@ -412,7 +433,7 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     """The one-time token of a form that was sent: a second request with the same token is a double submit."""
 
     __tablename__ = "form_submission"
@@ -421,7 +442,7 @@ class FormSubmission(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
-class Event(db.Model):
+class Event(Model):
     """One entry of the append-only, hash-chained event trail."""
 
     __tablename__ = "event"

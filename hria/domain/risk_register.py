@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hria.domain import questions, scoring
-from hria.domain.models import Assessment, Evidence, Finding, RemediationAction, RiskRating, utcnow
+from hria.domain import questions, scoring, trail
+from hria.domain.models import (
+    Assessment,
+    Evidence,
+    Finding,
+    RemediationAction,
+    RiskRating,
+    System,
+    utcnow,
+)
 from hria.extensions import db
 
 OPEN_STATUSES = ("open", "in_progress")
@@ -27,6 +35,8 @@ class RegisterRow:
     risk: int | None = None
     level: str | None = None
     level_label: str = "not rated"
+    residual_level: str | None = None  # after the treatment, when it is rated
+    residual_label: str = ""
 
 
 def evidence_counts(assessment: Assessment) -> dict[str, int]:
@@ -46,17 +56,67 @@ def current_impact(assessment: Assessment) -> scoring.Impact:
 
 
 def recompute(assessment: Assessment) -> scoring.Impact:
-    """After answers change: the impact level and the remediation plan follow."""
+    """After answers change: the stage's impact level (once every impact question shown is answered), the
+    system's level (a graver stage raises it, never lowers it) and the remediation plan follow."""
     bank = questions.bank_for(assessment)
     stage = questions.stage_questions(bank, assessment)
     answers = questions.answers_of(assessment)
     result = scoring.impact(bank, stage, answers, evidence_counts(assessment))
-    answered = any(answers.get(q["id"]) not in (None, "") for q in stage["questions"])
-    level = result.level if answered else None
+    level = result.level or None
     if assessment.impact_level != level:
         assessment.impact_level = level
+    system = assessment.system
+    graver = scoring.higher_level(bank["scoring"]["levels"], system.impact_level, level)
+    if graver != system.impact_level:
+        system.impact_level, system.impact_level_from = graver, assessment
     _sync_remediation(assessment, stage, answers)
     return result
+
+
+class LevelError(ValueError):
+    """A change of a system's impact level that is refused, with the reason."""
+
+
+def system_level(assessment: Assessment) -> str | None:
+    """The level whose obligations apply: the system's, which no single later stage lowers."""
+    return assessment.system.impact_level or assessment.impact_level
+
+
+def lower_level(system: System, level: str, reason: str, levels: list[dict]) -> None:
+    """Lower a system's impact level after a re-assessment of its impact questions. The reason is kept in
+    the event trail beside the change; the level cannot go below what a current stage's answers give."""
+    order = [row["level"] for row in levels]
+    if level not in order:
+        raise LevelError(f"{level!r} is not an impact level; choose one of {', '.join(order)}.")
+    if system.impact_level is None or order.index(level) >= order.index(system.impact_level):
+        raise LevelError(
+            f"Level {level} is not lower than the system's level {system.impact_level or '(none)'}."
+        )
+    reason = reason.strip()
+    if len(reason) < 20:
+        raise LevelError(
+            "Say why the level may be lowered (at least 20 characters): which impact answers were "
+            "re-assessed, and what changed."
+        )
+    floor = max(
+        (a.impact_level for a in system.assessments if a.impact_level in order),
+        key=order.index,
+        default=None,
+    )
+    if floor is not None and order.index(level) < order.index(floor):
+        raise LevelError(
+            f"An assessment of this system still gives level {floor}; re-assess its impact questions first."
+        )
+    before = system.impact_level
+    system.impact_level, system.impact_level_from = level, None
+    trail.record(
+        db.session,
+        "lower_impact_level",
+        system,
+        before={"impact_level": before},
+        after={"impact_level": level},
+        comment=reason,
+    )
 
 
 def _sync_remediation(assessment: Assessment, stage: dict, answers: dict) -> None:
@@ -148,19 +208,35 @@ def register(assessment: Assessment) -> list[RegisterRow]:
         entry.severity, entry.risk, entry.level = scoring.risk_level(
             matrix, rating.scale, rating.scope, rating.reversibility, rating.likelihood
         )
-        entry.level_label = next(
-            (questions.text(row, lang) for row in matrix["levels"] if row["level"] == entry.level),
-            entry.level,
-        )
+        entry.level_label = _label(matrix, entry.level, lang)
+        residual = _residual(rating)
+        if residual is not None:
+            entry.residual_level = scoring.risk_level(matrix, *residual)[2]
+            entry.residual_label = _label(matrix, entry.residual_level, lang)
     order = [r["key"] for r in bank["rights"]]
     return sorted(rows.values(), key=lambda r: order.index(r.right) if r.right in order else len(order))
 
 
+def _residual(rating: RiskRating) -> tuple[int, int, int, int] | None:
+    """The rating after treatment, when all four dimensions of it are given."""
+    scale, scope, rev, likelihood = (
+        rating.residual_scale,
+        rating.residual_scope,
+        rating.residual_reversibility,
+        rating.residual_likelihood,
+    )
+    if scale is None or scope is None or rev is None or likelihood is None:
+        return None
+    return scale, scope, rev, likelihood
+
+
+def _label(matrix: dict, level: str, lang: str) -> str:
+    return next((questions.text(row, lang) for row in matrix["levels"] if row["level"] == level), level)
+
+
 def obligations(assessment: Assessment) -> list[str]:
-    if not assessment.impact_level:
+    level = system_level(assessment)
+    if not level:
         return []
     bank = questions.bank_for(assessment)
-    return [
-        questions.text(item, assessment.language)
-        for item in bank["obligations"].get(assessment.impact_level, [])
-    ]
+    return [questions.text(item, assessment.language) for item in bank["obligations"].get(level, [])]

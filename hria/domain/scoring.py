@@ -3,7 +3,13 @@
 Impact follows Canada's Algorithmic Impact Assessment with the fixes its users ask for: only
 questions shown to the user count, in the score and in the maximum; "not applicable" takes a
 question out of both; absolute points are reported beside the shares. The thresholds and the
-reduction come from the bank's data.
+reduction come from the bank's data. There is no level until every impact question shown is answered:
+an unanswered risk question would otherwise count as "no risk".
+
+The risk matrix puts severity first, as the UN Guiding Principles (14, 24) and the Council of Europe's
+HUDERIA do: a bank whose matrix has ``severity_bands`` places a harm in the band of its severity (scale +
+scope + remediability), raised to at least ``floor`` when any one dimension is at its gravest, and
+likelihood only orders harms within a band. Banks without bands keep the earlier product rule.
 """
 
 from __future__ import annotations
@@ -76,6 +82,11 @@ class Impact:
     share: float = 0
     level: str = ""
     counted: list[str] = field(default_factory=list)
+    open: list[str] = field(default_factory=list)  # impact questions shown but not yet answered
+
+    @property
+    def complete(self) -> bool:
+        return not self.open
 
     @property
     def mitigation_share(self) -> float:
@@ -89,6 +100,8 @@ def impact(bank: dict, stage: dict, answers: dict, evidence_counts: dict[str, in
         kind = question["kind"]
         if kind not in ("risk", "safeguard") or answers.get(question["id"]) == NOT_APPLICABLE:
             continue
+        if question["type"] != "evidence" and answers.get(question["id"]) in (None, "", []):
+            result.open.append(question["id"])
         earned = points(question, answers.get(question["id"]), evidence_counts.get(question["id"], 0))
         if kind == "risk":
             result.raw += earned
@@ -104,8 +117,15 @@ def impact(bank: dict, stage: dict, answers: dict, evidence_counts: dict[str, in
     )
     result.score = result.raw * (1 - rules["mitigation_reduction"]) if result.reduced else result.raw
     result.share = result.score / result.raw_max if result.raw_max else 0.0
-    result.level = level_for(rules["levels"], result.share)
+    result.level = "" if result.open else level_for(rules["levels"], result.share)
     return result
+
+
+def higher_level(levels: list[dict], first: str | None, second: str | None) -> str | None:
+    """The graver of two impact levels (in the bank's order, lowest first); None counts as no level."""
+    order = [row["level"] for row in levels]
+    known = [level for level in (first, second) if level in order]
+    return max(known, key=order.index) if known else None
 
 
 def level_for(levels: list[dict], share: float) -> str:
@@ -118,13 +138,28 @@ def level_for(levels: list[dict], share: float) -> str:
 def risk_level(
     matrix: dict, scale: int, scope: int, reversibility: int, likelihood: int
 ) -> tuple[int, int, str]:
-    """(severity, risk, level): severity = scale + scope + reversibility; risk = severity × likelihood."""
+    """(severity, risk, level). Severity = scale + scope + reversibility (3–12); risk = severity ×
+    likelihood, which orders harms. With severity bands the level is the severity's band, at least
+    the floor when the harm is at its gravest or cannot be undone; without, the level is the band of the
+    risk."""
     severity = scale + scope + reversibility
     risk = severity * likelihood
-    for row in matrix["levels"]:
-        if risk <= row["up_to"]:
-            return severity, risk, row["level"]
-    return severity, risk, matrix["levels"][-1]["level"]
+    bands = matrix.get("severity_bands")
+    if bands is None:
+        return severity, risk, _band(matrix["levels"], risk)
+    order = [row["level"] for row in matrix["levels"]]
+    level = _band(bands, severity)
+    gravest = matrix["gravest"]
+    if max(scale, reversibility) >= gravest["value"] and order.index(level) < order.index(gravest["floor"]):
+        level = gravest["floor"]
+    return severity, risk, level
+
+
+def _band(bands: list[dict], value: float) -> str:
+    for row in bands:
+        if value <= row["up_to"]:
+            return str(row["level"])
+    return str(bands[-1]["level"])
 
 
 def missing_safeguard(question: dict, answer) -> bool:

@@ -164,3 +164,33 @@ REMEDIATION_STATUSES = Vocabulary(
     Term("accepted_risk", "Risk accepted (with justification)", "接受风险（附理由）"),
     Term("resolved", "Resolved by a later answer", "因后续回答而解决"),
 )
+
+# The four dimensions a right's risk is rated on (HUDERIA: scale, scope and remediability make severity;
+# likelihood orders harms of one severity), each on its own words, so that no select offers "very
+# serious" as a probability.
+RISK_DIMENSIONS = {
+    "scale": Vocabulary(
+        Term("1", "1 — minor", "1 — 轻微"),
+        Term("2", "2 — moderate", "2 — 中等"),
+        Term("3", "3 — serious", "3 — 严重"),
+        Term("4", "4 — very serious", "4 — 非常严重"),
+    ),
+    "scope": Vocabulary(
+        Term("1", "1 — a few people", "1 — 少数人"),
+        Term("2", "2 — a group or a neighbourhood", "2 — 一个群体或一个街区"),
+        Term("3", "3 — many people or several groups", "3 — 许多人或多个群体"),
+        Term("4", "4 — most residents, or a whole group", "4 — 大多数居民或整个群体"),
+    ),
+    "reversibility": Vocabulary(
+        Term("1", "1 — easily undone", "1 — 容易消除"),
+        Term("2", "2 — undone with effort", "2 — 经努力可消除"),
+        Term("3", "3 — hard to undo", "3 — 难以消除"),
+        Term("4", "4 — cannot be undone", "4 — 无法消除"),
+    ),
+    "likelihood": Vocabulary(
+        Term("1", "1 — rare", "1 — 罕见"),
+        Term("2", "2 — unlikely", "2 — 不太可能"),
+        Term("3", "3 — likely", "3 — 可能"),
+        Term("4", "4 — almost certain", "4 — 几乎肯定"),
+    ),
+}

@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from hria import database
-from hria.domain import access, questions, risk_register
+from hria.domain import access, risk_register
 from hria.domain.models import Assessment, Evidence, RemediationAction, RiskRating, utcnow
-from hria.domain.vocabulary import EDITABLE_STATUSES, EvidencePurpose
+from hria.domain.vocabulary import EDITABLE_STATUSES, RISK_DIMENSIONS, EvidencePurpose
 from hria.extensions import db
 from hria.web.context import assessment_context, store_attachment
 from hria.web.forms import EvidenceForm, flash_errors
-from hria.web.risks.forms import ActionForm, RatingForm
+from hria.web.risks.forms import DIMENSIONS, RESIDUAL, ActionForm, RatingForm
 
 bp = Blueprint("risks", __name__)
 
@@ -25,12 +25,12 @@ def risks(assessment_id: int):
     can_rate = (
         access.can_manage_system(current_user, assessment.system) and assessment.status in EDITABLE_STATUSES
     )
-    labels = [(row["value"], questions.text(row, lang)) for row in bank["risk_matrix"]["scale_labels"]]
+    labels = {name: RISK_DIMENSIONS[name].choices(lang) for name in DIMENSIONS}
     rows = risk_register.register(assessment)
     if request.method == "POST":
         access.require(can_rate)
         form = RatingForm()
-        form.set_scale(labels)
+        form.set_labels(labels)
         if form.validate_on_submit() and form.right.data in {r.right for r in rows}:
             database.lock_for_write(db.session, assessment)  # two first ratings of a right make one row
             rating = (
@@ -41,19 +41,19 @@ def risks(assessment_id: int):
             if rating is None:
                 rating = RiskRating(assessment_id=assessment.id, right=form.right.data)
                 db.session.add(rating)
-            for name in ("scale", "scope", "reversibility", "likelihood"):
+            for name in (*DIMENSIONS, *RESIDUAL):
                 setattr(rating, name, form[name].data)
             rating.treatment = (form.treatment.data or "").strip()
             rating.rated_by_id = current_user.id
             db.session.commit()
             flash("Rating saved.", "info")
         else:
-            flash("The rating could not be saved: choose a value from 1 to 4 for each dimension.", "error")
-        return redirect(url_for("risks.risks", assessment_id=assessment.id))
+            flash_errors(form)
+        return redirect(url_for("risks.risks", assessment_id=assessment.id) + f"#right-{form.right.data}")
     forms = {}
     for row in rows:
         form = RatingForm(formdata=None, obj=row.rating)
-        form.set_scale(labels)
+        form.set_labels(labels)
         form.right.data = row.right
         forms[row.right] = form
     return render_template(
@@ -91,7 +91,7 @@ def remediation(assessment_id: int):
             form = ActionForm(formdata=None, obj=action)
             form.loaded_version.data = _action_version(action)
             forms[action.id] = form
-    files: dict[str, list[Evidence]] = {}
+    files: dict[str | None, list[Evidence]] = {}
     for item in access.readable_evidence(
         current_user,
         db.session.query(Evidence).filter_by(assessment_id=assessment.id, purpose=EvidencePurpose.ACTION),
@@ -145,7 +145,7 @@ def edit_action(assessment_id: int, action_id: int):
             "error",
         )
         return redirect(url_for("risks.remediation", assessment_id=assessment.id) + f"#action-{action.id}")
-    action.text = form.text.data.strip()
+    action.text = (form.text.data or "").strip()
     action.owner = (form.owner.data or "").strip()
     action.due_date = form.due_date.data
     if form.status.data != action.status:

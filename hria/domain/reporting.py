@@ -8,6 +8,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import event
@@ -561,7 +562,16 @@ def report_data(
         "remediation": actions,
         "obligations": risk_register.obligations(assessment) if buyer_side else [],
         "signoff": signoff,
+        **({"grievances": _grievances(system)} if buyer_side else {}),
     }
+
+
+def _grievances(system) -> content.Grievances:
+    from dataclasses import asdict
+
+    from hria.domain import grievances
+
+    return cast(content.Grievances, asdict(grievances.summary([system.id])))
 
 
 def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[content.Explanation]]:

@@ -31,6 +31,11 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     "WTF_CSRF_TIME_LIMIT": None,
     "REVIEW_MONTHS": 12,
+    # Days a buyer has to respond to a grievance from the public before the oversight body sees it overdue.
+    "GRIEVANCE_RESPONSE_DAYS": 30,
+    # Grievances one address may send within GRIEVANCE_WINDOW_MINUTES (a shared gateway gets some slack).
+    "GRIEVANCE_MAX_PER_ADDRESS": 5,
+    "GRIEVANCE_WINDOW_MINUTES": 60,
     # How long a write waits for SQLite's single write lock before the user is asked to retry.
     "SQLITE_BUSY_SECONDS": 10,
     # A .ttf/.ttc font with Chinese glyphs to embed in Chinese reports; unset, the usual Debian fonts are

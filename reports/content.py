@@ -119,6 +119,19 @@ class RemediationAction(TypedDict, total=False):
     status: str
 
 
+class Grievances(TypedDict):
+    """Grievances the public sent about the system, and how fast the buyer responded (days)."""
+
+    received: int
+    triaged: int
+    answered: int
+    awaiting: int
+    overdue: int
+    response_days: int
+    median_days_to_respond: float | None
+    longest_days_to_respond: float | None
+
+
 class Signatory(TypedDict):
     """A party expected to sign: the issuer first, then those who countersign."""
 
@@ -155,6 +168,8 @@ class ReportContent(TypedDict):
         Sentences of the executive summary.
     method, sections, risks, fairness, explanations, remediation, obligations, signoff : optional
         The sections of the report, in that order after the answers' ``sections``.
+    grievances : Grievances, optional
+        Counts and response times of the grievances the public sent about the system.
     """
 
     kind: str
@@ -176,3 +191,4 @@ class ReportContent(TypedDict):
     remediation: NotRequired[list[RemediationAction]]
     obligations: NotRequired[list[str]]
     signoff: NotRequired[list[Signatory]]
+    grievances: NotRequired[Grievances]

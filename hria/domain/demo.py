@@ -103,6 +103,7 @@ def seed(instance_path: str) -> list[DemoLogin]:
     _complete_scoping(scoping, procurer)
     _procurement_story(welfare, orgs)
     _self_certification(orgs)
+    _public_accountability(welfare, orgs)
     save_logins(instance_path, logins)
     return logins
 
@@ -457,3 +458,66 @@ def _self_certification(orgs: dict) -> None:
             Share(assessment_id=assessment.id, organisation_id=orgs["city"].id, shared_by_id=vendor.id)
         )
     db.session.commit()
+
+
+def _public_accountability(welfare: System, orgs: dict) -> None:
+    """The welfare system published, two grievances from the public handled, and a consultation recorded."""
+    from datetime import date, timedelta
+
+    from hria.domain import consultations, grievances, publication, trail
+    from hria.domain.models import utcnow
+
+    procurer = _user("procurer", orgs["city"])
+    scoping = next(a for a in welfare.assessments if a.stage == "scoping")
+    with trail.acting_as(procurer.email, procurer.id):
+        publication.publish(welfare, "Transparency page for residents, as promised to the council.")
+        db.session.commit()
+    flagged = grievances.submit(
+        welfare,
+        "My housing benefit was stopped for an investigation. I filled the forms in my own language and "
+        "the caseworker said the system had flagged me. Nobody told me why.",
+        "June 2026",
+        "",
+        "en",
+    )
+    late = grievances.submit(
+        welfare,
+        "Where can I read how the score is calculated and who checks it?",
+        "",
+        "",
+        "en",
+    )
+    now = utcnow()
+    flagged.received_at, late.received_at = now - timedelta(days=20), now - timedelta(days=40)
+    with trail.acting_as(procurer.email, procurer.id):
+        grievances.triage(
+            flagged,
+            procurer,
+            scoping,
+            "equality",
+            "A resident whose forms were in another language was flagged and had payments stopped without "
+            "a reason: the language of the forms may act as a proxy for nationality.",
+        )
+        grievances.answer(
+            late,
+            procurer,
+            "The transparency page of the system explains how the score is used and links to the signed "
+            "report; every flag is checked by a caseworker before any investigation starts.",
+        )
+        flagged.responded_at = flagged.received_at + timedelta(days=6)
+        late.responded_at = late.received_at + timedelta(days=12)
+        consultations.record(
+            scoping,
+            procurer,
+            consultations.NewConsultation(
+                category="community_group",
+                held_on=date(2026, 4, 14),
+                method="meeting",
+                participants=23,
+                what_they_said="Residents feared that applicants who write in another language would be "
+                "flagged more often, and asked who they could complain to.",
+                what_changed="A grievance form on the public page; the language of the forms is tested as a "
+                "proxy in every fairness audit.",
+            ),
+        )
+        db.session.commit()

@@ -27,7 +27,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hria.domain.vocabulary import AssessmentStatus, EvidencePurpose, OrganisationKind, ReportKind, Role
+from hria.domain.vocabulary import (
+    AssessmentStatus,
+    ConsultationMethod,
+    EvidencePurpose,
+    GrievanceStatus,
+    OrganisationKind,
+    ReportKind,
+    Role,
+    StakeholderCategory,
+)
 from hria.extensions import db
 
 if TYPE_CHECKING:
@@ -155,6 +164,8 @@ class System(Model):
     impact_level_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessment.id", use_alter=True, name="fk_ai_system_impact_level_from")
     )
+    # Set while the system's transparency page is public (hria.domain.publication).
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -165,7 +176,8 @@ class System(Model):
         back_populates="system", order_by="Assessment.created_at", foreign_keys="Assessment.system_id"
     )
     impact_level_from: Mapped[Assessment | None] = relationship(
-        foreign_keys=[impact_level_from_id], post_update=True  # the two tables refer to each other
+        foreign_keys=[impact_level_from_id],
+        post_update=True,  # the two tables refer to each other
     )
 
 
@@ -419,6 +431,72 @@ class FairnessAudit(Model):
     assessment: Mapped[Assessment] = relationship()
     evidence: Mapped[Evidence] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+class Grievance(Model):
+    """A concern or complaint from a member of the public about a published system (hria.domain.grievances).
+
+    The contact is personal data: it is redacted from the trail and never shown on a public page."""
+
+    __tablename__ = "grievance"
+    __table_args__ = (one_of("grievance", "status", GrievanceStatus),)
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("ai_system.id", ondelete="CASCADE"), index=True)
+    what_happened: Mapped[str] = mapped_column(Text)
+    happened_when: Mapped[str] = mapped_column(String(100), default="")
+    contact: Mapped[str] = mapped_column(String(300), default="", info={"trail": "redact"})
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    status: Mapped[str] = mapped_column(String(20), default=GrievanceStatus.RECEIVED)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # triaged into the risk register: the finding it became
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id", ondelete="SET NULL"))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    system: Mapped[System] = relationship()
+    finding: Mapped[Finding | None] = relationship()
+
+
+class PublicSubmission(Model):
+    """When an address last sent a public form: kept a day, to throttle floods (hria.domain.grievances)."""
+
+    __tablename__ = "public_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Consultation(Model):
+    """A consultation of people affected by a system, recorded on an assessment (hria.domain.consultations).
+
+    Who took part is recorded by category; names only where ``consent`` says they agreed to it."""
+
+    __tablename__ = "consultation"
+    __table_args__ = (
+        one_of("consultation", "category", StakeholderCategory),
+        one_of("consultation", "method", ConsultationMethod),
+    )
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(30))
+    held_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(30))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    what_they_said: Mapped[str] = mapped_column(Text)
+    what_changed: Mapped[str] = mapped_column(Text, default="")
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    named_participants: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship()
 
 
 class LoginAttempt(Model):

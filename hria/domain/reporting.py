@@ -506,7 +506,7 @@ def report_data(
         for name in oversight
         if name != issuer.name
     ]
-    return {
+    data: content.ReportContent = {
         "kind": kind,
         "lang": lang,
         "title": title,
@@ -554,6 +554,17 @@ def report_data(
         "obligations": risk_register.obligations(assessment) if buyer_side else [],
         "signoff": signoff,
     }
+    if buyer_side:
+        data["grievances"] = _grievances(system)
+    return data
+
+
+def _grievances(system) -> content.Grievances:
+    from dataclasses import asdict
+
+    from hria.domain import grievances
+
+    return cast(content.Grievances, asdict(grievances.summary([system.id])))
 
 
 def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[content.Explanation]]:

@@ -93,6 +93,29 @@ class EvidencePurpose(StrEnum):
     MODEL_OUTPUTS = "model_outputs"  # the data of fairness audits and explanations
 
 
+class GrievanceStatus(StrEnum):
+    RECEIVED = "received"
+    TRIAGED = "triaged"  # taken into the risk register as a finding against a right
+    ANSWERED = "answered"
+
+
+class StakeholderCategory(StrEnum):
+    AFFECTED_PEOPLE = "affected_people"
+    COMMUNITY_GROUP = "community_group"
+    WORKERS = "workers"
+    CIVIL_SOCIETY = "civil_society"
+    EXPERTS = "experts"
+    PUBLIC_BODY = "public_body"
+
+
+class ConsultationMethod(StrEnum):
+    MEETING = "meeting"
+    WORKSHOP = "workshop"
+    SURVEY = "survey"
+    INTERVIEWS = "interviews"
+    WRITTEN = "written"
+
+
 ORGANISATION_KINDS = Vocabulary(
     Term(OrganisationKind.BUYER, "Public buyer", "公共采购方"),
     Term(OrganisationKind.VENDOR, "Vendor", "供应商"),
@@ -194,3 +217,26 @@ RISK_DIMENSIONS = {
         Term("4", "4 — almost certain", "4 — 几乎肯定"),
     ),
 }
+
+GRIEVANCE_STATUSES = Vocabulary(
+    Term(GrievanceStatus.RECEIVED, "Received, awaiting a response", "已收到、待答复"),
+    Term(GrievanceStatus.TRIAGED, "Taken into the risk register", "已纳入风险登记册"),
+    Term(GrievanceStatus.ANSWERED, "Answered", "已答复"),
+)
+
+STAKEHOLDER_CATEGORIES = Vocabulary(
+    Term(StakeholderCategory.AFFECTED_PEOPLE, "People affected by the system", "受系统影响的人"),
+    Term(StakeholderCategory.COMMUNITY_GROUP, "Community groups", "社区团体"),
+    Term(StakeholderCategory.WORKERS, "Workers and their representatives", "工作人员及其代表"),
+    Term(StakeholderCategory.CIVIL_SOCIETY, "Civil society organisations", "民间社会组织"),
+    Term(StakeholderCategory.EXPERTS, "Independent experts", "独立专家"),
+    Term(StakeholderCategory.PUBLIC_BODY, "Other public bodies", "其他公共机构"),
+)
+
+CONSULTATION_METHODS = Vocabulary(
+    Term(ConsultationMethod.MEETING, "Public meeting", "公开会议"),
+    Term(ConsultationMethod.WORKSHOP, "Workshop", "研讨会"),
+    Term(ConsultationMethod.SURVEY, "Survey", "问卷调查"),
+    Term(ConsultationMethod.INTERVIEWS, "Interviews", "访谈"),
+    Term(ConsultationMethod.WRITTEN, "Written submissions", "书面意见"),
+)

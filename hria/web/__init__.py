@@ -8,12 +8,14 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from hria.web import ids
+    from hria.web.accountability.routes import bp as accountability
     from hria.web.admin.routes import bp as admin
     from hria.web.assessments.routes import bp as assessments
     from hria.web.audits.routes import bp as audits
     from hria.web.auth.routes import bp as auth
     from hria.web.comments.routes import bp as comments
     from hria.web.home.routes import bp as home
+    from hria.web.public.routes import bp as public
     from hria.web.questionnaire.routes import bp as questionnaire
     from hria.web.reports.routes import bp as reports
     from hria.web.risks.routes import bp as risks
@@ -23,3 +25,5 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth, home, systems, assessments, questionnaire, risks, comments, audits, reports):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin, url_prefix="/admin")
+    app.register_blueprint(public)  # /public/…: no sign-in
+    app.register_blueprint(accountability)

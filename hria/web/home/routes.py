@@ -27,7 +27,22 @@ def dashboard():
         can_create=access.can_create_systems(current_user),
         overdue=tracking.overdue_for(current_user),
         notifications=comments.unread(current_user),
+        grievances=_grievances_overseen(systems),
     )
+
+
+def _grievances_overseen(systems):
+    """The oversight body's view of the public's grievances: counts, and the replies that are overdue."""
+    if current_user.role != "oversight":
+        return None
+    from hria.domain import grievances
+
+    ids = [s.id for s in systems]
+    return {
+        "summary": grievances.summary(ids),
+        "overdue": grievances.overdue_of(ids),
+        "due_at": grievances.due_at,
+    }
 
 
 @bp.route("/healthz")

@@ -1,0 +1,136 @@
+"""The public pages' own words in English and Chinese: they are read in the language of the assessment."""
+
+# ruff: noqa: RUF001 - Chinese text takes full-width punctuation
+
+from __future__ import annotations
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "transparency": "Public transparency page",
+        "published_systems": "Published systems",
+        "none_published": "No system has been published yet.",
+        "purpose": "What the system is for",
+        "sector": "Urban sector",
+        "deciding_body": "Who decides",
+        "deciding_body_help": "The public body that runs the system and answers for its decisions",
+        "vendor": "Supplier",
+        "automated": "It makes or supports automated decisions about people.",
+        "not_automated": "It does not make decisions about people.",
+        "impact_level": "Impact level",
+        "impact_help": "From I (little impact) to IV (very high impact), in the latest assessment.",
+        "not_scored": "not yet assessed",
+        "stages": "Assessed at these stages of its life",
+        "rights": "Rights at risk and how the risks are treated",
+        "right": "Right",
+        "level": "Risk level",
+        "treatment": "Treatment",
+        "no_treatment": "no treatment recorded yet",
+        "no_rights": "No right has been placed in the risk register yet.",
+        "fairness": "Fairness tests of the system's outputs",
+        "fairness_intro": (
+            "Each test compares how often the system flags people in each group. The range in brackets is "
+            "the {confidence} interval: the true rate is very likely within it."
+        ),
+        "records": "{rows} records tested at the {stage} stage.",
+        "no_disparity": "No disparity between groups was found with confidence in this test.",
+        "group": "Group",
+        "people": "People",
+        "flagged": "Flagged",
+        "no_fairness": "No fairness test has been completed yet.",
+        "remediation": "What is being done about the risks",
+        "remediation_counts": "Remediation actions by status",
+        "open_actions": "Actions still open",
+        "due": "due",
+        "no_remediation": "No remediation action has been planned yet.",
+        "report": "The latest signed report",
+        "report_id": "Report",
+        "issued": "Issued",
+        "signed_by": "Signed by",
+        "sha256": "SHA-256 of the file",
+        "download": "Download the signed PDF",
+        "verification": "Verification",
+        "no_report": "No signed report has been issued yet.",
+        "object": "How to object or raise a concern",
+        "object_intro": (
+            "If this system affected you or someone you know, tell the people responsible. You do not need "
+            "an account. Your message is read by {body}; they must respond within {days} days, and an "
+            "independent oversight body checks that they do."
+        ),
+        "object_privacy": (
+            "Contact details are optional and are seen only by the staff who handle your message. They are "
+            "never published."
+        ),
+        "what_happened": "What happened",
+        "when": "When did it happen?",
+        "contact": "How can we reach you? (optional)",
+        "send": "Send",
+        "received": "Your message was received",
+        "reference": "Your reference number",
+        "reference_help": "Keep this number. Quote it when you contact {body} about your message.",
+        "back": "Back to the system's page",
+        "machine_readable": "Machine-readable index of published systems",
+        "language": "Language",
+    },
+    "zh": {
+        "transparency": "公开透明页面",
+        "published_systems": "已公开的系统",
+        "none_published": "尚无已公开的系统。",
+        "purpose": "系统用途",
+        "sector": "城市领域",
+        "deciding_body": "决策机构",
+        "deciding_body_help": "运行该系统并对其决定负责的公共机构",
+        "vendor": "供应商",
+        "automated": "该系统作出或支持关于个人的自动化决定。",
+        "not_automated": "该系统不作出关于个人的决定。",
+        "impact_level": "影响等级",
+        "impact_help": "从 I（影响很小）到 IV（影响很大），依据最近一次评估。",
+        "not_scored": "尚未评估",
+        "stages": "已评估的生命周期阶段",
+        "rights": "面临风险的权利及其处理措施",
+        "right": "权利",
+        "level": "风险等级",
+        "treatment": "处理措施",
+        "no_treatment": "尚未记录处理措施",
+        "no_rights": "风险登记册中尚无权利。",
+        "fairness": "系统输出的公平性测试",
+        "fairness_intro": "每项测试比较系统标记各群体的频率。括号内为 {confidence} 置信区间："
+        "真实比率极可能落在其中。",
+        "records": "在{stage}阶段测试了 {rows} 条记录。",
+        "no_disparity": "本次测试未以足够把握发现群体之间的差异。",
+        "group": "群体",
+        "people": "人数",
+        "flagged": "被标记比例",
+        "no_fairness": "尚未完成公平性测试。",
+        "remediation": "针对风险正在采取的措施",
+        "remediation_counts": "按状态统计的整改措施",
+        "open_actions": "尚未完成的措施",
+        "due": "截止",
+        "no_remediation": "尚未规划整改措施。",
+        "report": "最新的签名报告",
+        "report_id": "报告",
+        "issued": "签发时间",
+        "signed_by": "签署方",
+        "sha256": "文件的 SHA-256",
+        "download": "下载签名 PDF",
+        "verification": "验证结果",
+        "no_report": "尚未签发签名报告。",
+        "object": "如何提出异议或关切",
+        "object_intro": "如果该系统影响了您或您认识的人，请告知负责人员，无需账户。您的信息由{body}阅读；"
+        "他们必须在 {days} 天内答复，并由独立的监督机构进行核查。",
+        "object_privacy": "联系方式为选填，仅处理您信息的工作人员可见，绝不公开。",
+        "what_happened": "发生了什么",
+        "when": "何时发生？",
+        "contact": "我们如何联系您？（选填）",
+        "send": "发送",
+        "received": "您的信息已收到",
+        "reference": "您的编号",
+        "reference_help": "请保存此编号。联系{body}时请注明。",
+        "back": "返回系统页面",
+        "machine_readable": "已公开系统的机器可读索引",
+        "language": "语言",
+    },
+}
+
+
+def labels(language: str) -> dict[str, str]:
+    return LABELS.get(language, LABELS["en"])

@@ -465,7 +465,7 @@ class _Report:
             confidence=self.confidence(result), low=f"{low:.2f}", high=f"{high:.2f}"
         )
         rows = "; ".join(
-            f"{v['group']} {self.labels['of']} {v['reference']}, {self.metric(v['metric'])}: "
+            f"{v['group']} {self.labels['versus']} {v['reference']}, {self.metric(v['metric'])}: "
             f"{_ratio(v.get('ratio'))} ({_ratio(v.get('low'))}–{_ratio(v.get('high'))}), "
             f"{self.verdict(v['verdict'])}"
             for v in verdicts
@@ -663,7 +663,7 @@ class _Report:
                     risk.get("due") or "—",
                 ]
             )
-        widths = [9 * mm, 25 * mm, 16 * mm, 55 * mm, 36 * mm, 20 * mm, 13 * mm]
+        widths = [8 * mm, 24 * mm, 15 * mm, 50 * mm, 35 * mm, 22 * mm, 20 * mm]
         story += w.table(rows, widths) if len(rows) > 1 else [w.p(labels["none"])]
         return story
 

@@ -150,9 +150,7 @@ class _PageFromBytes(ImportedPdfPage):
         return name.encode("ascii") + b" Do"
 
 
-def _stamp(
-    appearance: SignatureAppearance, box: tuple[float, ...] | None
-) -> StaticStampStyle | None:
+def _stamp(appearance: SignatureAppearance, box: tuple[float, ...] | None) -> StaticStampStyle | None:
     if box is None:
         return None
     x1, y1, x2, y2 = box
@@ -217,7 +215,7 @@ def sign_pdf(
         Empty signature fields to prepare for the parties expected to countersign (first signature only). With
         the certifier's own, they sit in the boxes of the last (sign-off) page, in signing order.
     appearance : SignatureAppearance, optional
-        What the signature shows in its box; without it, the signature has no visible appearance.
+        What the signature shows in its box; without it, the signer's name and the reason.
 
     Returns
     -------
@@ -253,7 +251,8 @@ def sign_pdf(
         docmdp_permissions=REPORT_PERMISSIONS,
     )
     timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
-    style = _stamp(appearance, box) if appearance is not None else None
+    # always our own appearance: pyHanko's default stamp sets Courier, which is not embedded
+    style = _stamp(appearance or SignatureAppearance(name=name, role=reason, organisation=name), box)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper, stamp_style=style)
     output: io.BytesIO = pdf_signer.sign_pdf(writer)
     return output.getvalue()

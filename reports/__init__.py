@@ -6,13 +6,14 @@ A plain library: no Flask, no database. It takes plain data (``ReportContent``) 
 from .content import ReportContent
 from .keys import SigningKeyError, create_authority, create_signing_identity, load_identity
 from .pdf import build_report
-from .signing import ReportIdentity, sign_pdf
+from .signing import ReportIdentity, SignatureAppearance, sign_pdf
 from .verify import Party, Verification, verify_pdf
 
 __all__ = [
     "Party",
     "ReportContent",
     "ReportIdentity",
+    "SignatureAppearance",
     "SigningKeyError",
     "Verification",
     "build_report",

@@ -61,15 +61,42 @@ class Section(TypedDict):
 
 
 class Risk(TypedDict, total=False):
-    """A right in the risk register: what was found, and the assessor's rating where there is one."""
+    """A right in the risk register: what was found, and the assessor's rating where there is one.
+
+    ``finding`` is the register's one line; ``findings`` the questions and technical findings behind it, which
+    the report sets in an annex. ``severity`` (scale + scope + reversibility) and ``likelihood`` place the
+    right on the heat map; ``level_key`` is the key of its band in ``RiskMatrix.levels``.
+    """
 
     right: Required[str]
+    finding: str
     findings: list[str]
     scale: int | None
     scope: int | None
     reversibility: int | None
     likelihood: int | None
+    severity: int | None
     level: str | None
+    level_key: str | None
+    treatment: str
+    owner: str | None
+    due: str | None
+
+
+class RiskBand(TypedDict):
+    """A level of the risk matrix: risk (severity × likelihood) up to ``up_to`` has this level."""
+
+    key: str
+    label: str
+    up_to: int
+
+
+class RiskMatrix(TypedDict):
+    """The axes of the heat map, as ``[lowest, highest]``, and the levels from the lowest up."""
+
+    severity: list[int]
+    likelihood: list[int]
+    levels: list[RiskBand]
 
 
 class FairnessGroup(TypedDict, total=False):
@@ -85,14 +112,38 @@ class FairnessGroup(TypedDict, total=False):
     intervals: dict[str, list[float | None]]
 
 
+class Verdict(TypedDict, total=False):
+    """A group's metric compared with its reference group's: the ratio, its interval and the verdict.
+
+    ``verdict`` is the fairness library's key (``"disparity"``, ``"inconclusive"``, ``"no evidence of
+    disparity"``, ``"too small"``); ``metric`` a key such as ``"false_positive_rate"``.
+    """
+
+    group: Required[str]
+    reference: Required[str]
+    metric: Required[str]
+    verdict: Required[str]
+    family: str
+    ratio: float | None
+    low: float | None
+    high: float | None
+
+
 class FairnessResult(TypedDict, total=False):
-    """A fairness audit of an uploaded file: the file, its groups and the disparities found, in words."""
+    """A fairness audit of an uploaded file: the file, its groups, its verdicts and the disparities in words.
+
+    ``ratio_band`` is ``[threshold, 1 / threshold]``: ratios inside it are not taken as a disparity.
+    """
 
     file: Required[str]
     sha256: Required[str]
     rows: Required[int]
     groups: Required[list[FairnessGroup]]
     findings: list[str]
+    verdicts: list[Verdict]
+    ratio_band: list[float]
+    confidence: float
+    references: dict[str, str]
 
 
 class FeatureShare(TypedDict):
@@ -108,15 +159,28 @@ class Explanation(TypedDict, total=False):
     explains_model: bool
     importance: list[FeatureShare]
     flags: list[str]
+    proxies: list[str]
 
 
 class RemediationAction(TypedDict, total=False):
+    """An action of the remediation plan; ``state`` is where it stands: ``"done"``, ``"in_progress"``,
+    ``"overdue"`` or ``"open"``, and ``status`` its status in words."""
+
     action: Required[str]
     paragraph: str
     right: str
     owner: str | None
     due: str | None
     status: str
+    state: str
+
+
+class Review(TypedDict, total=False):
+    """Where the assessment's review stands when the report is issued, and who is to countersign."""
+
+    status: Required[str]
+    decisions: list[str]
+    countersigners: list[str]
 
 
 class Grievances(TypedDict):
@@ -133,7 +197,8 @@ class Grievances(TypedDict):
 
 
 class Signatory(TypedDict):
-    """A party expected to sign: the issuer first, then those who countersign."""
+    """A party expected to sign: the issuer first, then those who countersign. Each gets a signature box on
+    the sign-off page, in this order (see ``reports.layout.signature_box``)."""
 
     organisation: str
     role: str
@@ -165,9 +230,16 @@ class ReportContent(TypedDict):
     impact : Impact or None, optional
         The impact score; None, or absent, before the assessment is scored.
     summary : list of str, optional
-        Sentences of the executive summary.
+        Sentences of the summary.
+    risk_matrix : RiskMatrix, optional
+        The axes and levels of the heat map on the first page.
+    review : Review, optional
+        The review status shown on the first page.
+    verify_url : str, optional
+        Where anyone can verify the signed file, shown in every signature's appearance.
     method, sections, risks, fairness, explanations, remediation, obligations, signoff : optional
-        The sections of the report, in that order after the answers' ``sections``.
+        The sections of the report. A section whose key is absent is left out (its issuer may not read it); an
+        empty list is shown as "None".
     grievances : Grievances, optional
         Counts and response times of the grievances the public sent about the system.
     """
@@ -183,6 +255,9 @@ class ReportContent(TypedDict):
     bank_version: NotRequired[str]
     impact: NotRequired[Impact | None]
     summary: NotRequired[list[str]]
+    risk_matrix: NotRequired[RiskMatrix]
+    review: NotRequired[Review]
+    verify_url: NotRequired[str]
     method: NotRequired[Method]
     sections: NotRequired[list[Section]]
     risks: NotRequired[list[Risk]]

@@ -39,6 +39,10 @@ def test_an_invited_vendors_self_certification_holds_none_of_the_buyers_side(app
         assert buyer_only in buyer_report
         assert buyer_only not in vendor_report
     assert "Vendor A certifies its own answers to City A's assessment" in " ".join(vendor_report.split())
+    # what the vendor may not read is left out, not shown under an empty heading
+    for heading in ("Risk register", "Remediation plan", "Obligations", "Impact level"):
+        assert heading in buyer_report
+        assert heading not in vendor_report, heading
 
 
 def test_a_report_file_is_written_only_when_its_registration_commits(app, keyed):

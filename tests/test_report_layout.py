@@ -163,7 +163,7 @@ def test_long_text_flows_across_pages_and_signs(case, data, last, min_pages, sig
 
 def test_a_short_report_keeps_its_answers_in_one_table(tmp_path):
     path = pdf_file(build_report(report()), tmp_path, "short")
-    assert page_count(path) == 3  # cover, content, sign-off
+    assert page_count(path) == 5  # executive summary, contents, content, annex of answers, sign-off
     text = text_of(path)
     assert text.splitlines().count("Question") == 1  # one table header, no row set apart under its labels
 

@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import cast
 
@@ -20,6 +21,7 @@ from hria.domain.models import (
     Assessment,
     Evidence,
     FairnessAudit,
+    Finding,
     Organisation,
     RemediationAction,
     Report,
@@ -27,6 +29,7 @@ from hria.domain.models import (
     utcnow,
 )
 from hria.domain.vocabulary import (
+    ASSESSMENT_STATUSES,
     LIFECYCLE_STAGES,
     REMEDIATION_STATUSES,
     SECTORS,
@@ -34,7 +37,7 @@ from hria.domain.vocabulary import (
     ReportKind,
 )
 from hria.extensions import db
-from reports import Party, ReportIdentity, build_report, content, sign_pdf, verify_pdf
+from reports import Party, ReportIdentity, SignatureAppearance, build_report, content, sign_pdf, verify_pdf
 from reports.fonts import FontNotFound
 from reports.verify import ISSUER, OVERSIGHT, OWNER, RELATIONS, STRANGER, Verification
 
@@ -158,6 +161,7 @@ def issue(
         timestamp_url=current_app.config.get("TIMESTAMP_URL"),
         identity=ReportIdentity(code=code, version=version, issuer=issuer.name),
         countersignatures=len(data["signoff"]) - 1,
+        appearance=_appearance(user, issuer, data["signoff"][0]["role"], lang),
     )
     sha, path = store(pdf)
     report = Report(
@@ -195,12 +199,16 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
             + (" or the buyer itself" if report.kind == ReportKind.SELF_CERTIFICATION else "")
             + " may countersign it."
         )
+    role = {OVERSIGHT: "countersignature (oversight)", OWNER: "countersignature (buyer)"}[
+        relations(report)[organisation.id]
+    ]
     countersigned = sign_pdf(
         pdf_of(report),
         signing_keys.signer_for(organisation),
         name=organisation.name,
         reason="Countersigned",
         timestamp_url=current_app.config.get("TIMESTAMP_URL"),
+        appearance=_appearance(user, organisation, role, report.language),
     )
     sha, path = store(countersigned)
     new = Report(
@@ -218,6 +226,24 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
     db.session.flush()
     report.superseded_by_id = new.id
     return new
+
+
+def verify_url() -> str:
+    """The public verification page, when the instance knows its public address (``PUBLIC_URL``)."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    return f"{base}/verify" if base else ""
+
+
+def _appearance(user: User | None, organisation: Organisation, role: str, lang: str) -> SignatureAppearance:
+    """What a signature shows: the person who signed (the organisation itself from the command line)."""
+    return SignatureAppearance(
+        name=(user.name if user is not None and user.name else organisation.name),
+        role=role,
+        organisation=organisation.name,
+        verify_url=verify_url(),
+        lang=lang,
+        cjk_font=current_app.config.get("CJK_FONT"),
+    )
 
 
 def issuer_name(report: Report) -> str:
@@ -439,14 +465,6 @@ def report_data(
                     ],
                 }
             )
-    risks: list[content.Risk] = []
-    for row in risk_register.register(assessment) if buyer_side else []:
-        rating = row.rating
-        risk: content.Risk = {"right": row.label, "findings": row.sources, "level": row.level_label}
-        if rating:
-            risk["scale"], risk["scope"] = rating.scale, rating.scope
-            risk["reversibility"], risk["likelihood"] = rating.reversibility, rating.likelihood
-        risks.append(risk)
     actions: list[content.RemediationAction] = [
         {
             "action": a.text,
@@ -455,12 +473,14 @@ def report_data(
             "owner": a.owner,
             "due": a.due_date.isoformat() if a.due_date else "",
             "status": REMEDIATION_STATUSES.label(a.status, lang),
+            "state": _state(a),
         }
         for a in db.session.query(RemediationAction)
         .filter_by(assessment_id=assessment.id)
         .order_by(RemediationAction.id)
         if buyer_side
     ]
+    risks = _risks(assessment, bank) if buyer_side else []
     fairness_results, explanations = _checks(assessment)
     cited = sorted({c for q in shown for c in q["cites"]}, key=lambda c: (int(c[1:].split("(")[0]), c))
     title = {
@@ -523,6 +543,11 @@ def report_data(
         },
         "stage": LIFECYCLE_STAGES.label(assessment.stage, lang),
         "bank_version": bank["version"],
+        "review": {
+            "status": ASSESSMENT_STATUSES.label(assessment.status, lang),
+            "countersigners": [s["organisation"] for s in signoff[1:]],
+        },
+        "verify_url": verify_url(),
         "impact": {
             "level": level,
             "raw": impact.raw,
@@ -548,15 +573,88 @@ def report_data(
         },
         "sections": sections,
         "risks": risks,
+        "risk_matrix": _matrix(bank, lang),
         "fairness": fairness_results,
         "explanations": explanations,
         "remediation": actions,
-        "obligations": risk_register.obligations(assessment) if buyer_side else [],
+        "obligations": risk_register.obligations(assessment),
         "signoff": signoff,
     }
+    if not buyer_side:
+        # not the issuer's to read: left out of its report altogether, not shown empty
+        for key in ("impact", "risks", "risk_matrix", "remediation", "obligations"):
+            data.pop(key)  # type: ignore[misc]
     if buyer_side:
         data["grievances"] = _grievances(system)
     return data
+
+
+def _state(action: RemediationAction) -> str:
+    """Where an action stands on the progress bar: done, in progress, overdue or open."""
+    if action.status not in risk_register.OPEN_STATUSES:
+        return "done"
+    if action.due_date is not None and action.due_date < date.today():
+        return "overdue"
+    return action.status
+
+
+def _matrix(bank: dict, lang: str) -> content.RiskMatrix:
+    levels = bank["risk_matrix"]["levels"]
+    values = [row["value"] for row in bank["risk_matrix"]["scale_labels"]]
+    return {
+        "severity": [3 * min(values), 3 * max(values)],  # scale + scope + reversibility
+        "likelihood": [min(values), max(values)],
+        "levels": [
+            {"key": row["level"], "label": questions.text(row, lang), "up_to": row["up_to"]} for row in levels
+        ],
+    }
+
+
+ONE_LINE = 160  # characters of a risk's finding in the register
+
+
+def _risks(assessment: Assessment, bank: dict) -> list[content.Risk]:
+    technical: dict[str, list[str]] = {}
+    for finding in db.session.query(Finding).filter_by(assessment_id=assessment.id).order_by(Finding.id):
+        technical.setdefault(finding.right, []).append(finding.text)
+    open_actions = (
+        db.session.query(RemediationAction)
+        .filter(
+            RemediationAction.assessment_id == assessment.id,
+            RemediationAction.status.in_(risk_register.OPEN_STATUSES),
+        )
+        .order_by(RemediationAction.due_date.is_(None), RemediationAction.due_date, RemediationAction.id)
+        .all()
+    )
+    risks: list[content.Risk] = []
+    for row in risk_register.register(assessment):
+        rating = row.rating
+        next_action = next((a for a in open_actions if a.right == row.right), None)
+        risk: content.Risk = {
+            "right": row.label,
+            "finding": _one_line(row.sources, technical.get(row.right, [])),
+            "findings": row.sources,
+            "level": row.level_label,
+            "level_key": row.level,
+            "severity": row.severity,
+            "treatment": rating.treatment if rating else "",
+            "owner": next_action.owner if next_action else None,
+            "due": next_action.due_date.isoformat() if next_action and next_action.due_date else None,
+        }
+        if rating:
+            risk["scale"], risk["scope"] = rating.scale, rating.scope
+            risk["reversibility"], risk["likelihood"] = rating.reversibility, rating.likelihood
+        risks.append(risk)
+    return risks
+
+
+def _one_line(sources: list[str], technical: list[str]) -> str:
+    """A right's finding in one line: the first technical finding's headline (what a test measured), else the
+    first answer that flags it, with how many more there are."""
+    first = technical[0].split(": ", 1)[0] if technical else (sources[0] if sources else "")
+    more = len(sources) - 1
+    line = first if len(first) <= ONE_LINE else first[: ONE_LINE - 1].rstrip() + "…"
+    return f"{line} (+{more})" if more > 0 else line
 
 
 def _grievances(system) -> content.Grievances:
@@ -588,6 +686,7 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
                         for row in result["global_importance"]
                     ],
                     "flags": [f["text"] for f in result["flags"] if f["flagged"]],
+                    "proxies": list(dict.fromkeys(f["feature"] for f in result["flags"] if f["flagged"])),
                 }
             )
             continue
@@ -599,15 +698,37 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
             for d in result["disparities"]
             if d["verdict"] == "disparity" and d["family"] != "intersection" and d["metric"] in KEY_METRICS
         ]
+        parameters = result["parameters"]
+        judged = [
+            d
+            for d in result["disparities"]
+            if d["verdict"] and d["family"] != "intersection" and d["metric"] in KEY_METRICS
+        ]
         fairness_results.append(
             {
                 "file": record.evidence.filename,
                 "sha256": record.evidence.sha256,
                 "rows": result["rows"],
-                "findings": [finding_sentence(d, result["parameters"]["confidence"]) for d in findings[:10]],
+                "findings": [finding_sentence(d, parameters["confidence"]) for d in findings[:10]],
                 "groups": [
                     cast(content.FairnessGroup, {**g, "name": group_name(g["group"])})
                     for g in result["groups"]
+                ],
+                "confidence": parameters["confidence"],
+                "ratio_band": [parameters["ratio_threshold"], 1 / parameters["ratio_threshold"]],
+                "references": {d["family"]: group_name(d["reference"]) for d in judged},
+                "verdicts": [
+                    {
+                        "group": group_name(d["group"]),
+                        "reference": group_name(d["reference"]),
+                        "metric": d["metric"],
+                        "family": d["family"],
+                        "verdict": d["verdict"],
+                        "ratio": d["ratio"],
+                        "low": d["ratio_interval"][0],
+                        "high": d["ratio_interval"][1],
+                    }
+                    for d in judged
                 ],
             }
         )

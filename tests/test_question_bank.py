@@ -81,6 +81,26 @@ BREAKAGES = {
         lambda d: question(d, "SCO-01").update(points={"yes": 1}),
         "question SCO-01: scoring on a context question",
     ),
+    "quote not in its paragraph": (
+        lambda d: question(d, "SCO-16").update(
+            cites=[{"ref": "§54(d)", "quote": "启动项目", "primary": True}]
+        ),
+        "question SCO-16: the quote “启动项目” is not in §54(d), which reads: “就技术的道德使用",
+    ),
+    "citation without a quote": (
+        lambda d: question(d, "SCO-06").update(cites=["§56(c)"]),
+        "question SCO-06: citation §56(c) has no quote",
+    ),
+    "two primary citations": (
+        lambda d: [c.update(primary=True) for c in question(d, "SCO-10")["cites"]],
+        "question SCO-10: say which citation is primary: exactly one citation has 'primary: true'",
+    ),
+    "national paragraph cited first for the city": (
+        lambda d: question(d, "SCO-10").update(
+            cites=[{"ref": "§61(d)", "quote": "制定和颁布法规", "primary": True}]
+        ),
+        "question SCO-10: the primary citation §61(d) is addressed to national governments",
+    ),
     "safeguard without remediation": (
         lambda d: question(d, "SCO-02").pop("remediation"),
         "a safeguard needs the remediation it suggests when missing",
@@ -121,3 +141,37 @@ def test_broken_yaml_is_named(bank_copy):
     result = CliRunner().invoke(main, ["questions", "check", str(bank_copy)])
     assert result.exit_code == 1
     assert "design.yaml: not valid YAML" in result.output
+
+
+def test_every_citation_is_quoted_and_has_one_primary_paragraph():
+    bank = questionnaires.load_bank()
+    assert bank["version"] == "2026.2"
+    for q in questionnaires.question_index(bank).values():
+        primary = [c for c in q["citations"] if c["primary"]]
+        assert len(primary) == 1 and q["cites"][0] == primary[0]["ref"], q["id"]
+        assert all(c["quote"] for c in q["citations"]), q["id"]
+
+
+def test_the_citations_the_review_found_loose_are_replaced():
+    index = questionnaires.question_index(questionnaires.load_bank())
+    assert index["SCO-16"]["cites"] == ["§60", "§62(b)"]
+    assert index["RET-15"]["cites"] == ["§66(e)"]
+    assert index["DEP-09"]["cites"] == ["§55(f)", "§50(d)"]
+    # a city buyer's duty cites the local paragraph first, the national one at most as secondary
+    assert index["PRO-06"]["cites"] == ["§55(g)", "§81(a)"]
+    assert index["SCO-12"]["citations"][1] == {
+        "ref": "§62(c)",
+        "quote": "实施针对数据保护和共享的法律框架",
+        "primary": False,
+    }
+
+
+def test_the_earlier_bank_stays_loadable_as_it_was():
+    earlier = questionnaires.load_version("2026.1")
+    assert earlier["version"] == "2026.1"
+    index = questionnaires.question_index(earlier)
+    assert len(index) == 94
+    assert index["SCO-16"]["cites"] == ["§54(d)"] and "citations" not in index["SCO-16"]
+    assert set(questionnaires.bank_folders()) >= {"2026.1", "2026.2"}
+    with pytest.raises(KeyError, match=r"there is no question bank 1999\.1"):
+        questionnaires.load_version("1999.1")

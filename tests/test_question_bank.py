@@ -175,3 +175,38 @@ def test_the_earlier_bank_stays_loadable_as_it_was():
     assert set(questionnaires.bank_folders()) >= {"2026.1", "2026.2"}
     with pytest.raises(KeyError, match=r"there is no question bank 1999\.1"):
         questionnaires.load_version("1999.1")
+
+
+NEW_DUTIES = {
+    # duty: (stage, question ids)
+    "severity before action": ("scoping", ["SCO-17", "SCO-18", "SCO-19", "SCO-20"]),
+    "remediation by severity": ("deployment", ["DEP-21"]),
+    "effective grievance channel": ("deployment", ["DEP-17", "DEP-18", "DEP-19", "DEP-20"]),
+    "function creep": ("scoping", ["SCO-21", "SCO-22"]),
+    "function creep, by contract": ("design", ["DES-17"]),
+    "function creep, in operation": ("operation", ["OPS-16", "OPS-17"]),
+    "whether remediation worked": ("operation", ["OPS-18", "OPS-19"]),
+    "supply chain and leverage": ("procurement", ["PRO-17", "PRO-18", "PRO-19", "PRO-20"]),
+}
+
+
+@pytest.mark.parametrize("duty", sorted(NEW_DUTIES))
+def test_the_missing_due_diligence_duties_are_asked_and_scored(duty):
+    stage, ids = NEW_DUTIES[duty]
+    bank = questionnaires.load_bank()
+    stage_ids = [q["id"] for q in bank["stages"][stage]["questions"]]
+    index = questionnaires.question_index(bank)
+    for qid in ids:
+        q = index[qid]
+        assert qid in stage_ids
+        assert q["kind"] in ("risk", "safeguard"), qid
+        if q["type"] == "yes_no":
+            assert q["points"]["yes"] > 0 if q["kind"] == "risk" else q["points"]["yes"] == 2
+        else:
+            assert max(o["points"] for o in q["options"]) == 3
+        if q["kind"] == "safeguard":
+            assert q["remediation"]["en"] and q["remediation"]["zh"]
+        assert q["text"]["zh"] and q["help"]["zh"]
+    # where the UN Guiding Principles are the source, they are the framework reference
+    assert any(r.startswith("UNGP") for qid in ids for r in index[qid]["refs"])
+    assert all(qid not in questionnaires.question_index(questionnaires.load_version("2026.1")) for qid in ids)

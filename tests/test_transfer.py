@@ -79,7 +79,7 @@ def test_export_import_between_instances(app, client, world, auth, tmp_path, oth
         }
         assert answers["SCO-03"][0] == "triage"
         assert answers["SCO-03"][1].startswith("export of City A, signed")
-        assert len(answers) == 15 and assessment.impact_level == "III"
+        assert len(answers) == 20 and assessment.impact_level == "III"
 
 
 def test_web_export_for_the_buyer_only(app, client, world, auth):

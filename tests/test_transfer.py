@@ -300,7 +300,7 @@ MALFORMED_CONTENT = {
             "assessment",
             "answers",
         ),
-        "assessment.answers[15].question_id 'SCO-02' is answered twice (also in answers[1]).",
+        "assessment.answers[20].question_id 'SCO-02' is answered twice (also in answers[1]).",
     ),
     "list of objects": (
         lambda p: _answer(p, "SCO-07", [{"a": 1}]),
@@ -352,7 +352,7 @@ MALFORMED_CONTENT = {
     ),
     "answer to an evidence question": (
         lambda p: _answer(p, "SCO-16", "yes"),
-        "assessment.answers[15].value for SCO-16 must be absent: the question takes "
+        "assessment.answers[20].value for SCO-16 must be absent: the question takes "
         "files as evidence, not an answer.",
     ),
     "system name too long": (

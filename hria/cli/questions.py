@@ -48,6 +48,11 @@ def check_questions(path) -> None:
         {c for q in index.values() for c in q["cites"]}, key=lambda c: (int(c[1:].split("(")[0]), c)
     )
     click.echo(f"Paragraphs of the guidelines cited ({len(cited)}): {' '.join(cited)}")
+    count = sum(len(q["cites"]) for q in index.values())
+    quoted = sum(len(q.get("citations", [])) for q in index.values())
+    click.echo(f"Citations: {count}, of which {quoted} quote their paragraph and the quote was found in it.")
+    if path is None:
+        click.echo(f"Bank versions that can be loaded: {', '.join(questionnaires.bank_folders())}")
 
 
 @questions.command("versions", help="List the question bank versions and how many assessments use each.")

@@ -2,9 +2,14 @@
 
 ``load_bank()`` reads ``bank.yaml``, ``guidelines.yaml`` and ``stages/*.yaml`` from a folder
 (this one by default), validates every stage file against ``schema.json`` and then checks
-what a schema cannot: unique ids, known paragraphs of the guidelines, conditions that refer
-to earlier questions and their options, scoring that fits the question type, and complete
-English and Chinese text. It raises ``BankError`` listing every problem.
+what a schema cannot: unique ids, known paragraphs of the guidelines, citation quotes found in
+the text of their paragraph, conditions that refer to earlier questions and their options,
+scoring that fits the question type, and complete English and Chinese text. It raises
+``BankError`` listing every problem.
+
+This folder holds the current bank; earlier versions stay loadable, unchanged, in
+``versions/<version>/`` so that assessments answered against them keep working until their
+owners move them to the current one.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
+VERSIONS = HERE / "versions"
 CITATION = re.compile(r"^§(\d{1,3})(?:\(([a-z])\))?$")
 YES_NO = ("yes", "partly", "no", "not_applicable")
 SCORED_KINDS = ("risk", "safeguard")
@@ -105,14 +111,32 @@ def load_bank(folder: str | Path | None = None) -> Bank:
     return bank
 
 
+def bank_folders() -> dict[str, Path]:
+    """Every bank version that can be loaded, by version: the current one and the earlier ones kept."""
+    folders = [*sorted(p for p in VERSIONS.glob("*") if (p / "bank.yaml").is_file()), HERE]
+    found: dict[str, Path] = {}
+    for folder in folders:
+        meta = yaml.safe_load((folder / "bank.yaml").read_text(encoding="utf-8")) or {}
+        found[str(meta.get("version", folder.name))] = folder
+    return found
+
+
+def load_version(version: str) -> Bank:
+    """The bank of that version, current or earlier; ``KeyError`` when there is no such version."""
+    folders = bank_folders()
+    if version not in folders:
+        raise KeyError(f"there is no question bank {version} (there are {', '.join(folders)}).")
+    return load_bank(folders[version])
+
+
 def check_bank(folder: str | Path | None = None) -> tuple[Bank | None, list[str]]:
     """The bank (None when its files cannot be read) and every problem found in it."""
     folder = Path(folder) if folder else HERE
     problems: list[str] = []
     meta = _read_yaml(folder / "bank.yaml", problems)
-    guidelines = _read_yaml(folder / "guidelines.yaml", problems) or _read_yaml(
-        HERE / "guidelines.yaml", problems
-    )
+    # earlier versions kept in versions/ cite the one index of the guidelines, this folder's
+    own_index = folder / "guidelines.yaml"
+    guidelines = _read_yaml(own_index if own_index.is_file() else HERE / "guidelines.yaml", problems)
     stage_files = sorted((folder / "stages").glob("*.yaml"))
     if not stage_files:
         problems.append("stages/: there is no stage file.")
@@ -134,6 +158,7 @@ def check_bank(folder: str | Path | None = None) -> tuple[Bank | None, list[str]
         stages[data["stage"]] = data
 
     problems.extend(_semantic_problems(meta, guidelines, stages))
+    _normalise_citations(stages)
     bank = {
         "version": str(meta.get("version", "")),
         "title": meta.get("title"),
@@ -161,9 +186,44 @@ def _apply_defaults(bank: Bank) -> None:
                 q["points"] = dict(bank["default_points"][q["kind"]])
 
 
+def _normalise_citations(stages: dict[str, Entry]) -> None:
+    """Quoted citations become ``citations`` (primary first) and ``cites`` the bare paragraphs in that order,
+    which is what every reader of a bank uses. A bank of bare citations is left exactly as it was."""
+    for stage in stages.values():
+        for q in stage.get("questions", []):
+            cites = q.get("cites", [])
+            if not any(isinstance(c, dict) for c in cites):
+                continue
+            quoted = [c if isinstance(c, dict) else {"ref": c} for c in cites]
+            ordered = sorted(quoted, key=lambda c: not c.get("primary", False))
+            q["citations"] = [
+                {"ref": c["ref"], "quote": c.get("quote", ""), "primary": bool(c.get("primary"))}
+                for c in ordered
+            ]
+            q["cites"] = [c["ref"] for c in ordered]
+
+
+def paragraph_index(guidelines: Entry) -> dict[int, Entry]:
+    """Paragraph number -> its text, lettered sub-paragraphs (letter -> text) and whom it addresses.
+
+    Older indexes list only the letters of each paragraph; their texts are then empty."""
+    index: dict[int, Entry] = {}
+    for number, entry in (guidelines.get("paragraphs") or {}).items():
+        if isinstance(entry, dict):
+            index[int(number)] = {
+                "text": entry.get("text", ""),
+                "sub": entry.get("sub") or {},
+                "to": entry.get("to"),
+            }
+        else:
+            index[int(number)] = {"text": "", "sub": {letter: "" for letter in entry or []}, "to": None}
+    return index
+
+
 def _semantic_problems(meta: Entry, guidelines: Entry, stages: dict[str, Entry]) -> list[str]:
     problems = []
-    paragraphs = {int(k): v for k, v in (guidelines.get("paragraphs") or {}).items()}
+    paragraphs = paragraph_index(guidelines)
+    quotes_required = bool(meta.get("quotes_required"))
     pillars = {p["key"] for p in guidelines.get("pillars", [])}
     rights = {r["key"] for r in meta.get("rights", [])}
     answerers = {a["key"] for a in meta.get("answered_by", [])}
@@ -203,8 +263,9 @@ def _semantic_problems(meta: Entry, guidelines: Entry, stages: dict[str, Entry])
                     problems.append(f"{where}: unknown right '{right}'.")
             if q["answered_by"] not in answerers:
                 problems.append(f"{where}: unknown answerer '{q['answered_by']}'.")
-            for cite in q["cites"]:
-                problems.extend(f"{where}: {p}" for p in _citation_problems(cite, paragraphs))
+            problems.extend(
+                f"{where}: {p}" for p in _citations_problems(q["cites"], paragraphs, quotes_required)
+            )
             problems.extend(f"{where}: {p}" for p in _scoring_problems(q))
             if q.get("when"):
                 problems.extend(f"{where}: {p}" for p in _condition_problems(q["when"], earlier, stage))
@@ -212,15 +273,73 @@ def _semantic_problems(meta: Entry, guidelines: Entry, stages: dict[str, Entry])
     return problems
 
 
-def _citation_problems(cite: str, paragraphs: dict[int, list[str]]) -> list[str]:
+def _citations_problems(cites: list[Any], paragraphs: dict[int, Entry], quotes_required: bool) -> list[str]:
+    """Each citation names a paragraph that exists and, when quoted, quotes its text; one is primary."""
+    problems: list[str] = []
+    quoted = [c for c in cites if isinstance(c, dict)]
+    for cite in cites:
+        ref = cite["ref"] if isinstance(cite, dict) else cite
+        found = _citation_problems(ref, paragraphs)
+        problems.extend(found)
+        if found:
+            continue
+        if isinstance(cite, dict):
+            problems.extend(_quote_problems(ref, cite.get("quote", ""), paragraphs))
+        elif quotes_required:
+            problems.append(
+                f"citation {ref} has no quote: give a few words of the paragraph as {{ref, quote}}."
+            )
+    if quoted:
+        primary = [c for c in quoted if c.get("primary")]
+        if len(primary) != 1 or len(quoted) != len(cites):
+            problems.append(
+                "say which citation is primary: exactly one citation has 'primary: true'"
+                + ("." if len(quoted) == len(cites) else ", and every citation is written as {ref, quote}.")
+            )
+        elif quotes_required and _addressed_to(primary[0]["ref"], paragraphs) == "national":
+            number = primary[0]["ref"][1:].split("(")[0]
+            problems.append(
+                f"the primary citation {primary[0]['ref']} is addressed to national governments: cite first "
+                "the paragraph that speaks to the person answering (local governments or stakeholders) and "
+                f"keep §{number} as secondary."
+            )
+    return problems
+
+
+def _paragraph_text(ref: str, paragraphs: dict[int, Entry]) -> str:
+    match = CITATION.match(ref)
+    assert match is not None
+    paragraph = paragraphs[int(match.group(1))]
+    return str(paragraph["sub"][match.group(2)] if match.group(2) else paragraph["text"])
+
+
+def _addressed_to(ref: str, paragraphs: dict[int, Entry]) -> str | None:
+    match = CITATION.match(ref)
+    return paragraphs[int(match.group(1))]["to"] if match else None
+
+
+def _quote_problems(ref: str, quote: str, paragraphs: dict[int, Entry]) -> list[str]:
+    text = _paragraph_text(ref, paragraphs)
+    if not text:
+        return [
+            f"citation {ref} is quoted but guidelines.yaml has no text for {ref} to check the quote against."
+        ]
+    if not quote.strip():
+        return [f"citation {ref} has an empty quote: give a few words that stand in {ref}."]
+    if quote not in text:
+        return [f"the quote “{quote}” is not in {ref}, which reads: “{text[:80]}…”."]
+    return []
+
+
+def _citation_problems(cite: str, paragraphs: dict[int, Entry]) -> list[str]:
     match = CITATION.match(cite)
     if not match:
         return [f"citation '{cite}' should look like §50 or §50(c)."]
     number, letter = int(match.group(1)), match.group(2)
     if number not in paragraphs:
         return [f"unknown paragraph {cite}: the guidelines have no paragraph {number}."]
-    if letter and letter not in paragraphs[number]:
-        letters = paragraphs[number]
+    if letter and letter not in paragraphs[number]["sub"]:
+        letters = sorted(paragraphs[number]["sub"])
         has = f"(a)–({letters[-1]})" if letters else "no lettered sub-paragraphs"
         return [f"unknown paragraph {cite}: paragraph {number} has {has}."]
     return []

@@ -31,6 +31,13 @@ SCOPING = {
         "SCO-13": "partly",
         "SCO-14": "no",
         "SCO-15": "yes",
+        "SCO-21": "no",
+    },
+    "severity": {
+        "SCO-17": "serious",
+        "SCO-18": "effort",
+        "SCO-19": "possible",
+        "SCO-20": "yes",
     },
 }
 
@@ -52,12 +59,14 @@ def test_procurer_completes_the_scoping_stage(app, client, world, auth):
     with app.app_context():
         assessment = db.session.get(Assessment, aid)
         # Raw impact, by hand: SCO-03 triage 3 + SCO-04 yes 4 + SCO-05 no 0 + SCO-06 40,000 people 2
-        # + SCO-07 three groups 3 + SCO-13 partly 2 = 14 of 4 + 4 + 3 + 3 + 6 + 3 = 23.
-        # Mitigation: SCO-02 2 + SCO-08 0 + SCO-10 2 + SCO-11 1 + SCO-12 2 + SCO-14 0 + SCO-15 2 = 9 of 7 × 2
-        # + 1 (SCO-16, evidence) = 15: 60 %, under 80 %, so no reduction. 14 / 23 = 60.9 % → level III.
+        # + SCO-07 three groups 3 + SCO-13 partly 2 + SCO-17 serious 2 + SCO-18 effort 1 + SCO-19 possible 1
+        # + SCO-21 no 0 = 18 of 4 + 4 + 3 + 3 + 6 + 3 + 3 + 3 + 3 + 3 = 35 (SCO-22 is not asked: SCO-05 no).
+        # Mitigation: SCO-02 2 + SCO-08 0 + SCO-10 2 + SCO-11 1 + SCO-12 2 + SCO-14 0 + SCO-15 2 + SCO-20 2
+        # = 11 of 8 × 2 + 1 (SCO-16, evidence) = 17: 65 %, under 80 %, so no reduction.
+        # 18 / 35 = 51.4 % → III.
         assert assessment.impact_level == "III"
         assert assessment.status == "in_progress"
-        assert db.session.query(Answer).filter_by(assessment_id=aid).count() == 15
+        assert db.session.query(Answer).filter_by(assessment_id=aid).count() == 20
         actions = (
             db.session.query(RemediationAction)
             .filter_by(assessment_id=aid)
@@ -65,10 +74,10 @@ def test_procurer_completes_the_scoping_stage(app, client, world, auth):
             .all()
         )
         assert [a.question_id for a in actions] == ["SCO-08", "SCO-11", "SCO-14"]
-        assert actions[0].paragraph == "§43(a), §46(a)"
+        assert actions[0].paragraph == "§46(a), §43(a)"  # the primary paragraph first
         assert actions[0].right == "equality"
     page = client.get(f"/assessments/{aid}").get_data(as_text=True)
-    assert "14 of 23 points" in page and "9 of 15 points (60 %)" in page and "60.9 %" in page
+    assert "18 of 35 points" in page and "11 of 17 points (65 %)" in page and "51.4 %" in page
     assert "A person reviews every adverse decision before it takes effect." in page  # level III obligation
 
     risks = client.get(f"/assessments/{aid}/risks").get_data(as_text=True)
@@ -103,7 +112,7 @@ def test_evidence_earns_its_safeguard_points(app, client, world, auth):
     assert "Attached decision.pdf" in body
     assert "decision.pdf</a>" in body
     overview = client.get(f"/assessments/{aid}").get_data(as_text=True)
-    assert "1 of 15 points" in overview
+    assert "1 of 17 points" in overview
 
 
 def test_condition_shows_a_question_server_side(app, client, world, auth, make_assessment):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 import questionnaires
 from hria import database
 from hria.domain.models import Answer, Assessment, QuestionBank
+from hria.domain.trail import AnySession
 from hria.domain.vocabulary import LIFECYCLE_STAGES
 from hria.extensions import db
 
@@ -44,9 +45,14 @@ def coverage_problems(bank: dict) -> list[str]:
 _BANK_LOCK_KEY = 7_362_012  # PostgreSQL advisory lock: two first pins of a new bank version make one snapshot
 
 
-def pin(session: Session, assessment: Assessment) -> None:
-    """Pin the current bank version to an assessment, keeping a snapshot of it the first time it is used."""
-    bank = current_bank()
+def pin(session: AnySession, assessment: Assessment, bank: dict | None = None) -> None:
+    """Pin a bank version (the current one unless given) to an assessment, keeping a snapshot of it the
+    first time it is used."""
+    assessment.bank = snapshot_of(session, bank or current_bank())
+
+
+def snapshot_of(session: AnySession, bank: dict) -> QuestionBank:
+    """The stored snapshot of ``bank``, added to the session if this is its first use."""
     database.serialise(session.connection(), _BANK_LOCK_KEY)
     pending = (obj for obj in session.new if isinstance(obj, QuestionBank) and obj.sha256 == bank["sha256"])
     snapshot = next(pending, None) or session.query(QuestionBank).filter_by(sha256=bank["sha256"]).first()
@@ -55,7 +61,7 @@ def pin(session: Session, assessment: Assessment) -> None:
             version=bank["version"], sha256=bank["sha256"], content=json.dumps(bank, ensure_ascii=False)
         )
         session.add(snapshot)
-    assessment.bank = snapshot
+    return snapshot
 
 
 @sa_event.listens_for(Session, "before_flush")

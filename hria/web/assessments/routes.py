@@ -9,12 +9,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from hria.domain import access, questions, reporting, risk_register, sharing, transfer, workflow
+from hria.domain import access, bank_moves, questions, reporting, risk_register, sharing, transfer, workflow
 from hria.domain.models import Assessment, FairnessAudit, Invitation, Organisation, Report, Share
-from hria.domain.vocabulary import OrganisationKind, ReportKind
+from hria.domain.vocabulary import EDITABLE_STATUSES, OrganisationKind, ReportKind
 from hria.extensions import db
 from hria.web import ids
-from hria.web.assessments.forms import InviteForm
+from hria.web.assessments.forms import InviteForm, MoveBankForm
 from hria.web.audits.forms import UploadForm
 from hria.web.errors import refused
 from hria.web.forms import ButtonForm, options
@@ -57,7 +57,14 @@ def view_assessment(assessment_id: int):
         obligations=risk_register.obligations(assessment),
         **_reports_context(assessment),
         **_sharing_context(assessment),
+        **_bank_move_context(assessment, manage),
     )
+
+
+def _bank_move_context(assessment: Assessment, manage: bool) -> dict:
+    """The offer to move to the current question bank, made to the owner while the answers can change."""
+    plan = bank_moves.preview(assessment) if manage and assessment.status in EDITABLE_STATUSES else None
+    return {"bank_move": plan, "move_bank_form": MoveBankForm() if plan else None}
 
 
 def _sharing_context(assessment: Assessment) -> dict:
@@ -207,3 +214,40 @@ def invite(assessment_id: int):
     elif form.errors:
         flash("Choose a vendor organisation that is not invited yet.", "error")
     return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/bank", methods=["POST"])
+@login_required
+def move_bank(assessment_id: int):
+    """Move the assessment to the current question bank: the owner's choice, never automatic."""
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    access.require(access.can_manage_system(current_user, assessment.system))
+    back = url_for("assessments.view_assessment", assessment_id=assessment.id)
+    form = MoveBankForm()
+    if not form.validate_on_submit():
+        flash("The form has expired; reload the page and try again.", "error")
+        return redirect(back)
+    if form.already_submitted():
+        return redirect(back)
+    try:
+        plan = bank_moves.move(current_user, assessment)
+    except bank_moves.MoveError as error:
+        db.session.rollback()
+        return refused(409, str(error), back, "Back to the assessment")
+    db.session.commit()
+    flash(_moved_message(plan), "info")
+    return redirect(back)
+
+
+def _moved_message(plan: bank_moves.Move) -> str:
+    def listed(ids: list[str]) -> str:
+        return ", ".join(ids) if ids else "none"
+
+    message = (
+        f"Moved from question bank {plan.from_version} to {plan.to_version}: {len(plan.carried)} answers "
+        f"carried over. New questions to answer: {listed(plan.new)}. "
+        f"Questions no longer asked: {listed(plan.removed)}."
+    )
+    if plan.to_answer_again:
+        message += f" Answer again (the old answer no longer fits): {listed(plan.to_answer_again)}."
+    return message + " Answers not carried over stay readable in the event trail."

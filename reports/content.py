@@ -119,6 +119,16 @@ class RemediationAction(TypedDict, total=False):
     status: str
 
 
+class Condition(TypedDict, total=False):
+    """A condition the oversight body attached to its approval, tracked until it is fulfilled."""
+
+    condition: Required[str]
+    owner: str | None
+    due: str | None
+    status: str
+    fulfilment: str
+
+
 class Signatory(TypedDict):
     """A party expected to sign: the issuer first, then those who countersign."""
 
@@ -151,9 +161,12 @@ class ReportContent(TypedDict):
         The version of the question bank the assessment used.
     impact : Impact or None, optional
         The impact score; None, or absent, before the assessment is scored.
+    draft : bool, optional
+        True for a report of incomplete work: it is marked "Draft — incomplete" on its first page and in its
+        footer, with ``answered`` of ``questions`` questions answered.
     summary : list of str, optional
         Sentences of the executive summary.
-    method, sections, risks, fairness, explanations, remediation, obligations, signoff : optional
+    method, sections, risks, fairness, explanations, remediation, conditions, obligations, signoff : optional
         The sections of the report, in that order after the answers' ``sections``.
     """
 
@@ -167,6 +180,9 @@ class ReportContent(TypedDict):
     title: NotRequired[str]
     bank_version: NotRequired[str]
     impact: NotRequired[Impact | None]
+    draft: NotRequired[bool]
+    answered: NotRequired[int]
+    questions: NotRequired[int]
     summary: NotRequired[list[str]]
     method: NotRequired[Method]
     sections: NotRequired[list[Section]]
@@ -174,5 +190,6 @@ class ReportContent(TypedDict):
     fairness: NotRequired[list[FairnessResult]]
     explanations: NotRequired[list[Explanation]]
     remediation: NotRequired[list[RemediationAction]]
+    conditions: NotRequired[list[Condition]]
     obligations: NotRequired[list[str]]
     signoff: NotRequired[list[Signatory]]

@@ -113,6 +113,9 @@ LABELS = {
         "and whether a byte changed; `hria verify` and the instance's /verify page check them too.",
         "none": "None.",
         "score": "Impact score",
+        "draft": "Draft — incomplete: {answered} of {questions} questions answered",
+        "conditions": "Conditions of approval",
+        "fulfilment": "Evidence of fulfilment",
     },
     "zh": {
         "risk": "人权风险与整改报告",
@@ -166,6 +169,9 @@ LABELS = {
         "`hria verify` 和本实例的 /verify 页面也可以验证。",
         "none": "无。",
         "score": "影响分数",
+        "draft": "草稿 — 未完成：已回答 {answered} / {questions} 个问题",  # noqa: RUF001 - Chinese punctuation
+        "conditions": "批准条件",
+        "fulfilment": "履行证据",
     },
 }
 
@@ -231,6 +237,7 @@ class _Document(BaseDocTemplate):
             initialFontName=fonts.name,
         )
         self.labels, self.fonts, self._count = labels, fonts, 0
+        self.draft = _draft_note(data, labels)
         self.header = self._header(
             f"{labels[data['kind']]} · ", _text(data["system"]["name"]), f" · {data['report_id']}"
         )
@@ -259,6 +266,9 @@ class _Document(BaseDocTemplate):
         canvas.setFillColor(colors.grey)
         canvas.setFont(self.fonts.name, 7.5)
         canvas.drawRightString(A4[0] - self.rightMargin, 10 * mm, f"{self.labels['page']} {doc.page}")
+        if self.draft:
+            canvas.setFillColor(colors.red)
+            canvas.drawString(self.leftMargin, 10 * mm, self.draft)
         canvas.restoreState()
 
     def afterFlowable(self, flowable: Flowable) -> None:
@@ -350,6 +360,12 @@ def _row_height(cells: list[Paragraph], widths: list[float]) -> float:
     )
 
 
+def _draft_note(data: ReportContent, labels: dict[str, str]) -> str:
+    if not data.get("draft"):
+        return ""
+    return labels["draft"].format(answered=data.get("answered", 0), questions=data.get("questions", 0))
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -422,6 +438,8 @@ def build_report(data: ReportContent, cjk_font: str | None = None) -> bytes:
     # cover
     impact = data.get("impact")
     story += [Spacer(1, 30 * mm), w.p(labels[data["kind"]], "title"), w.p(data["system"]["name"], "h1")]
+    if doc.draft:
+        story.append(w.p(doc.draft, "h2"))
     story += w.table(
         [
             [labels["system"], data["system"]["name"]],
@@ -567,6 +585,21 @@ def build_report(data: ReportContent, cjk_font: str | None = None) -> bytes:
         if len(rows) > 1
         else [w.p(labels["none"])]
     )
+
+    if data.get("conditions"):
+        story.append(w.p(labels["conditions"], "h1"))
+        rows = [[labels["action"], labels["owner"], labels["due"], labels["status"], labels["fulfilment"]]]
+        rows.extend(
+            [
+                c["condition"],
+                c.get("owner") or "—",
+                c.get("due") or "—",
+                c.get("status", ""),
+                c.get("fulfilment", ""),
+            ]
+            for c in data["conditions"]
+        )
+        story += w.table(rows, widths=[60 * mm, 25 * mm, 22 * mm, 20 * mm, 47 * mm])
 
     story.append(w.p(labels["obligations"], "h1"))
     story += [w.p(f"• {o}") for o in data.get("obligations", [])] or [w.p(labels["none"])]

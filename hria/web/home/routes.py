@@ -18,7 +18,7 @@ def dashboard():
     by_system: dict[int, list[Assessment]] = {}
     for assessment in assessments:
         by_system.setdefault(assessment.system_id, []).append(assessment)
-    from hria.domain import comments, tracking
+    from hria.domain import comments, conditions, tracking
 
     return render_template(
         "home/dashboard.html",
@@ -27,6 +27,8 @@ def dashboard():
         can_create=access.can_create_systems(current_user),
         overdue=tracking.overdue_for(current_user),
         notifications=comments.unread(current_user),
+        open_conditions=conditions.open_for(current_user),
+        is_overdue=conditions.is_overdue,
     )
 
 

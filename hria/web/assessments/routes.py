@@ -26,7 +26,7 @@ from hria.web.assessments.forms import ConditionForm, InviteForm
 from hria.web.audits.forms import UploadForm
 from hria.web.errors import refused
 from hria.web.forms import ButtonForm, options
-from hria.web.questionnaire.routes import sections_for
+from hria.web.questionnaire.routes import TASK_LABELS, sections_for
 from hria.web.reports.routes import can_countersign, kind_for
 from reports import SigningKeyError
 
@@ -61,6 +61,7 @@ def view_assessment(assessment_id: int):
         upload_form=UploadForm() if contribute else None,
         bank=bank,
         sections=sections,
+        task_labels=TASK_LABELS,
         gaps=workflow.completeness(assessment),
         conditions=conditions.of_assessment(assessment)
         if access.reads_buyer_side(current_user, assessment)

@@ -97,3 +97,14 @@ def test_a_failing_form_has_an_error_summary_linked_to_its_fields(app, client, w
     assert "There is a problem" in body
     assert '<a href="#name">' in body
     assert 'aria-describedby="name-error"' in body and 'id="name-error"' in body
+
+
+def test_smaller_things(app, client, world, auth, make_assessment):
+    assert client.get("/favicon.ico").status_code == 204
+    auth.login(world.users["admin"])
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert '<option value="">— choose a role —</option><option value="admin">' in page  # first, so shown
+    auth.logout()
+    auth.login(world.users["procurer_a"])
+    chinese = make_assessment("a", language="zh")
+    assert '<html lang="zh">' in client.get(f"/assessments/{chinese}").get_data(as_text=True)

@@ -196,6 +196,16 @@ class Grievances(TypedDict):
     longest_days_to_respond: float | None
 
 
+class Condition(TypedDict, total=False):
+    """A condition the oversight body attached to its approval, tracked until it is fulfilled."""
+
+    condition: Required[str]
+    owner: str | None
+    due: str | None
+    status: str
+    fulfilment: str
+
+
 class Signatory(TypedDict):
     """A party expected to sign: the issuer first, then those who countersign. Each gets a signature box on
     the sign-off page, in this order (see ``reports.layout.signature_box``)."""
@@ -229,6 +239,9 @@ class ReportContent(TypedDict):
         The version of the question bank the assessment used.
     impact : Impact or None, optional
         The impact score; None, or absent, before the assessment is scored.
+    draft : bool, optional
+        True for a report of incomplete work: it is marked "Draft — incomplete" on its first page and in its
+        footer, with ``answered`` of ``questions`` questions answered.
     summary : list of str, optional
         Sentences of the summary.
     risk_matrix : RiskMatrix, optional
@@ -237,7 +250,7 @@ class ReportContent(TypedDict):
         The review status shown on the first page.
     verify_url : str, optional
         Where anyone can verify the signed file, shown in every signature's appearance.
-    method, sections, risks, fairness, explanations, remediation, obligations, signoff : optional
+    method, sections, risks, fairness, explanations, remediation, conditions, obligations, signoff : optional
         The sections of the report. A section whose key is absent is left out (its issuer may not read it); an
         empty list is shown as "None".
     grievances : Grievances, optional
@@ -254,6 +267,9 @@ class ReportContent(TypedDict):
     title: NotRequired[str]
     bank_version: NotRequired[str]
     impact: NotRequired[Impact | None]
+    draft: NotRequired[bool]
+    answered: NotRequired[int]
+    questions: NotRequired[int]
     summary: NotRequired[list[str]]
     risk_matrix: NotRequired[RiskMatrix]
     review: NotRequired[Review]
@@ -264,6 +280,7 @@ class ReportContent(TypedDict):
     fairness: NotRequired[list[FairnessResult]]
     explanations: NotRequired[list[Explanation]]
     remediation: NotRequired[list[RemediationAction]]
+    conditions: NotRequired[list[Condition]]
     obligations: NotRequired[list[str]]
     signoff: NotRequired[list[Signatory]]
     grievances: NotRequired[Grievances]

@@ -56,6 +56,10 @@ LABELS = {
         "signature_note": "The signatures are embedded in this PDF (PAdES). Any PDF reader shows who signed "
         "and whether a byte changed; `hria verify` and the instance's /verify page check them too.",
         "none": "None.",
+        "draft": "Draft — incomplete: {answered} of {questions} questions answered",
+        "conditions": "Conditions of approval",
+        "condition": "Condition",
+        "fulfilment": "Evidence of fulfilment",
         "score": "Impact score",
         "page_of": "Page {page} of {total}",
         "executive": "Executive summary",
@@ -165,6 +169,10 @@ LABELS = {
         "signature_note": "签名嵌入在本 PDF 中（PAdES）。任何 PDF 阅读器都会显示签署人以及文件是否被改动；"
         "`hria verify` 和本实例的 /verify 页面也可以验证。",
         "none": "无。",
+        "draft": "草稿 — 未完成：已回答 {answered} / {questions} 个问题",
+        "conditions": "批准条件",
+        "condition": "条件",
+        "fulfilment": "履行证据",
         "score": "影响分数",
         "page_of": "第 {page} 页，共 {total} 页",
         "executive": "执行摘要",

@@ -164,6 +164,7 @@ class _Document(BaseDocTemplate):
             initialFontName=fonts.name,
         )
         self.labels, self.fonts, self.data = labels, fonts, data
+        self.draft = _draft_note(data, labels)
         self.header = self._header(
             f"{labels[data['kind']]} · ", _text(data["system"]["name"]), f" · {data['report_id']}"
         )
@@ -209,6 +210,10 @@ class _Document(BaseDocTemplate):
             c.setFont(font, 7.5)
             c.drawRightString(0, 0, labels["page_of"].format(page=page, total=total))
 
+        if self.draft:  # on every page, so no page of a draft can pass for the report
+            canvas.setFillColor(colors.red)
+            canvas.setFont(self.fonts.label_font(self.draft), 7.5)
+            canvas.drawString(self.leftMargin, 10 * mm, self.draft)
         canvas.translate(PAGE_WIDTH - self.rightMargin, 10 * mm)
         assert isinstance(canvas, _Canvas)
         canvas.deferred(f"footer-{page}", footer)
@@ -395,6 +400,12 @@ def _row_height(cells: list[Paragraph], widths: list[float]) -> float:
     )
 
 
+def _draft_note(data: ReportContent, labels: dict[str, str]) -> str:
+    if not data.get("draft"):
+        return ""
+    return labels["draft"].format(answered=data.get("answered", 0), questions=data.get("questions", 0))
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -481,6 +492,9 @@ class _Report:
             w.heading(f"{labels['executive']} · {labels[data['kind']]}", 0, labels["executive"], "kicker"),
             w.p(system["name"], "title"),
         ]
+        draft = _draft_note(data, labels)
+        if draft:
+            story.append(w.p(draft, "h2"))
         facts = [
             (labels["system"], system["name"]),
             (labels["buyer"], system.get("owner") or data["organisation"]),
@@ -750,6 +764,24 @@ class _Report:
         table = w.table(rows, widths) if len(rows) > 1 else [w.p(labels["none"])]
         return [w.heading(labels["remediation"]), *table]
 
+    def conditions(self) -> list[Flowable]:
+        labels, w = self.labels, self.w
+        rows: list[list[object]] = [
+            [labels["condition"], labels["owner"], labels["due"], labels["status"], labels["fulfilment"]]
+        ]
+        rows.extend(
+            [
+                c["condition"],
+                c.get("owner") or "—",
+                c.get("due") or "—",
+                c.get("status", ""),
+                c.get("fulfilment", ""),
+            ]
+            for c in self.data.get("conditions", [])
+        )
+        widths = [60 * mm, 25 * mm, 22 * mm, 20 * mm, 47 * mm]
+        return [w.heading(labels["conditions"]), *w.table(rows, widths)]
+
     def obligations(self) -> list[Flowable]:
         w = self.w
         items = [w.p(f"• {o}") for o in self.data.get("obligations", [])] or [w.p(self.labels["none"])]
@@ -871,6 +903,8 @@ def build_report(data: ReportContent, cjk_font: str | None = None) -> bytes:
         body += report.explanation(explanation)
     if "remediation" in data:
         body += report.remediation()
+    if data.get("conditions"):
+        body += report.conditions()
     if "obligations" in data:
         body += report.obligations()
     annexes: list[Flowable] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CSRF_RE, PASSWORD_HASH
+from conftest import CSRF_RE, PASSWORD_HASH, answer_everything
 from test_concurrency import Client, _together, app_on, serving
 
 from hria.domain import signing_keys
@@ -54,6 +54,7 @@ def served(request, tmp_path, monkeypatch):
         db.session.commit()
         signing_keys.init_keys([city, board])
         assessment_id = assessment.id
+        answer_everything(assessment_id)
     with serving(app) as base:
         yield app, base, assessment_id
     with app.app_context():

@@ -32,12 +32,10 @@ def pdfsig(path: Path) -> str:
     return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
 
 
-def issue_in_browserless_web(client, assessment_id):
+def issue_in_browserless_web(client, assessment_id, draft=False):
     page = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
-    token = form_fields(page)["csrf_token"]
-    return client.post(
-        f"/assessments/{assessment_id}/reports", data={"csrf_token": token}, follow_redirects=True
-    )
+    data = {"csrf_token": form_fields(page)["csrf_token"], **({"draft": "1"} if draft else {})}
+    return client.post(f"/assessments/{assessment_id}/reports", data=data, follow_redirects=True)
 
 
 def current_report(app, assessment_id) -> tuple[int, Path]:
@@ -224,10 +222,14 @@ def test_chinese_report_is_real_text(app, client, keyed, auth):
         db.session.commit()
         aid = assessment.id
     save_section(client, aid, "purpose", {"SCO-02": "yes"})
-    assert "Issued and signed HRIA-" in issue_in_browserless_web(client, aid).get_data(as_text=True)
+    refused = issue_in_browserless_web(client, aid).get_data(as_text=True)
+    assert "The assessment is incomplete (1 of 15 questions answered)" in refused
+    issued = issue_in_browserless_web(client, aid, draft=True).get_data(as_text=True)
+    assert "as a draft of incomplete work" in issued
     _, path = current_report(app, aid)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "人权风险与整改报告" in text
+    assert text.count("草稿 — 未完成：已回答 1 / 15 个问题") >= 2  # noqa: RUF001 - cover and every footer
     assert "是否考虑并比较了不使用算法的方案" in text
     # embedded, so any reader shows it without a language pack of its own
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout.splitlines()[2:]

@@ -3,7 +3,7 @@ timeline."""
 
 from datetime import date, timedelta
 
-from conftest import csrf_token, form_fields
+from conftest import answer_everything, csrf_token, form_fields
 
 from hria.domain.models import RemediationAction, RiskRating, System
 from hria.extensions import db
@@ -108,6 +108,7 @@ def test_timeline_and_next_review(app, client, world, auth, make_assessment):
         procurer = db.session.query(User).filter_by(email=world.users["procurer_a"]).one()
         board = db.session.query(User).filter_by(email=world.users["oversight_a"]).one()
         system = db.session.get(System, world.systems["a"])
+        answer_everything(operation_id)
         operation = db.session.get(Assessment, operation_id)
         for user, step in ((procurer, "submit"), (board, "start_review"), (board, "approve")):
             workflow.apply(user, operation, step)

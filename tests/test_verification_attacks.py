@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import PASSWORD_HASH, form_fields, post_form
+from conftest import PASSWORD_HASH, answer_everything, form_fields, post_form
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -332,6 +332,7 @@ def test_organisation_names_up_to_the_form_limit_sign_and_verify(app, client, ke
         db.session.add_all([system, assessment])
         db.session.commit()
         assessment_id = assessment.id
+        answer_everything(assessment_id)
     auth.login("procurer@long.example")
     page = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
     issued = client.post(

@@ -123,7 +123,7 @@ def test_condition_shows_a_question_server_side(app, client, world, auth, make_a
     response = save_section(client, aid, "notice", {"DEP-08": "no"}, button="save")
     assert response.headers["Location"].endswith("/sections/notice#q-DEP-07")
     page = client.get(f"/assessments/{aid}/sections/notice").get_data(as_text=True)
-    assert "1 more question(s) appeared because of your answers." in page
+    assert "Saved. 1 more question appeared because of your answers." in page
     assert "DEP-07 · Where the law allows a choice" in page
 
 

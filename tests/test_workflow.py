@@ -3,7 +3,7 @@
 import itertools
 
 import pytest
-from conftest import form_fields
+from conftest import answer_everything, form_fields
 
 from hria.domain import workflow
 from hria.domain.models import Assessment, Event, User
@@ -47,12 +47,13 @@ MOVES = {  # transition: (the states it starts from, the state it leads to)
 def test_every_forbidden_transition_is_refused(app, world):
     with app.app_context():
         users = {key: db.session.query(User).filter_by(email=world.users[key]).one() for key in ROLES}
+        answer_everything(world.assessments["a"])
         assessment = db.session.get(Assessment, world.assessments["a"])
         for status, key, role in itertools.product(STATUSES, MOVES, ROLES):
             sources, target = MOVES[key]
             assessment.status = status
             if (role, key) in ALLOWED and status in sources:
-                workflow.apply(users[role], assessment, key)
+                workflow.apply(users[role], assessment, key, condition_texts=["Audit the outputs first."])
                 assert assessment.status == target
             else:
                 with pytest.raises(workflow.TransitionError):
@@ -72,8 +73,9 @@ def post_transition(client, assessment_id, key, comment=""):
     )
 
 
-def test_review_round_through_the_web_with_comments_in_the_trail(app, client, world, auth):
+def test_review_round_through_the_web_with_comments_in_the_trail(app, client, world, auth, finished):
     aid = world.assessments["a"]
+    finished(aid)
     auth.login(world.users["procurer_a"])
     assert "The assessment is now submitted." in post_transition(client, aid, "submit").get_data(as_text=True)
     auth.logout()

@@ -34,8 +34,13 @@ from reports.verify import NotSignedPdf
     type=click.Path(dir_okay=False),
     help="Write the report's content as JSON instead (schema: reports.pdf.REPORT_KEYS); nothing is signed.",
 )
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Issue a report of incomplete work, marked “Draft — incomplete” in the PDF and the registry.",
+)
 @with_app(migrate=False)
-def report_command(app, assessment_id, kind, lang, output, json_path) -> None:
+def report_command(app, assessment_id, kind, lang, output, json_path, draft) -> None:
     assessment = db.session.get(Assessment, assessment_id)
     if assessment is None:
         raise click.ClickException(f"There is no assessment {assessment_id}.")
@@ -57,7 +62,7 @@ def report_command(app, assessment_id, kind, lang, output, json_path) -> None:
         click.echo(f"Wrote the content of the {kind} report to {json_path}")
         return
     try:
-        report = reporting.issue(assessment, kind, None, lang)
+        report = reporting.issue(assessment, kind, None, lang, draft=draft)
         db.session.commit()
     except (reporting.ReportError, SigningKeyError) as error:
         db.session.rollback()

@@ -299,6 +299,27 @@ class RemediationAction(Model):
     finding: Mapped[Finding | None] = relationship()
 
 
+class ApprovalCondition(Model):
+    """A condition of the oversight body's conditional approval, tracked until it is fulfilled."""
+
+    __tablename__ = "approval_condition"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    fulfilment: Mapped[str] = mapped_column(Text, default="")  # what shows it is fulfilled
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    assessment: Mapped[Assessment] = relationship()
+
+
 class Report(Model):
     """A signed report in the registry. Its file, stored by SHA-256, is never changed or replaced."""
 
@@ -318,6 +339,8 @@ class Report(Model):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+    # a report of incomplete work, marked "Draft — incomplete": never the assessment's report
+    draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     assessment: Mapped[Assessment] = relationship()
     issued_by: Mapped[User | None] = relationship()

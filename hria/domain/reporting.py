@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hria import database
-from hria.domain import questions, risk_register, scoring, signing_keys
+from hria.domain import conditions, questions, risk_register, scoring, signing_keys, workflow
 from hria.domain.models import (
     Assessment,
     Evidence,
@@ -30,6 +30,7 @@ from hria.domain.models import (
 )
 from hria.domain.vocabulary import (
     ASSESSMENT_STATUSES,
+    CONDITION_STATUSES,
     LIFECYCLE_STAGES,
     REMEDIATION_STATUSES,
     SECTORS,
@@ -130,18 +131,27 @@ def issue(
     user: User | None,
     lang: str | None = None,
     issuer: Organisation | None = None,
+    draft: bool = False,
 ) -> Report:
+    """Sign and register a report. Of incomplete work only a draft, marked as such, may be issued."""
     if kind not in KINDS:
         raise ReportError(f"Unknown kind of report '{kind}'; use one of {', '.join(KINDS)}.")
     issuer = issuer or issuer_of(assessment, kind)
     lang = lang or assessment.language
     # Two issues at once: the second waits, then finds the first as its previous version.
     database.lock_for_write(db.session, assessment)
+    gaps = workflow.completeness(assessment, answerers_of(kind))
+    if not gaps.complete and not draft:
+        raise ReportError(
+            f"The assessment is incomplete ({gaps.describe()}): answer the rest first, or issue the report "
+            f"as a draft, which is marked “Draft — incomplete” in the PDF and in the registry."
+        )
     # The previous version is the same issuer's: two vendors certifying their parts of one assessment each
     # keep their own report, and neither can supersede the other's.
+    # A draft never supersedes the assessment's report, nor a report a draft.
     current = (
         db.session.query(Report)
-        .filter_by(assessment_id=assessment.id, kind=kind, superseded_by_id=None)
+        .filter_by(assessment_id=assessment.id, kind=kind, superseded_by_id=None, draft=not gaps.complete)
         .order_by(Report.id.desc())
     )
     previous = next((r for r in current if issuer_name(r) == issuer.name), None)
@@ -174,6 +184,7 @@ def issue(
         path=str(path),
         signers=json.dumps([issuer.name]),
         issued_by_id=user.id if user else None,
+        draft=data.get("draft", False),
     )
     db.session.add(report)
     db.session.flush()
@@ -189,6 +200,11 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
     database.lock_for_write(db.session, report.assessment)
     if report.superseded_by_id is not None:
         raise ReportError("This report has been superseded; countersign the current version.")
+    if report.draft:
+        raise ReportError(
+            "A draft of incomplete work cannot be countersigned: complete the assessment and issue its "
+            "report."
+        )
     signed_by = json.loads(report.signers)
     if organisation.name in signed_by:
         raise ReportError(f"{organisation.name} has already signed this report.")
@@ -244,6 +260,13 @@ def _appearance(user: User | None, organisation: Organisation, role: str, lang: 
         lang=lang,
         cjk_font=current_app.config.get("CJK_FONT"),
     )
+
+
+def answerers_of(kind: str) -> tuple[str, ...]:
+    """Whose questions a report of this kind covers: a vendor certifies only its own part."""
+    if kind == ReportKind.SELF_CERTIFICATION:
+        return ("vendor", "either")
+    return workflow.EVERY_PARTY
 
 
 def issuer_name(report: Report) -> str:
@@ -439,9 +462,8 @@ def report_data(
     ):
         if item.question_id is not None:  # a question's evidence always names its question
             evidence.setdefault(item.question_id, []).append({"name": item.filename, "sha256": item.sha256})
-    readable = (
-        {"procurer", "vendor", "either"} if kind != ReportKind.SELF_CERTIFICATION else {"vendor", "either"}
-    )
+    readable = set(answerers_of(kind))
+    gaps = workflow.completeness(assessment, answerers_of(kind))
     # A vendor certifying its part of a buyer's assessment reads only that part: the buyer's scores, risk
     # register and remediation plan stay out of its report (they are its own only when it owns the system).
     buyer_side = kind != ReportKind.SELF_CERTIFICATION or system.owner_id == issuer.id
@@ -481,6 +503,17 @@ def report_data(
         if buyer_side
     ]
     risks = _risks(assessment, bank) if buyer_side else []
+    approval_conditions: list[content.Condition] = [
+        {
+            "condition": c.text,
+            "owner": c.owner,
+            "due": c.due_date.isoformat() if c.due_date else "",
+            "status": CONDITION_STATUSES.label(c.status, lang),
+            "fulfilment": c.fulfilment,
+        }
+        for c in conditions.of_assessment(assessment)
+        if buyer_side
+    ]
     fairness_results, explanations = _checks(assessment)
     cited = sorted({c for q in shown for c in q["cites"]}, key=lambda c: (int(c[1:].split("(")[0]), c))
     title = {
@@ -515,6 +548,12 @@ def report_data(
             f"{issuer.name} certifies its own answers to {system.owner.name}'s assessment; the buyer's "
             f"impact level, risk register and remediation plan are not part of this certification."
         )
+    if approval_conditions:
+        unmet = sum(1 for c in conditions.of_assessment(assessment) if c.status != conditions.FULFILLED)
+        summary.append(
+            f"The oversight body approved the assessment on {len(approval_conditions)} condition(s); "
+            f"{unmet} of them not yet fulfilled (listed under “Conditions of approval”)."
+        )
     if fairness_results:
         summary.append(f"{len(fairness_results)} fairness audit(s) of the model's outputs are included.")
     oversight = [a.oversight.name for a in _oversight_of(system.owner)]
@@ -548,6 +587,10 @@ def report_data(
             "countersigners": [s["organisation"] for s in signoff[1:]],
         },
         "verify_url": verify_url(),
+        "conditions": approval_conditions,
+        "draft": not gaps.complete,
+        "answered": gaps.answered,
+        "questions": gaps.total,
         "impact": {
             "level": level,
             "raw": impact.raw,

@@ -180,6 +180,12 @@ LANGUAGES = Vocabulary(
     Term("zh", "Chinese", "中文"),
 )
 
+CONDITION_STATUSES = Vocabulary(
+    Term("open", "Open", "未处理"),
+    Term("in_progress", "In progress", "进行中"),
+    Term("fulfilled", "Fulfilled", "已履行"),
+)
+
 REMEDIATION_STATUSES = Vocabulary(
     Term("open", "Open", "未处理"),
     Term("in_progress", "In progress", "进行中"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hria import database
-from hria.domain import access, trail
+from hria.domain import access, conditions, questions, scoring, trail
 from hria.domain.models import Assessment, OversightAssignment, User
 from hria.domain.vocabulary import DECIDED_STATUSES, EDITABLE_STATUSES, Role
 from hria.domain.vocabulary import AssessmentStatus as S
@@ -67,6 +67,43 @@ def mark_started(assessment: Assessment) -> None:
         assessment.status = STARTED
 
 
+EVERY_PARTY = ("procurer", "vendor", "either")
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How much of an assessment is answered: every question shown (given the answers so far) counts, and
+    "not applicable" is an answer where the bank offers it."""
+
+    answered: int
+    total: int
+    missing: tuple[dict, ...]  # the shown questions without an answer, in the bank's order
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def describe(self) -> str:
+        return f"{self.answered} of {self.total} questions answered"
+
+
+def is_answered(value) -> bool:
+    return value not in (None, "", [])
+
+
+def completeness(assessment: Assessment, answerers: tuple[str, ...] = EVERY_PARTY) -> Completeness:
+    """The questions of the given parties (all, by default) that are shown and still unanswered."""
+    stage = questions.stage_questions(questions.bank_for(assessment), assessment)
+    answers = questions.answers_of(assessment)
+    shown = [
+        q
+        for q in scoring.visible_questions(stage, answers)
+        if q["type"] != "evidence" and q["answered_by"] in answerers
+    ]
+    missing = tuple(q for q in shown if not is_answered(answers.get(q["id"])))
+    return Completeness(answered=len(shown) - len(missing), total=len(shown), missing=missing)
+
+
 class TransitionError(ValueError):
     """A move the assessment's state or the user's role does not allow; the message says why."""
 
@@ -93,7 +130,16 @@ def available(user: User, assessment: Assessment) -> list[Transition]:
     ]
 
 
-def apply(user: User, assessment: Assessment, key: str, comment: str = "") -> None:
+def may_track_conditions(user: User, assessment: Assessment) -> bool:
+    """The buyer works on the conditions; the oversight body that set them follows and may mark them too."""
+    return _acts_as(user, assessment, Actor.BUYER) or _acts_as(user, assessment, Actor.OVERSIGHT)
+
+
+def apply(
+    user: User, assessment: Assessment, key: str, comment: str = "", condition_texts: list[str] | None = None
+) -> None:
+    """Move the assessment by a transition. A conditional approval records its conditions: those given, or
+    else the comment as the one condition."""
     # A double submit or two reviewers at once: the second sees the first's result and is refused.
     database.lock_for_write(db.session, assessment)
     transition = TRANSITIONS.get(key)
@@ -105,6 +151,20 @@ def apply(user: User, assessment: Assessment, key: str, comment: str = "") -> No
         raise TransitionError(
             f"An assessment that is {assessment.status.replace('_', ' ')} cannot {transition.label.lower()}."
         )
+    if key == "submit":
+        gaps = completeness(assessment)
+        if not gaps.complete:
+            raise TransitionError(
+                f"The assessment cannot be submitted yet: {gaps.describe()}. Answer the "
+                f"{len(gaps.missing)} still open (choose “Not applicable” where it is offered and true), "
+                f"then submit again; “Check your answers” lists them."
+            )
+    if key == "approve_with_conditions":
+        texts = condition_texts or ([comment.strip()] if comment.strip() else [])
+        try:
+            conditions.record(assessment, texts, user)
+        except conditions.ConditionError as error:
+            raise TransitionError(str(error)) from None
     before = assessment.status
     assessment.status = transition.target
     trail.record(

@@ -1,5 +1,7 @@
 """Friendly error pages; no stack trace ever reaches the browser."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -47,15 +49,34 @@ MESSAGES = {
 }
 
 
+def _back() -> str | None:
+    """The page the user came from on this site, as the way back from a refusal; never another site's."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    came_from = urlsplit(referrer)
+    if came_from.netloc != request.host or came_from.path == request.path:
+        return None
+    return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+
+
 def _page(code: int, detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
     text = text.format(max_upload_mb=current_app.config["MAX_UPLOAD_MB"])
-    return render_template("error.html", code=code, title=title, text=detail or text), code
+    back = _back() if code in (400, 403, 409) else None
+    return render_template(
+        "error.html",
+        code=code,
+        title=title,
+        text=detail or text,
+        back=back,
+        back_label="Back to the page you came from",
+    ), code
 
 
-def refused(code: int, reason: str, back: str, back_label: str):
+def refused(code: int, reason: str, back: str, back_label: str, title: str | None = None):
     """A refusal as a page of its own: why, and the way back to where it can be put right."""
-    title, _ = MESSAGES[code]
+    title = title or MESSAGES[code][0]
     return render_template(
         "error.html", code=code, title=title, text=reason, back=back, back_label=back_label
     ), code

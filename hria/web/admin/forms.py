@@ -27,7 +27,12 @@ class UserForm(SubmitOnceForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[Sent(), Length(max=200)])
     organisation_id = SelectField("Organisation", coerce=int)
-    role = SelectField("Role", choices=options(ROLES.choices()))
+    # Administrator is listed but never preselected: the most powerful role is a deliberate choice.
+    role = SelectField(
+        "Role",
+        choices=options([("", "— choose a role —"), *ROLES.choices()]),
+        validators=[DataRequired("Choose the user's role.")],
+    )
     submit = SubmitField("Create user")
 
 

@@ -9,16 +9,34 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from hria.domain import access, bank_moves, questions, reporting, risk_register, sharing, transfer, workflow
-from hria.domain.models import Assessment, FairnessAudit, Invitation, Organisation, Report, Share
+from hria.domain import (
+    access,
+    bank_moves,
+    conditions,
+    questions,
+    reporting,
+    risk_register,
+    sharing,
+    transfer,
+    workflow,
+)
+from hria.domain.models import (
+    ApprovalCondition,
+    Assessment,
+    FairnessAudit,
+    Invitation,
+    Organisation,
+    Report,
+    Share,
+)
 from hria.domain.vocabulary import EDITABLE_STATUSES, OrganisationKind, ReportKind
 from hria.extensions import db
 from hria.web import ids
-from hria.web.assessments.forms import InviteForm, MoveBankForm
+from hria.web.assessments.forms import ConditionForm, InviteForm, MoveBankForm
 from hria.web.audits.forms import UploadForm
 from hria.web.errors import refused
 from hria.web.forms import ButtonForm, options
-from hria.web.questionnaire.routes import sections_for
+from hria.web.questionnaire.routes import TASK_LABELS, sections_for
 from hria.web.reports.routes import can_countersign, kind_for
 from reports import SigningKeyError
 
@@ -53,6 +71,12 @@ def view_assessment(assessment_id: int):
         upload_form=UploadForm() if contribute else None,
         bank=bank,
         sections=sections,
+        task_labels=TASK_LABELS,
+        gaps=workflow.completeness(assessment),
+        conditions=conditions.of_assessment(assessment)
+        if access.reads_buyer_side(current_user, assessment)
+        else [],
+        is_overdue=conditions.is_overdue,
         impact=risk_register.current_impact(assessment),
         obligations=risk_register.obligations(assessment),
         **_reports_context(assessment),
@@ -98,9 +122,13 @@ def _reports_context(assessment: Assessment) -> dict:
             and reporting.issuer_name(r) == current_user.organisation.name
         ]
 
+    report_kind = kind_for(current_user, assessment)
     return {
         "reports": reports,
-        "report_kind": kind_for(current_user, assessment),
+        "report_kind": report_kind,
+        "report_gaps": workflow.completeness(assessment, reporting.answerers_of(report_kind))
+        if report_kind
+        else None,
         "button_form": ButtonForm(),
         "transitions": workflow.available(current_user, assessment),
         "countersignable": {r.id for r in reports if can_countersign(current_user, r)},
@@ -113,6 +141,33 @@ def _invitable(assessment: Assessment):
     return options((o.id, o.name) for o in access.vendor_organisations() if o.id not in invited)
 
 
+@bp.route("/assessments/<int:assessment_id>/check")
+@login_required
+def check_answers(assessment_id: int):
+    """Check your answers: what is still open, section by section with a link to each question, before the
+    assessment can be submitted for review."""
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    gaps = workflow.completeness(assessment)
+    stage = questions.stage_questions(questions.bank_for(assessment), assessment)
+    readable = access.answerers_readable(current_user, assessment)
+    shown = [q for q in gaps.missing if q["answered_by"] in readable]
+    open_by_section = [
+        (section, [q for q in shown if q["section"] == section["key"]])
+        for section in stage["sections"]
+        if any(q["section"] == section["key"] for q in shown)
+    ]
+    can_submit = any(t.key == "submit" for t in workflow.available(current_user, assessment))
+    return render_template(
+        "assessments/check.html",
+        assessment=assessment,
+        gaps=gaps,
+        others_open=len(gaps.missing) - len(shown),
+        open_by_section=open_by_section,
+        can_submit=can_submit,
+        button_form=ButtonForm(),
+    )
+
+
 @bp.route("/assessments/<int:assessment_id>/transitions/<key>", methods=["POST"])
 @login_required
 def transition(assessment_id: int, key: str):
@@ -121,7 +176,13 @@ def transition(assessment_id: int, key: str):
         flash("The form has expired; reload the page and try again.", "error")
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
     try:
-        workflow.apply(current_user, assessment, key, request.form.get("comment", "")[:5000])
+        workflow.apply(
+            current_user,
+            assessment,
+            key,
+            request.form.get("comment", "")[:5000],
+            condition_texts=conditions.parse(request.form.get("conditions", "")),
+        )
         db.session.commit()
         flash(f"The assessment is now {assessment.status.replace('_', ' ')}.", "info")
     except workflow.TransitionError as error:
@@ -251,3 +312,61 @@ def _moved_message(plan: bank_moves.Move) -> str:
     if plan.to_answer_again:
         message += f" Answer again (the old answer no longer fits): {listed(plan.to_answer_again)}."
     return message + " Answers not carried over stay readable in the event trail."
+
+
+def _condition_forms(assessment: Assessment, items: list[ApprovalCondition]) -> dict[int, ConditionForm]:
+    if not workflow.may_track_conditions(current_user, assessment):
+        return {}
+    return {c.id: ConditionForm(obj=c, formdata=None, prefix=f"condition-{c.id}-") for c in items}
+
+
+@bp.route("/assessments/<int:assessment_id>/conditions")
+@login_required
+def conditions_page(assessment_id: int):
+    """The conditions of the approval, each tracked until it is fulfilled."""
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    if not access.reads_buyer_side(current_user, assessment):
+        abort(404)
+    items = conditions.of_assessment(assessment)
+    return render_template(
+        "assessments/conditions.html",
+        assessment=assessment,
+        conditions=items,
+        forms=_condition_forms(assessment, items),
+        is_overdue=conditions.is_overdue,
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/conditions/<int:condition_id>", methods=["POST"])
+@login_required
+def edit_condition(assessment_id: int, condition_id: int):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    condition = db.session.get(ApprovalCondition, condition_id)
+    if (
+        condition is None
+        or condition.assessment_id != assessment.id
+        or not access.reads_buyer_side(current_user, assessment)
+    ):
+        abort(404)
+    access.require(workflow.may_track_conditions(current_user, assessment))
+    form = ConditionForm(prefix=f"condition-{condition.id}-")
+    if form.validate_on_submit():
+        conditions.update(
+            condition, form.owner.data or "", form.due_date.data, form.status.data, form.fulfilment.data or ""
+        )
+        db.session.commit()
+        flash("Condition saved.", "info")
+        return redirect(
+            url_for("assessments.conditions_page", assessment_id=assessment.id) + f"#condition-{condition.id}"
+        )
+    items = conditions.of_assessment(assessment)
+    forms = _condition_forms(assessment, items)
+    forms[condition.id] = form
+    return render_template(
+        "assessments/conditions.html",
+        assessment=assessment,
+        conditions=items,
+        forms=forms,
+        is_overdue=conditions.is_overdue,
+        failed=condition.id,
+    ), 400

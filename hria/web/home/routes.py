@@ -18,7 +18,7 @@ def dashboard():
     by_system: dict[int, list[Assessment]] = {}
     for assessment in assessments:
         by_system.setdefault(assessment.system_id, []).append(assessment)
-    from hria.domain import comments, tracking
+    from hria.domain import comments, conditions, tracking
 
     return render_template(
         "home/dashboard.html",
@@ -28,6 +28,8 @@ def dashboard():
         overdue=tracking.overdue_for(current_user),
         notifications=comments.unread(current_user),
         grievances=_grievances_overseen(systems),
+        open_conditions=conditions.open_for(current_user),
+        is_overdue=conditions.is_overdue,
     )
 
 
@@ -43,6 +45,12 @@ def _grievances_overseen(systems):
         "overdue": grievances.overdue_of(ids),
         "due_at": grievances.due_at,
     }
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every first visit: an empty answer instead of a 404 in every log."""
+    return "", 204
 
 
 @bp.route("/healthz")

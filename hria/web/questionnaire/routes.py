@@ -8,11 +8,12 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from hria import database
-from hria.domain import access, questions, risk_register, scoring, workflow
-from hria.domain.models import Answer, Evidence, utcnow
-from hria.domain.vocabulary import EvidencePurpose
+from hria.domain import access, evidence, questions, risk_register, scoring, workflow
+from hria.domain.models import Answer, Event, Evidence, utcnow
+from hria.domain.vocabulary import AssessmentStatus, EvidencePurpose
 from hria.extensions import db
 from hria.web.context import assessment_context, store_attachment
 from hria.web.forms import EvidenceForm
@@ -21,8 +22,44 @@ from hria.web.questionnaire.forms import field_value, section_form
 bp = Blueprint("questionnaire", __name__)
 
 
+TASK_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "needs_review": "Needs review",
+}
+
+
+def _changes_requested_at(assessment):
+    """When the oversight body last asked for changes, while the assessment waits for them; else None."""
+    if assessment.status != AssessmentStatus.CHANGES_REQUESTED:
+        return None
+    return db.session.scalar(
+        select(Event.at)
+        .where(
+            Event.action == "transition:request_changes",
+            Event.object_type == "assessment",
+            Event.object_id == assessment.id,
+        )
+        .order_by(Event.seq.desc())
+        .limit(1)
+    )
+
+
+def _task_state(section: dict, saved_at: dict, requested_at) -> str:
+    """GOV.UK's task list: a section is not started, in progress or completed; after changes are requested, a
+    section nobody has saved since is to be looked at again."""
+    if requested_at and not any(
+        saved_at.get(q["id"], "") > requested_at for q in section["questions"] if q["id"] in saved_at
+    ):
+        return "needs_review"
+    if section["answered"] == 0:
+        return "not_started"
+    return "completed" if section["answered"] >= section["total"] else "in_progress"
+
+
 def sections_for(user, assessment, stage: dict, answers: dict) -> list[dict]:
-    """The sections this user may read, each with its shown questions and progress."""
+    """The sections this user may read, each with its shown questions, progress and task state."""
     readable = access.answerers_readable(user, assessment)
     shown = [q for q in scoring.visible_questions(stage, answers) if q["answered_by"] in readable]
     out = []
@@ -33,6 +70,14 @@ def sections_for(user, assessment, stage: dict, answers: dict) -> list[dict]:
         answerable = [q for q in members if q["type"] != "evidence"]
         done = sum(1 for q in answerable if answers.get(q["id"]) not in (None, "", []))
         out.append({**section, "questions": members, "answered": done, "total": len(answerable)})
+    requested_at = _changes_requested_at(assessment)
+    saved_at = (
+        {row.question_id: row.answered_at.isoformat() for row in _answer_rows(assessment).values()}
+        if requested_at
+        else {}
+    )
+    for entry in out:
+        entry["state"] = _task_state(entry, saved_at, requested_at)
     return out
 
 
@@ -71,11 +116,15 @@ def section(assessment_id: int, section_key: str):
     version = _version(current["questions"], rows)
 
     if request.method == "POST":
-        if not editable:
+        attach_to = request.form.get("attach")
+        attachable = {q["id"] for q in current["questions"] if q["answered_by"] in writable}
+        if attach_to is not None and attach_to not in attachable:
+            abort(404)
+        if not editable and attach_to is None:
             abort(403)
-        if not form.validate():
+        if editable and not form.validate():
             return _render(assessment, bank, sections, current, form, answers, rows, editable), 400
-        if form.version.data != version:
+        if editable and form.version.data != version:
             flash(
                 "Someone saved answers in this section after you opened it. Nothing of yours was saved: your "
                 "answers are shown below beside the saved ones. Check them, then save again.",
@@ -85,11 +134,14 @@ def section(assessment_id: int, section_key: str):
             return _render(
                 assessment, bank, sections, current, form, answers, rows, editable, stale=True
             ), 409
-        changed = _save(assessment, editable, form, rows)
-        if changed:
+        changed = _save(assessment, editable, form, rows) if editable else 0
+        attached = _attach(assessment, attach_to) if attach_to else None
+        if changed or attached:
             workflow.mark_started(assessment)
         risk_register.recompute(assessment)
         db.session.commit()
+        if attach_to:
+            return _after_attach(assessment, current, attach_to, changed, attached)
         return _after_save(assessment, stage, current, changed)
 
     for q in editable:
@@ -128,6 +180,34 @@ def _save(assessment, editable: list[dict], form, rows: dict[str, Answer]) -> in
     return changed
 
 
+def _attach(assessment, question_id: str) -> Evidence | None:
+    """The file chosen beside a question, kept as its evidence; None (with a message) when there is none or it
+    is refused. The answers typed in the same form are saved either way."""
+    upload = request.files.get(f"file-{question_id}")
+    if upload is None or not upload.filename:
+        flash(f"Choose a file to attach to {question_id}; your answers were saved.", "error")
+        return None
+    try:
+        item = evidence.store(upload, assessment, EvidencePurpose.QUESTION, current_user.id)
+    except evidence.UploadError as error:
+        flash(f"{error} Your answers were saved.", "error")
+        return None
+    item.question_id = question_id
+    return item
+
+
+def _after_attach(assessment, current: dict, question_id: str, changed: int, item: Evidence | None):
+    if item is not None:
+        saved = f" and saved {_answers_count(changed)}" if changed else ""
+        flash(f"Attached {item.filename} (SHA-256 {item.sha256[:12]}…){saved}.", "info")
+    here = url_for("questionnaire.section", assessment_id=assessment.id, section_key=current["key"])
+    return redirect(here + f"#q-{question_id}")
+
+
+def _answers_count(n: int) -> str:
+    return f"{n} answer" if n == 1 else f"{n} answers"
+
+
 def _after_save(assessment, stage: dict, current: dict, changed: int):
     answers = questions.answers_of(assessment)
     sections = sections_for(current_user, assessment, stage, answers)
@@ -139,9 +219,10 @@ def _after_save(assessment, stage: dict, current: dict, changed: int):
     ]
     here = url_for("questionnaire.section", assessment_id=assessment.id, section_key=current["key"])
     if appeared:
-        flash(f"{len(appeared)} more question(s) appeared because of your answers.", "info")
+        more = "1 more question" if len(appeared) == 1 else f"{len(appeared)} more questions"
+        flash(f"Saved. {more} appeared because of your answers.", "info")
         return redirect(here + f"#q-{appeared[0]['id']}")
-    flash(f"Saved {changed} answer(s)." if changed else "Nothing changed.", "info")
+    flash(f"Saved {_answers_count(changed)}." if changed else "Nothing changed.", "info")
     if "save_next" in request.form:
         keys = [s["key"] for s in sections]
         position = keys.index(current["key"]) if current["key"] in keys else -1
@@ -178,6 +259,7 @@ def _render(assessment, bank, sections, current, form, answers, rows, editable, 
         evidence_form=EvidenceForm(formdata=None),
         can_attach={q["id"] for q in current["questions"] if q["answered_by"] in writable},
         lang=assessment.language,
+        task_labels=TASK_LABELS,
         describe=lambda q, v: questions.describe_answer(bank, q, v, assessment.language),
     )
 

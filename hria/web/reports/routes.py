@@ -72,13 +72,19 @@ def issue(assessment_id: int):
         abort(400)
     issuer = current_user.organisation if kind != ReportKind.RISK else None
     try:
-        report = reporting.issue(assessment, kind, current_user, issuer=issuer)
+        draft = request.form.get("draft") == "1"
+        report = reporting.issue(assessment, kind, current_user, issuer=issuer, draft=draft)
         db.session.commit()
     except (reporting.ReportError, SigningKeyError) as error:
         db.session.rollback()
         flash(f"The report could not be issued: {error}", "error")
     else:
-        flash(f"Issued and signed {report.code}-v{report.version}.", "info")
+        marked = " as a draft of incomplete work" if report.draft else ""
+        flash(
+            f"Issued and signed {report.code}-v{report.version}{marked}: it is listed below, ready to "
+            f"download.",
+            "info",
+        )
     return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id) + "#reports")
 
 

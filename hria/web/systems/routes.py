@@ -8,7 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from hria.domain import access, sharing, tracking
+from hria.domain import access, conditions, sharing, tracking
 from hria.domain.models import Assessment, System
 from hria.domain.vocabulary import AssessmentStatus
 from hria.extensions import db
@@ -79,6 +79,10 @@ def view_system(system_id: int):
         manage=manage,
         assessment_form=NewAssessmentForm() if manage else None,
         timeline=entries,
+        conditions=conditions.of_assessments([a.id for a in assessments])
+        if not access.is_vendor(current_user)
+        else [],
+        is_overdue=conditions.is_overdue,
         next_review=next_review,
         review_reason=review_reason,
         button_form=ButtonForm(),
@@ -116,6 +120,7 @@ def set_operation(system_id: int):
                 f"accepted treatment. Record the treatment in the risk register first.",
                 url_for("systems.view_system", system_id=system.id),
                 f"Back to {system.name}",
+                title="The system cannot go into operation yet",
             )
     system.in_operation = not system.in_operation
     db.session.commit()

@@ -105,10 +105,12 @@ def level_colour(index: int) -> colors.Color:
     return LEVEL_COLOURS[min(index, len(LEVEL_COLOURS) - 1)]
 
 
-def band_of(matrix: RiskMatrix, risk: int) -> int:
-    """The index of the level a risk score (severity × likelihood) falls in."""
+def band_of(matrix: RiskMatrix, severity: int, likelihood: int) -> int:
+    """The index of the level a cell falls in: by its severity alone when the matrix puts severity first,
+    else by its risk score (severity × likelihood)."""
+    value = severity if matrix.get("basis") == "severity" else severity * likelihood
     for index, band in enumerate(matrix["levels"]):
-        if risk <= band["up_to"]:
+        if value <= band["up_to"]:
             return index
     return len(matrix["levels"]) - 1
 
@@ -155,7 +157,7 @@ def heat_map(
             likelihood = l_low + row
             y = bottom + row * cell_h
             chart.rect(
-                x, y, cell_w, cell_h, level_colour(band_of(matrix, severity * likelihood)), colors.white
+                x, y, cell_w, cell_h, level_colour(band_of(matrix, severity, likelihood)), colors.white
             )
             refs = cells.get((severity, likelihood), [])
             for line, chunk in enumerate(_chunks(refs, 2)[:2]):

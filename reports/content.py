@@ -84,7 +84,8 @@ class Risk(TypedDict, total=False):
 
 
 class RiskBand(TypedDict):
-    """A level of the risk matrix: risk (severity × likelihood) up to ``up_to`` has this level."""
+    """A level of the risk matrix: a value up to ``up_to`` (the risk, severity × likelihood, or the severity
+    alone; see ``RiskMatrix.basis``) has this level."""
 
     key: str
     label: str
@@ -92,11 +93,14 @@ class RiskBand(TypedDict):
 
 
 class RiskMatrix(TypedDict):
-    """The axes of the heat map, as ``[lowest, highest]``, and the levels from the lowest up."""
+    """The axes of the heat map, as ``[lowest, highest]``, and the levels from the lowest up. ``basis`` is
+    "severity" when the levels are bands of severity (likelihood only orders within a band), "risk" (the
+    default) when they are bands of severity × likelihood."""
 
     severity: list[int]
     likelihood: list[int]
     levels: list[RiskBand]
+    basis: NotRequired[str]
 
 
 class FairnessGroup(TypedDict, total=False):

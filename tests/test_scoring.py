@@ -224,3 +224,11 @@ def test_likelihood_orders_harms_within_a_severity_band():
     rare = scoring.risk_level(SEVERITY_FIRST, 3, 2, 2, 1)
     certain = scoring.risk_level(SEVERITY_FIRST, 3, 2, 2, 4)
     assert rare[2] == certain[2] == "medium" and rare[1] < certain[1]
+
+
+def test_a_blank_gate_question_keeps_the_level_open():
+    # R3 is asked only when R2 is "auto": with R2 blank, R3 is hidden and R2 itself is open
+    stage = {"questions": [q for q in STAGE["questions"] if q["id"] in ("R2", "R3", "S1")]}
+    assert scoring.impact(BANK, stage, {"S1": "yes"}).open == ["R2"]
+    done = scoring.impact(BANK, stage, {"S1": "yes", "R2": "advice"})
+    assert done.open == [] and done.level != ""

@@ -642,14 +642,17 @@ def _state(action: RemediationAction) -> str:
 
 
 def _matrix(bank: dict, lang: str) -> content.RiskMatrix:
-    levels = bank["risk_matrix"]["levels"]
-    values = [row["value"] for row in bank["risk_matrix"]["scale_labels"]]
+    matrix = bank["risk_matrix"]
+    values = [row["value"] for row in matrix["scale_labels"]]
+    labels = {row["level"]: questions.text(row, lang) for row in matrix["levels"]}
+    bands = matrix.get("severity_bands", matrix["levels"])
     return {
         "severity": [3 * min(values), 3 * max(values)],  # scale + scope + reversibility
         "likelihood": [min(values), max(values)],
         "levels": [
-            {"key": row["level"], "label": questions.text(row, lang), "up_to": row["up_to"]} for row in levels
+            {"key": row["level"], "label": labels[row["level"]], "up_to": row["up_to"]} for row in bands
         ],
+        "basis": "severity" if "severity_bands" in matrix else "risk",
     }
 
 

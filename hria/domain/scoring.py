@@ -96,12 +96,22 @@ class Impact:
 def impact(bank: dict, stage: dict, answers: dict, evidence_counts: dict[str, int] | None = None) -> Impact:
     evidence_counts = evidence_counts or {}
     result = Impact()
-    for question in visible_questions(stage, answers):
+    shown = visible_questions(stage, answers)
+    # A question that decides whether an impact question is asked is open until answered: leaving it blank
+    # must not hide a safeguard and let the level be computed without it.
+    gates = {
+        q["when"]["question"]
+        for q in stage["questions"]
+        if q.get("when") and q["kind"] in ("risk", "safeguard")
+    }
+    for question in shown:
         kind = question["kind"]
+        unanswered = answers.get(question["id"]) in (None, "", [])
+        impact_question = kind in ("risk", "safeguard") and question["type"] != "evidence"
+        if unanswered and (impact_question or question["id"] in gates):
+            result.open.append(question["id"])
         if kind not in ("risk", "safeguard") or answers.get(question["id"]) == NOT_APPLICABLE:
             continue
-        if question["type"] != "evidence" and answers.get(question["id"]) in (None, "", []):
-            result.open.append(question["id"])
         earned = points(question, answers.get(question["id"]), evidence_counts.get(question["id"], 0))
         if kind == "risk":
             result.raw += earned

@@ -223,8 +223,8 @@ def _an_answer(question: dict):
         return "yes"
     if kind == "single":
         return question["options"][0]["value"]
-    if kind == "multiple":
-        return [question["options"][0]["value"]]
+    if kind == "multiple":  # never a prohibited practice, which would stop the system at scoping
+        return [next(o["value"] for o in question["options"] if not o.get("prohibited"))]
     if kind == "number":
         return 1
     return "Answered for the test."

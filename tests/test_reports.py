@@ -65,7 +65,7 @@ def test_procurer_issues_a_signed_report_that_validators_accept(app, client, key
         "Human-rights risk and remediation report",
         "Benefit scoring A",
         "Impact level",
-        "III",
+        "II",
         "Risk register",
         "Remediation plan",
         "SCO-08",
@@ -223,13 +223,13 @@ def test_chinese_report_is_real_text(app, client, keyed, auth):
         aid = assessment.id
     save_section(client, aid, "purpose", {"SCO-02": "yes"})
     refused = issue_in_browserless_web(client, aid).get_data(as_text=True)
-    assert "The assessment is incomplete (1 of 15 questions answered)" in refused
+    assert "The assessment is incomplete (1 of 22 questions answered)" in refused
     issued = issue_in_browserless_web(client, aid, draft=True).get_data(as_text=True)
     assert "as a draft of incomplete work" in issued
     _, path = current_report(app, aid)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "人权风险与整改报告" in text
-    assert text.count("草稿 — 未完成：已回答 1 / 15 个问题") >= 2  # noqa: RUF001 - cover and every footer
+    assert text.count("草稿 — 未完成：已回答 1 / 22 个问题") >= 2  # noqa: RUF001 - cover and every footer
     assert "是否考虑并比较了不使用算法的方案" in text
     # embedded, so any reader shows it without a language pack of its own
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout.splitlines()[2:]

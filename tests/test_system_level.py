@@ -12,12 +12,13 @@ from hria.extensions import db
 
 
 def answer_impact(assessment: Assessment, gravest: bool) -> None:
-    """Answer every impact question of the stage: each risk at its most (or least) points, each safeguard
-    at its least, so the level is the bank's highest (or lowest) reachable one."""
+    """Answer every question of the stage: each risk at its most (or least) points, each safeguard at its
+    least, so the level is the bank's highest (or lowest) reachable one; context questions, some of which
+    decide whether an impact question is asked, with their first choice."""
     bank = questions.bank_for(assessment)
     stage = questions.stage_questions(bank, assessment)
     for question in stage["questions"]:
-        if question["kind"] not in ("risk", "safeguard") or question["type"] == "evidence":
+        if question["type"] == "evidence":
             continue
         value = _value(question, most=gravest and question["kind"] == "risk")
         row = db.session.scalars(
@@ -37,8 +38,9 @@ def _value(question: dict, most: bool):
         options = sorted(question["options"], key=lambda o: o.get("points", 0))
         return (options[-1] if most else options[0])["value"]
     if kind == "multiple":
-        options = sorted(question["options"], key=lambda o: o.get("points", 0))
-        return [o["value"] for o in options] if most else [options[0]["value"]]
+        allowed = [o for o in question["options"] if not o.get("prohibited")]
+        options = sorted(allowed, key=lambda o: o.get("points", 0))
+        return [o["value"] for o in options if o["value"] != "none"] if most else [options[0]["value"]]
     if kind == "number":
         return 10**7 if most else 0
     return "x"

@@ -23,6 +23,7 @@ SCOPING = {
         "SCO-07": ["low_income", "migrants_minorities", "disability"],
         "SCO-08": "no",
         "SCO-09": ["privacy", "equality", "social_economic"],
+        "SCO-23": "no",
     },
     "basis": {
         "SCO-10": "yes",
@@ -32,6 +33,7 @@ SCOPING = {
         "SCO-14": "no",
         "SCO-15": "yes",
         "SCO-21": "no",
+        "SCO-26": ["none"],
     },
     "severity": {
         "SCO-17": "serious",
@@ -60,13 +62,14 @@ def test_procurer_completes_the_scoping_stage(app, client, world, auth):
         assessment = db.session.get(Assessment, aid)
         # Raw impact, by hand: SCO-03 triage 3 + SCO-04 yes 4 + SCO-05 no 0 + SCO-06 40,000 people 2
         # + SCO-07 three groups 3 + SCO-13 partly 2 + SCO-17 serious 2 + SCO-18 effort 1 + SCO-19 possible 1
-        # + SCO-21 no 0 = 18 of 4 + 4 + 3 + 3 + 6 + 3 + 3 + 3 + 3 + 3 = 35 (SCO-22 is not asked: SCO-05 no).
+        # + SCO-21 no 0 + SCO-23 no 0 = 18 of 4 + 4 + 3 + 3 + 6 + 3 + 3 + 3 + 3 + 3 + 3 = 38 (SCO-22 is not
+        # asked: SCO-05 no; SCO-24 and SCO-25 are not asked: SCO-23 no).
         # Mitigation: SCO-02 2 + SCO-08 0 + SCO-10 2 + SCO-11 1 + SCO-12 2 + SCO-14 0 + SCO-15 2 + SCO-20 2
         # = 11 of 8 × 2 + 1 (SCO-16, evidence) = 17: 65 %, under 80 %, so no reduction.
-        # 18 / 35 = 51.4 % → III.
-        assert assessment.impact_level == "III"
+        # 18 / 38 = 47.4 % → II.
+        assert assessment.impact_level == "II"
         assert assessment.status == "in_progress"
-        assert db.session.query(Answer).filter_by(assessment_id=aid).count() == 20
+        assert db.session.query(Answer).filter_by(assessment_id=aid).count() == 22
         actions = (
             db.session.query(RemediationAction)
             .filter_by(assessment_id=aid)
@@ -77,8 +80,8 @@ def test_procurer_completes_the_scoping_stage(app, client, world, auth):
         assert actions[0].paragraph == "§46(a), §43(a)"  # the primary paragraph first
         assert actions[0].right == "equality"
     page = client.get(f"/assessments/{aid}").get_data(as_text=True)
-    assert "18 of 35 points" in page and "11 of 17 points (65 %)" in page and "51.4 %" in page
-    assert "A person reviews every adverse decision before it takes effect." in page  # level III obligation
+    assert "18 of 38 points" in page and "11 of 17 points (65 %)" in page and "47.4 %" in page
+    assert "Offer a human contact and a complaint channel." in page  # a level II obligation
 
     risks = client.get(f"/assessments/{aid}/risks").get_data(as_text=True)
     for right in (
@@ -285,4 +288,5 @@ def test_risk_rating_sets_the_level(app, client, world, auth):
     )
     page = client.get(f"/assessments/{aid}/risks").get_data(as_text=True)
     assert "Severity 10 (scale + scope + reversibility); likelihood 3; severity × likelihood = 30" in page
-    assert 'risk-high">High' in page
+    # severity 4 + 3 + 3 = 10 is in the bank's top band (10–12): very high, whatever the likelihood
+    assert 'risk-very_high">Very high' in page

@@ -1,6 +1,6 @@
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
@@ -110,7 +110,7 @@ def configure(assessment_id: int, evidence_id: int):
             )
             db.session.add(job)
             db.session.commit()
-            jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
+            jobs.enqueue(job.id)
             return redirect(url_for("audits.view", audit_id=job.id))
     return render_template(
         "audits/configure.html",
@@ -170,7 +170,7 @@ def configure_explanation(assessment_id: int, evidence_id: int):
     )
     db.session.add(job)
     db.session.commit()
-    jobs.submit(current_app._get_current_object(), fairness_audits.run, job.id)
+    jobs.enqueue(job.id)
     return redirect(url_for("audits.view", audit_id=job.id))
 
 

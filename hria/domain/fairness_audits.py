@@ -48,17 +48,20 @@ def compute(record: FairnessAudit, progress: Callable[[str], None]) -> Outcome:
 
 def record_outcome(record: FairnessAudit, outcome: Outcome) -> None:
     """Keep the result and its findings on the record (the caller commits, once)."""
+    # The record's fields are all set before the findings are added: adding one flushes, and the trail
+    # is to show the record's change as one event.
+    record.finished_at = utcnow()
     if outcome.error:
         record.status, record.error = FAILED, outcome.error
-    elif record.kind == EXPLANATION:
-        record.progress = f"{outcome.result.rows:,} rows explained."
-        _record_proxy_findings(record, outcome.result)
+        return
+    result = outcome.result
+    record.result, record.status = result.to_json(), DONE
+    if record.kind == EXPLANATION:
+        record.progress = f"{result.rows:,} rows explained."
+        _record_proxy_findings(record, result)
     else:
-        record.progress = f"{outcome.result.rows:,} rows audited."
-        _record_findings(record, outcome.result)
-    if not outcome.error:
-        record.result, record.status = outcome.result.to_json(), DONE
-    record.finished_at = utcnow()
+        record.progress = f"{result.rows:,} rows audited."
+        _record_findings(record, result)
 
 
 KEY_METRICS = (

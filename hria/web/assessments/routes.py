@@ -8,6 +8,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hria.domain import access, questions, reporting, risk_register, sharing, transfer, workflow
 from hria.domain.models import Assessment, FairnessAudit, Invitation, Organisation, Report, Share
@@ -38,6 +39,7 @@ def view_assessment(assessment_id: int):
     audits = db.session.scalars(
         select(FairnessAudit)
         .where(FairnessAudit.assessment_id == assessment.id)
+        .options(selectinload(FairnessAudit.evidence))  # one query for the files of all audits
         .order_by(FairnessAudit.created_at.desc())
     ).all()
 

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from flask import Flask
-from huey import RedisHuey, SqliteHuey
-from huey.api import Huey
+from huey import RedisHuey, SqliteHuey  # type: ignore[import-untyped]
+from huey.api import Huey  # type: ignore[import-untyped]
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 

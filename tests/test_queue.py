@@ -262,3 +262,35 @@ def test_a_job_that_kills_every_worker_fails_with_advice(app, world):
     record = state(app, job_id)
     assert record.status == "failed"
     assert "stopped 3 times" in record.error and "smaller file" in record.error
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("app", [("redis", "postgresql")], indirect=True, ids=["redis-postgresql"])
+def test_a_stalled_worker_that_lost_its_job_writes_nothing(app, world, tmp_path):
+    """A worker frozen mid-job (SIGSTOP) loses its lease; another does the job; the first, thawed, finishes
+    its computation and finds the job no longer its own."""
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    first = subprocess.Popen([*WORKER, "worker", "--threads", "1"], stderr=logs[0].open("w"))
+    second = None
+    try:
+        job_id = queue_audit(app, world)
+        seen = wait_for(app, job_id, lambda r: "rows counted" in r.progress)
+        # Frozen just after a progress write committed, so it holds no lock the others would wait for.
+        first.send_signal(signal.SIGSTOP)
+        second = subprocess.Popen([*WORKER, "worker", "--threads", "1"], stderr=logs[1].open("w"))
+        done = wait_for(app, job_id, lambda r: r.status == "done")
+        first.send_signal(signal.SIGCONT)
+        deadline = time.monotonic() + 120
+        while "taken over by another worker" not in logs[0].read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        first.send_signal(signal.SIGCONT)
+        stop([p for p in (first, second) if p is not None])
+    assert int(seen.lease_owner.split(":")[1]) == first.pid
+    assert int(done.lease_owner.split(":")[1]) == second.pid and done.attempts == 2
+    assert state(app, job_id).result == done.result
+    with app.app_context():
+        assert db.session.query(Finding).filter_by(source="fairness_audit", source_id=job_id).count() == 1
+        events = db.session.query(Event).filter_by(object_type="fairness_audit", object_id=job_id).all()
+        assert [e.action for e in events] == ["create", "update"]
+    assert f"Job {job_id} was taken over by another worker" in logs[0].read_text()

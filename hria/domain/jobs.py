@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import CursorResult, Executable, or_, select
 
 from hria.domain import fairness_audits, trail
 from hria.domain.fairness_audits import FAILED, QUEUED, RUNNING
@@ -50,6 +50,13 @@ _table = FairnessAudit.__table__
 _held: set[int] = set()  # jobs this process is running now, whose leases its heartbeat renews
 _held_lock = threading.Lock()
 _owner: tuple[int, str] | None = None
+
+
+def _changed(statement: Executable) -> int:
+    """Run an UPDATE in the session's transaction; how many rows it changed."""
+    result = db.session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def owner() -> str:
@@ -97,7 +104,7 @@ def run(job_id: int) -> None:
 
 def _claim(job_id: int) -> bool:
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = _changed(
         _table.update()
         .where(_table.c.id == job_id, _table.c.status == QUEUED)
         .values(
@@ -110,7 +117,7 @@ def _claim(job_id: int) -> bool:
         )
     )
     db.session.commit()
-    return claimed.rowcount == 1
+    return claimed == 1
 
 
 @contextlib.contextmanager
@@ -137,12 +144,12 @@ def _progress(job_id: int, text: str) -> None:
 
 def _still_mine(job_id: int) -> bool:
     """Lock the job's row for this transaction if this process still holds its lease."""
-    held = db.session.execute(
+    held = _changed(
         _table.update()
         .where(_table.c.id == job_id, _table.c.lease_owner == owner(), _table.c.status == RUNNING)
         .values(lease_until=None)
     )
-    return held.rowcount == 1
+    return held == 1
 
 
 def _finish(job_id: int, outcome: fairness_audits.Outcome) -> bool:
@@ -165,13 +172,13 @@ def renew_leases() -> int:
         held = sorted(_held)
     if not held:
         return 0
-    renewed = db.session.execute(
+    renewed = _changed(
         _table.update()
         .where(_table.c.id.in_(held), _table.c.lease_owner == owner(), _table.c.status == RUNNING)
         .values(lease_until=utcnow() + _seconds("QUEUE_LEASE_SECONDS"))
     )
     db.session.commit()
-    return renewed.rowcount
+    return renewed
 
 
 def _expired(now):
@@ -210,18 +217,16 @@ def _requeue(job_id: int, status: str, attempts: int, now) -> bool:
             f"The worker running this stopped before it finished; it starts again on the next free worker "
             f"(start {attempts + 1} of at most {current_app.config['QUEUE_MAX_ATTEMPTS']})."
         )
-    requeued = db.session.execute(
-        _table.update().where(_table.c.id == job_id, _expired(now)).values(**values)
-    )
+    requeued = _changed(_table.update().where(_table.c.id == job_id, _expired(now)).values(**values))
     db.session.commit()
-    return requeued.rowcount == 1
+    return requeued == 1
 
 
 def _give_up(job_id: int, attempts: int, now) -> None:
-    locked = db.session.execute(
+    locked = _changed(
         _table.update().where(_table.c.id == job_id, _expired(now)).values(lease_owner=None, lease_until=None)
     )
-    if locked.rowcount != 1:
+    if locked != 1:
         db.session.rollback()
         return
     record = db.session.get(FairnessAudit, job_id, populate_existing=True)

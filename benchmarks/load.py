@@ -7,7 +7,7 @@ rate (any answer other than the page, or a redirect to the sign-in page where a 
 .venv/bin/python benchmarks/load.py --clients 20 --seconds 60
 
 PostgreSQL: HRIA_BENCH_POSTGRES_URL (default: the local socket); a database is created for the run and
-dropped after it. Redis: a redis-server of its own on a free port.
+dropped after it. Redis: a redis-server of its own on a free port. LOAD_DEBUG=1 prints each failed sign-in.
 """
 
 from __future__ import annotations

@@ -41,6 +41,18 @@ DEFAULTS = {
     # A .ttf/.ttc font with Chinese glyphs to embed in Chinese reports; unset, the usual Debian fonts are
     # used.
     "CJK_FONT": None,
+    # The task queue of audits and explanations (hria.queue): unset, a SQLite file in the instance folder
+    # that `hria serve` works through itself; a redis:// URL for `hria worker` processes on any machine.
+    "QUEUE_URL": None,
+    # Run each job inside the request that sends it (tests that are not about the queue).
+    "QUEUE_IMMEDIATE": False,
+    # A worker holds a job this long unless it renews the lease, which it does every heartbeat; a job whose
+    # lease ran out (its worker died) is sent again, at most QUEUE_MAX_ATTEMPTS starts in all.
+    "QUEUE_LEASE_SECONDS": 60,
+    "QUEUE_HEARTBEAT_SECONDS": 10,
+    "QUEUE_MAX_ATTEMPTS": 3,
+    # A queued job no worker has taken after this long is sent again (the queue may have lost it).
+    "QUEUE_REQUEUE_SECONDS": 600,
 }
 
 SECRET_KEY_FILE = "secret_key"

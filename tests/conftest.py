@@ -39,7 +39,8 @@ def app(tmp_path, monkeypatch):
     for name in ("HRIA_DATABASE_URL", "HRIA_SECRET_KEY", "HRIA_MAX_UPLOAD_MB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HRIA_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True})
+    # Jobs run inside the request that sends them; tests/test_queue.py runs real queues.
+    app = create_app({"TESTING": True, "QUEUE_IMMEDIATE": True})
     database.upgrade(app)
     yield app
     with app.app_context():

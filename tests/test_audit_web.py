@@ -213,17 +213,6 @@ def test_evidence_download_for_those_who_may_see_it(app, client, world, auth):
     assert client.get(f"/evidence/{evidence_id}/download").status_code == 404
 
 
-def test_interrupted_audits_are_marked_failed(app, world):
-    from hria.domain import fairness_audits
-
-    with app.app_context():
-        db.session.get(FairnessAudit, world.audits["b"]).status = "running"
-        db.session.commit()
-        assert fairness_audits.fail_interrupted() == 1
-        record = db.session.get(FairnessAudit, world.audits["b"])
-        assert record.status == "failed" and "Run it again" in record.error
-
-
 def test_repeated_header_names_are_explained_on_the_form(app, client, world, auth):
     auth.login(world.users["procurer_a"])
     text = "outcome,decision,race,score,score\n" + "\n".join(

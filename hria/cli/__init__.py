@@ -10,6 +10,7 @@ import click
 COMMANDS = {
     "init": "hria.cli.server:init",
     "serve": "hria.cli.server:serve",
+    "worker": "hria.cli.worker:worker",
     "demo": "hria.cli.server:demo_command",
     "create-user": "hria.cli.accounts:create_user",
     "questions": "hria.cli.questions:questions",

@@ -177,7 +177,7 @@ def _complete_scoping(assessment: Assessment, procurer: User) -> None:
     import json
     from datetime import date
 
-    from hria.domain import evidence, fairness_audits, questions, risk_register
+    from hria.domain import evidence, fairness_audits, jobs, questions, risk_register
     from hria.domain.models import Answer, FairnessAudit, RemediationAction, RiskRating
 
     questions.bank_for(assessment)
@@ -247,8 +247,8 @@ def _complete_scoping(assessment: Assessment, procurer: User) -> None:
     db.session.add_all([audit, explanation])
     risk_register.recompute(assessment)
     db.session.commit()
-    fairness_audits.run(audit.id)
-    fairness_audits.run(explanation.id)
+    jobs.run(audit.id)  # the demo shows their results at once: run here, not queued
+    jobs.run(explanation.id)
     for right, scale, scope, reversibility, likelihood, treatment in (
         (
             "equality",

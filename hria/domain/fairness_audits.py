@@ -1,78 +1,67 @@
-"""Running a fairness audit in the background and keeping its result."""
+"""What a fairness audit or explanation job computes, and how its result is kept (run by hria.domain.jobs)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 
 import fairness
 from fairness.explain import explain
-from hria.domain import risk_register, trail
+from hria.domain import risk_register
 from hria.domain.evidence import path_of
 from hria.domain.models import FairnessAudit, utcnow
-from hria.extensions import db
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 AUDIT, EXPLANATION = "audit", "explanation"
 
 
-def run(audit_id: int) -> None:
-    record = db.session.get(FairnessAudit, audit_id)
-    if record is None or record.status != QUEUED:
+@dataclass
+class Outcome:
+    """What running a job produced: a result, or the error to show instead."""
+
+    result: Any = None
+    error: str = ""
+
+
+def compute(record: FairnessAudit, progress: Callable[[str], None]) -> Outcome:
+    """Run the audit or explanation of ``record``; nothing is written here but progress."""
+    settings = json.loads(record.settings)
+    path = path_of(record.evidence.sha256)
+    try:
+        if record.kind == EXPLANATION:
+            return Outcome(result=explain(path, **settings))
+        return Outcome(
+            result=fairness.audit(path, progress=lambda rows: progress(f"{rows:,} rows counted…"), **settings)
+        )
+    except fairness.InputError as error:
+        return Outcome(error=str(error))
+    except Exception:
+        current_app.logger.exception("Fairness audit %s failed", record.id)
+        return Outcome(
+            error="The audit stopped because of an error on our side. Nothing is lost; try running it again."
+        )
+
+
+def record_outcome(record: FairnessAudit, outcome: Outcome) -> None:
+    """Keep the result and its findings on the record (the caller commits, once)."""
+    # The record's fields are all set before the findings are added: adding one flushes, and the trail
+    # is to show the record's change as one event.
+    record.finished_at = utcnow()
+    if outcome.error:
+        record.status, record.error = FAILED, outcome.error
         return
-    actor = record.created_by.email if record.created_by else "system"
-    with trail.acting_as(actor, record.created_by_id):
-        record.status, record.started_at, record.progress = RUNNING, utcnow(), "Reading the file…"
-        db.session.commit()
-        settings = json.loads(record.settings)
-        try:
-            if record.kind == EXPLANATION:
-                explanation = explain(path_of(record.evidence.sha256), **settings)
-                record.progress = f"{explanation.rows:,} rows explained."
-                _record_proxy_findings(record, explanation)
-                record.result = explanation.to_json()
-            else:
-                result = fairness.audit(
-                    path_of(record.evidence.sha256),
-                    progress=lambda rows: _progress(audit_id, rows),
-                    **settings,
-                )
-                record.progress = f"{result.rows:,} rows audited."
-                _record_findings(record, result)
-                record.result = result.to_json()
-            record.status = DONE
-        except fairness.InputError as error:
-            record.status, record.error = FAILED, str(error)
-        except Exception:
-            current_app.logger.exception("Fairness audit %s failed", audit_id)
-            record.status = FAILED
-            record.error = (
-                "The audit stopped because of an error on our side. Nothing is lost; try running it again."
-            )
-        record.finished_at = utcnow()
-        db.session.commit()
-
-
-def _progress(audit_id: int, rows: int) -> None:
-    # Progress is transient display state, so it is written around the event trail, not through it.
-    db.session.execute(
-        FairnessAudit.__table__.update()
-        .where(FairnessAudit.id == audit_id)
-        .values(progress=f"{rows:,} rows counted…")
-    )
-    db.session.commit()
-
-
-def fail_interrupted() -> int:
-    """Audits left queued or running by a stopped server are marked failed, so nobody waits forever."""
-    stuck = db.session.query(FairnessAudit).filter(FairnessAudit.status.in_([QUEUED, RUNNING])).all()
-    for record in stuck:
-        record.status = FAILED
-        record.error = "The server stopped before this audit finished. Run it again."
-        record.finished_at = utcnow()
-    db.session.commit()
-    return len(stuck)
+    result = outcome.result
+    record.result, record.status = result.to_json(), DONE
+    if record.kind == EXPLANATION:
+        record.progress = f"{result.rows:,} rows explained."
+        _record_proxy_findings(record, result)
+    else:
+        record.progress = f"{result.rows:,} rows audited."
+        _record_findings(record, result)
 
 
 KEY_METRICS = (

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -436,6 +437,8 @@ class FairnessAudit(Model):
 
     __tablename__ = "fairness_audit"
     __audited__ = True
+    # The sweep looks for queued and running jobs whose lease ran out.
+    __table_args__ = (Index("ix_fairness_audit_status_lease", "status", "lease_until"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default="audit", server_default="audit")
@@ -450,6 +453,10 @@ class FairnessAudit(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The queue's lease (hria.domain.jobs): which worker runs the job and until when, unless it renews.
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     assessment: Mapped[Assessment] = relationship()
     evidence: Mapped[Evidence] = relationship()

@@ -8,6 +8,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hria.domain import (
     access,
@@ -56,6 +57,7 @@ def view_assessment(assessment_id: int):
     audits = db.session.scalars(
         select(FairnessAudit)
         .where(FairnessAudit.assessment_id == assessment.id)
+        .options(selectinload(FairnessAudit.evidence))  # one query for the files of all audits
         .order_by(FairnessAudit.created_at.desc())
     ).all()
 

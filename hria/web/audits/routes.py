@@ -1,6 +1,6 @@
 import json
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
@@ -111,7 +111,7 @@ def configure(assessment_id: int, evidence_id: int):
             )
             db.session.add(job)
             db.session.commit()
-            jobs.submit(_app(), fairness_audits.run, job.id)
+            jobs.enqueue(job.id)
             return redirect(url_for("audits.view", audit_id=job.id))
     return render_template(
         "audits/configure.html",
@@ -171,7 +171,7 @@ def configure_explanation(assessment_id: int, evidence_id: int):
     )
     db.session.add(job)
     db.session.commit()
-    jobs.submit(_app(), fairness_audits.run, job.id)
+    jobs.enqueue(job.id)
     return redirect(url_for("audits.view", audit_id=job.id))
 
 
@@ -248,8 +248,3 @@ def download(evidence_id: int):
         download_name=record.filename,
         mimetype="application/octet-stream",
     )
-
-
-def _app() -> Flask:
-    """The application itself, not the request's proxy to it: the job runs after the request has ended."""
-    return current_app._get_current_object()  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from hria.domain import access
 from hria.domain.models import Assessment, System
@@ -11,7 +12,10 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def dashboard():
-    systems = db.session.scalars(access.visible_systems(current_user).order_by(System.name)).all()
+    # Owners in one query, not one per system: a vendor or an oversight body sees systems of many buyers.
+    systems = db.session.scalars(
+        access.visible_systems(current_user).options(selectinload(System.owner)).order_by(System.name)
+    ).all()
     assessments = db.session.scalars(
         access.visible_assessments(current_user).order_by(Assessment.created_at)
     ).all()

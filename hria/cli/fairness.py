@@ -7,6 +7,7 @@ import sys
 import click
 
 import fairness
+from fairness import power as stats
 from fairness.analysis import INTERSECTION
 
 TEXT_METRICS = (
@@ -77,24 +78,31 @@ def render_text(result: fairness.AuditResult) -> str:
             + [_pct(g.metrics["accuracy"]), "too small" if g.too_small else ""]
         )
     out.append(_table(["group", "rows", "share", "selected", "TPR", "FPR", "accuracy", ""], rows))
-    out.append("\nDisparities against the reference group")
-    rows = []
-    for d in result.disparities:
-        if d.metric not in TEXT_METRICS:
-            continue
-        rows.append(
+    method = result.parameters["multiple_comparisons"]
+    out.append(
+        f"\nDisparities against the reference group (adjusted for multiple comparisons: "
+        f"{stats.METHOD_LABELS[method]}; 'detectable' is the smallest difference the data could detect "
+        f"at 80 % power, 'more rows' how many the group needs to detect "
+        f"{result.parameters['difference_threshold']:.2f})"
+    )
+    rows = [_disparity_row(d) for d in result.disparities if d.metric in TEXT_METRICS]
+    out.append(
+        _table(
             [
-                _name(d.group),
-                _name(d.reference),
-                SHORT[d.metric],
-                f"{d.difference:+.3f} {_interval(d.difference_interval)}"
-                if d.difference is not None
-                else "—",
-                f"{d.ratio:.3f} {_interval(d.ratio_interval)}" if d.ratio is not None else "—",
-                d.verdict or "",
-            ]
+                "group",
+                "reference",
+                "metric",
+                "difference",
+                "ratio",
+                "detectable",
+                "more rows",
+                "verdict",
+                "adjusted p",
+                "adjusted verdict",
+            ],
+            rows,
         )
-    out.append(_table(["group", "reference", "metric", "difference", "ratio", "verdict"], rows))
+    )
     out.append("\nImpact ratios (NYC Local Law 144: selection rate over the most-selected group's)")
     rows = [
         [
@@ -112,12 +120,30 @@ def render_text(result: fairness.AuditResult) -> str:
     out += [f"  {name.replace('_', ' ')}: {_pct(value)}" for name, value in result.summary.items()]
     findings = result.findings()
     judged = [d for d in result.disparities if d.verdict]
+    raw = sum(d.verdict == fairness.DISPARITY for d in judged)
+    tested = sum(d.p_value is not None for d in judged)
     out.append(
-        f"\n{len(findings)} disparities found with the whole interval beyond the threshold, "
-        f"{sum(d.verdict == fairness.INCONCLUSIVE for d in judged)} inconclusive, "
+        f"\n{raw} disparities found with the whole interval beyond the threshold; {len(findings)} remain "
+        f"after adjusting {tested} comparisons ({stats.METHOD_LABELS[method]}). "
+        f"{sum(d.adjusted_verdict == fairness.INCONCLUSIVE for d in judged)} inconclusive, "
         f"{sum(d.verdict == fairness.TOO_SMALL for d in judged)} too small to judge."
     )
     return "\n".join(out)
+
+
+def _disparity_row(d: fairness.Disparity) -> list[str]:
+    return [
+        _name(d.group),
+        _name(d.reference),
+        SHORT[d.metric],
+        f"{d.difference:+.3f} {_interval(d.difference_interval)}" if d.difference is not None else "—",
+        f"{d.ratio:.3f} {_interval(d.ratio_interval)}" if d.ratio is not None else "—",
+        _pct(d.detectable_difference),
+        "—" if d.rows_needed is None else f"{d.rows_needed:,}",
+        d.verdict or "",
+        "" if d.adjusted_p_value is None else f"{d.adjusted_p_value:.3g}",
+        d.adjusted_verdict or "",
+    ]
 
 
 @click.command(
@@ -141,6 +167,13 @@ def render_text(result: fairness.AuditResult) -> str:
 @click.option("--bootstrap", default=1000, show_default=True, type=int, help="Resamples for the intervals.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option(
+    "--multiple-comparisons",
+    type=click.Choice(stats.METHODS),
+    default=stats.HOLM,
+    show_default=True,
+    help="Adjust the verdicts over all comparisons: Holm (family-wise), bh (Benjamini–Hochberg) or none.",
+)
+@click.option(
     "--json", "json_path", help="Write the full result as JSON to this path ('-' for standard output)."
 )
 def audit_command(
@@ -157,6 +190,7 @@ def audit_command(
     confidence,
     bootstrap,
     seed,
+    multiple_comparisons,
     json_path,
 ) -> None:
     if not prediction and not score:
@@ -176,6 +210,7 @@ def audit_command(
             confidence=confidence,
             n_bootstrap=bootstrap,
             random_state=seed,
+            multiple_comparisons=multiple_comparisons,
         )
     except fairness.InputError as error:
         fail(str(error))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fairness import DISPARITY, INCONCLUSIVE, METRIC_LABELS, NO_EVIDENCE, TOO_SMALL
 from fairness.analysis import INTERSECTION
+from fairness.power import HOLM, METHOD_LABELS
 
 CHART_METRICS = ("selection_rate", "false_positive_rate", "false_negative_rate", "true_positive_rate")
 PRIORITY = {
@@ -51,10 +52,16 @@ def finding_sentence(d: dict, confidence: float) -> str:
     )
 
 
+def adjusted_verdict(d: dict) -> str | None:
+    """The verdict after the multiple-comparison adjustment; results kept before it existed had none."""
+    return d.get("adjusted_verdict", d["verdict"])
+
+
 def present(result: dict) -> dict:
     confidence = result["parameters"]["confidence"]
+    method = result["parameters"].get("multiple_comparisons", "none")
     judged = [d for d in result["disparities"] if d["verdict"]]
-    findings = [d for d in judged if d["verdict"] == DISPARITY]
+    findings = [d for d in judged if adjusted_verdict(d) == DISPARITY]
     # the rates people argue about first, then the largest gaps
     findings.sort(
         key=lambda d: (
@@ -84,9 +91,13 @@ def present(result: dict) -> dict:
         "confidence": confidence,
         "findings": [{"sentence": finding_sentence(d, confidence), **d} for d in findings],
         "counts": {
-            verdict: sum(d["verdict"] == verdict for d in judged)
+            verdict: sum(adjusted_verdict(d) == verdict for d in judged)
             for verdict in (DISPARITY, INCONCLUSIVE, NO_EVIDENCE, TOO_SMALL)
         },
+        "raw_disparities": sum(d["verdict"] == DISPARITY for d in judged),
+        "tested": sum(d.get("p_value") is not None for d in judged),
+        "method": method,
+        "method_label": METHOD_LABELS.get(method, METHOD_LABELS[HOLM]),
         "families": families,
         "charts": charts,
         "table_metrics": [(m, METRIC_LABELS[m]) for m in TABLE_METRICS],

@@ -7,6 +7,7 @@ from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from fairness.power import HOLM, METHOD_LABELS
 from hria.web.forms import Finite, SubmitOnceForm, options
 
 NONE = ""
@@ -119,6 +120,13 @@ class MappingForm(SubmitOnceForm):
         "Smallest group to judge", default=30, validators=[NumberRange(min=1, max=100000)]
     )
     confidence = SelectField("Confidence level", choices=options(CONFIDENCE_LEVELS), default="0.95")
+    multiple_comparisons = SelectField(
+        "Adjustment for multiple comparisons",
+        choices=options(list(METHOD_LABELS.items())),
+        default=HOLM,
+        description="An audit makes many comparisons; without an adjustment some disparities are found by "
+        "chance. Holm bounds the chance of any false one, Benjamini–Hochberg their expected share.",
+    )
     submit = SubmitField("Run the audit")
 
     def set_columns(self, header: list[str], nested: dict[str, str]) -> None:
@@ -185,6 +193,7 @@ class MappingForm(SubmitOnceForm):
             "reference": self.reference_groups(),
             "min_group_size": self.min_group_size.data,
             "confidence": float(self.confidence.data),
+            "multiple_comparisons": self.multiple_comparisons.data,
         }
 
 

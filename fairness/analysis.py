@@ -29,8 +29,10 @@ from .loading import (
 )
 from .metrics import (
     BALANCED_ACCURACY,
+    LABEL_FREE_METRICS,
     METRIC_LABELS,
     METRIC_NAMES,
+    METRICS_NEEDING_LABELS,
     RATE_BY_NAME,
     RATES,
     metric_values,
@@ -202,7 +204,12 @@ class AuditResult:
     rows_excluded : dict of str to ExcludedRows
         Per column, the rows left out because it is empty in them.
     scores : dict or None
-        AUC, calibration by score band and a threshold sweep per group, when a score column was audited.
+        AUC, calibration by score band and a threshold sweep per group, when a score column was audited
+        together with observed outcomes.
+    labelled : bool
+        Whether observed outcomes were audited. Without them (an audit of decisions alone) only the
+        selection rate, its disparities and the impact ratios are computed; the metrics of
+        ``METRICS_NEEDING_LABELS`` are None.
     """
 
     rows: int
@@ -217,6 +224,7 @@ class AuditResult:
     warnings: list[str] = field(default_factory=list)
     rows_excluded: dict[str, ExcludedRows] = field(default_factory=dict)
     scores: ScoreAnalysis | None = None
+    labelled: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain data for JSON: each group's metrics beside its name, None for NaN.
@@ -238,6 +246,8 @@ class AuditResult:
             "impact_ratios": [asdict(r) for r in self.impact_ratios],
             "impact_ratio_exclusions": self.impact_ratio_exclusions,
             "summary": self.summary,
+            "labelled": self.labelled,
+            "metrics_needing_labels": [] if self.labelled else list(METRICS_NEEDING_LABELS),
         }
         if self.scores is not None:
             out["scores"] = self.scores
@@ -281,7 +291,7 @@ def _num(value: float) -> float | None:
 
 def audit(
     data: pd.DataFrame | str | os.PathLike[str],
-    y_true: str,
+    y_true: str | None,
     y_pred: str | None = None,
     *,
     sensitive_features: str | Sequence[str],
@@ -307,8 +317,10 @@ def audit(
     ----------
     data : DataFrame, str or path
         A DataFrame, or the path of a CSV or Parquet file (read in chunks of ``chunk_rows``).
-    y_true : str
-        Column of observed outcomes (binary).
+    y_true : str or None
+        Column of observed outcomes (binary). None for an audit of decisions alone, as in operation where
+        outcomes are not known: then only selection rates, their disparities and the impact ratios are
+        computed, and the result says which metrics need outcomes (``METRICS_NEEDING_LABELS``).
     y_pred : str, optional
         Column of the model's binary decisions; or give ``score`` and ``threshold``.
     sensitive_features : str or sequence of str
@@ -441,8 +453,9 @@ def analyse(
     total = cells.total
     if total == 0:
         raise InputError("No row has both an outcome and a decision, so there is nothing to audit.")
+    labelled = mapping.y_true is not None
     positives = int(cells.counts[:, 2:].sum())
-    if positives in (0, total):
+    if labelled and positives in (0, total):
         value = "positive" if positives else "negative"
         raise InputError(
             f"Every outcome in '{mapping.y_true}' is {value}: with only one class, error rates "
@@ -456,7 +469,12 @@ def analyse(
     values = metric_values(group_counts)
     groups = _group_results(families, descriptors, group_counts, values, total, min_group_size, confidence)
     boot = _bootstrap(cells.counts, membership, n_bootstrap, random_state)
+    metrics = METRIC_NAMES if labelled else LABEL_FREE_METRICS
+    if not labelled:
+        _drop_label_metrics(groups)
+        summary.warnings.append(DECISION_ONLY_WARNING)
     disparities = _disparities(
+        metrics,
         families,
         descriptors,
         values,
@@ -468,6 +486,7 @@ def analyse(
         difference_threshold,
     )
     _add_power(
+        metrics,
         disparities,
         families,
         references,
@@ -480,7 +499,7 @@ def analyse(
     impact, exclusions = _impact_ratios(families, descriptors, group_counts, values, impact_ratio_min_share)
 
     scores = None
-    if mapping.score:
+    if mapping.score and labelled:
         table = cells.score_table()
         scores = score_analysis.analyse(table, membership, descriptors, families, mapping.threshold)
         for group, auc in zip(groups, scores["auc"], strict=True):
@@ -514,10 +533,28 @@ def analyse(
         disparities=disparities,
         impact_ratios=impact,
         impact_ratio_exclusions=exclusions,
-        summary=fairlearn_summary(cells.counts),
+        summary=fairlearn_summary(cells.counts, labelled=labelled),
         warnings=summary.warnings,
         scores=scores,
+        labelled=labelled,
     )
+
+
+DECISION_ONLY_WARNING = (
+    "No outcome column was given: this audit of decisions alone computes selection rates, their "
+    "disparities and the impact ratios. "
+    + ", ".join(METRIC_LABELS[name] for name in METRICS_NEEDING_LABELS)
+    + " need observed outcomes and are not computed."
+)
+
+
+def _drop_label_metrics(groups: list[Group]) -> None:
+    """Without outcomes every row was counted as a negative outcome: the metrics that need them are void."""
+    for group in groups:
+        for name in METRICS_NEEDING_LABELS:
+            group.metrics[name] = None
+            if name in group.intervals:
+                group.intervals[name] = [None, None]
 
 
 def _groups(cells: CellCounts) -> tuple[list[str], np.ndarray, list[dict[str, str]]]:
@@ -684,6 +721,7 @@ def _as_list(interval: Interval | None) -> list[float | None]:
 
 
 def _disparities(
+    metrics: Sequence[str],
     families: list[str],
     descriptors: list[dict[str, str]],
     values: dict[str, np.ndarray],
@@ -699,7 +737,7 @@ def _disparities(
         ref = references[family]
         if i == ref:
             continue
-        for name in METRIC_NAMES:
+        for name in metrics:
             value, ref_value = values[name][i], values[name][ref]
             difference = value - ref_value
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -737,11 +775,13 @@ def _disparities(
     return out
 
 
-def _pairs(families: list[str], references: dict[str, int]) -> Iterator[tuple[int, int, str]]:
+def _pairs(
+    metrics: Sequence[str], families: list[str], references: dict[str, int]
+) -> Iterator[tuple[int, int, str]]:
     """(group, reference, metric) of every disparity, in the order ``_disparities`` lists them."""
     for i, family in enumerate(families):
         if i != references[family]:
-            for name in METRIC_NAMES:
+            for name in metrics:
                 yield i, references[family], name
 
 
@@ -777,6 +817,7 @@ def _variances(sides: list[tuple[int, int, int, int]], pooled: bool) -> tuple[fl
 
 
 def _add_power(
+    metrics: Sequence[str],
     disparities: list[Disparity],
     families: list[str],
     references: dict[str, int],
@@ -789,7 +830,7 @@ def _add_power(
     could not have detected the difference threshold becomes too small to judge."""
     alpha = 1 - confidence
     ratio_threshold, difference_threshold = thresholds
-    for d, (i, ref, name) in zip(disparities, _pairs(families, references), strict=True):
+    for d, (i, ref, name) in zip(disparities, _pairs(metrics, families, references), strict=True):
         sides = _sides(name, group_counts[i], group_counts[ref])
         var_group, var_reference = _variances(sides, pooled=True)
         d.detectable_difference = _num(stats.detectable_difference(var_group, var_reference, alpha))
@@ -874,7 +915,7 @@ def _impact_ratios(
     return out, exclusions
 
 
-def fairlearn_summary(cell_counts: np.ndarray) -> dict[str, float | None]:
+def fairlearn_summary(cell_counts: np.ndarray, labelled: bool = True) -> dict[str, float | None]:
     """fairlearn's summary figures over the finest groups (all sensitive columns together).
 
     As fairlearn does (through scikit-learn's confusion matrix), a rate whose
@@ -884,6 +925,8 @@ def fairlearn_summary(cell_counts: np.ndarray) -> dict[str, float | None]:
     ----------
     cell_counts : ndarray of shape (n_cells, 4)
         Confusion counts [TN, FP, FN, TP] of each combination of sensitive values.
+    labelled : bool, default True
+        False when the counts hold no observed outcomes: the figures that need them are None.
 
     Returns
     -------
@@ -909,7 +952,10 @@ def fairlearn_summary(cell_counts: np.ndarray) -> dict[str, float | None]:
         "equal_opportunity_difference": spread("true_positive_rate"),
         "equal_opportunity_ratio": ratio("true_positive_rate"),
     }
-    return {name: _num(value) for name, value in figures.items()}
+    return {
+        name: _num(value) if labelled or name.startswith("demographic_parity") else None
+        for name, value in figures.items()
+    }
 
 
 __all__ = [

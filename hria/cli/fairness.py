@@ -150,7 +150,11 @@ def _disparity_row(d: fairness.Disparity) -> list[str]:
     "audit", help="Audit a table of model outputs (CSV or Parquet) for differences between groups."
 )
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--label", required=True, help="Column of observed outcomes.")
+@click.option(
+    "--label",
+    help="Column of observed outcomes. Without it the audit is of decisions alone: selection rates and "
+    "impact ratios only (error rates, precision and accuracy need outcomes).",
+)
 @click.option("--prediction", help="Column of the model's binary decisions.")
 @click.option("--score", help="Column of the model's scores (with --threshold).")
 @click.option("--threshold", type=float, help="A score at or above it is a positive decision.")

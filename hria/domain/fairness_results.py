@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fairness import DISPARITY, INCONCLUSIVE, METRIC_LABELS, NO_EVIDENCE, TOO_SMALL
-from fairness.analysis import INTERSECTION
+from fairness.analysis import DECISION_ONLY_WARNING, INTERSECTION
 from fairness.power import HOLM, METHOD_LABELS
 
 CHART_METRICS = ("selection_rate", "false_positive_rate", "false_negative_rate", "true_positive_rate")
@@ -71,10 +71,11 @@ def present(result: dict) -> dict:
         )
     )
     families = list(dict.fromkeys(g["family"] for g in result["groups"]))
+    needing_labels = set(result.get("metrics_needing_labels", []))
     charts = []
     for family in families:
         groups = [g for g in result["groups"] if g["family"] == family]
-        for metric in CHART_METRICS:
+        for metric in (m for m in CHART_METRICS if m not in needing_labels):
             bars = [
                 {
                     "name": group_name(g["group"]),
@@ -100,5 +101,9 @@ def present(result: dict) -> dict:
         "method_label": METHOD_LABELS.get(method, METHOD_LABELS[HOLM]),
         "families": families,
         "charts": charts,
-        "table_metrics": [(m, METRIC_LABELS[m]) for m in TABLE_METRICS],
+        "table_metrics": [(m, METRIC_LABELS[m]) for m in TABLE_METRICS if m not in needing_labels],
+        "labelled": result.get("labelled", True),
+        # the page states this in its own notice
+        "warnings": [w for w in result["warnings"] if w != DECISION_ONLY_WARNING],
+        "needing_labels": [METRIC_LABELS[m] for m in result.get("metrics_needing_labels", [])],
     }

@@ -81,7 +81,10 @@ class UploadForm(FlaskForm):
 
 class MappingForm(SubmitOnceForm):
     y_true = SelectField(
-        "Observed outcome", description="What actually happened (e.g. reoffended, repaid, fraud found)."
+        "Observed outcome",
+        description="What actually happened (e.g. reoffended, repaid, fraud found). Without it the audit "
+        "is of the decisions alone: selection rates and impact ratios only, since error rates, precision "
+        "and accuracy need observed outcomes.",
     )
     y_pred = SelectField(
         "Model decision",
@@ -133,7 +136,7 @@ class MappingForm(SubmitOnceForm):
         """The file's columns as choices; repeated names and ``nested`` columns are refused when chosen."""
         self.repeated, self.nested = repeated_names(header), nested
         named = named_columns(header)
-        self.y_true.choices = options(named)
+        self.y_true.choices = options([(NONE, "— none: audit the decisions alone —"), *named])
         self.y_pred.choices = options([(NONE, "— none —"), *named])
         self.score.choices = options([(NONE, "— none —"), *named])
         self.sensitive_features.choices = options(named)
@@ -183,7 +186,7 @@ class MappingForm(SubmitOnceForm):
 
     def settings(self) -> dict:
         return {
-            "y_true": self.y_true.data,
+            "y_true": self.y_true.data or None,
             "y_pred": self.y_pred.data or None,
             "score": self.score.data or None,
             "threshold": float(self.threshold.data) if self.threshold.data is not None else None,

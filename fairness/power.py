@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -36,6 +37,7 @@ METHOD_LABELS = {
 _NORMAL = NormalDist()
 
 
+@lru_cache(maxsize=64)
 def z_sum(alpha: float, power: float = POWER) -> float:
     """``z[1 - alpha/2] + z[power]``: how many standard errors apart two rates must be to be detected."""
     return _NORMAL.inv_cdf(1 - alpha / 2) + _NORMAL.inv_cdf(power)

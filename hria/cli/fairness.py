@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
 import fairness
+from fairness import compare as comparison
 from fairness import power as stats
 from fairness.analysis import INTERSECTION
+from fairness.serialise import to_json
 
 TEXT_METRICS = (
     "selection_rate",
@@ -178,6 +181,13 @@ def _disparity_row(d: fairness.Disparity) -> list[str]:
     help="Adjust the verdicts over all comparisons: Holm (family-wise), bh (Benjamini–Hochberg) or none.",
 )
 @click.option(
+    "--compare",
+    "earlier_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="An earlier audit's JSON (from --json) of the same system with the same columns: print and "
+    "write what changed, with an interval for each change.",
+)
+@click.option(
     "--json", "json_path", help="Write the full result as JSON to this path ('-' for standard output)."
 )
 def audit_command(
@@ -195,6 +205,7 @@ def audit_command(
     bootstrap,
     seed,
     multiple_comparisons,
+    earlier_path,
     json_path,
 ) -> None:
     if not prediction and not score:
@@ -216,9 +227,63 @@ def audit_command(
             random_state=seed,
             multiple_comparisons=multiple_comparisons,
         )
+        changes = _compare_with(earlier_path, result) if earlier_path else None
     except fairness.InputError as error:
         fail(str(error))
-    emit(result, render_text, json_path)
+    if changes is None:
+        emit(result, render_text, json_path)
+    else:
+        emit(
+            _WithComparison(result, changes),
+            lambda r: render_text(r.result) + "\n" + render_changes(r.changes, earlier_path),
+            json_path,
+        )
+
+
+def _compare_with(earlier_path: str, result: fairness.AuditResult) -> list[comparison.Change]:
+    try:
+        with open(earlier_path, encoding="utf-8") as handle:
+            earlier = json.load(handle)
+        if not isinstance(earlier, dict) or "disparities" not in earlier or "columns" not in earlier:
+            raise ValueError
+    except (OSError, ValueError):
+        raise fairness.InputError(
+            f"{earlier_path} is not the JSON of an audit: write one with hria audit … --json FILE."
+        ) from None
+    return comparison.compare(earlier, result.to_dict())
+
+
+class _WithComparison:
+    """An audit result whose JSON carries its comparison with an earlier audit."""
+
+    def __init__(self, result: fairness.AuditResult, changes: list[comparison.Change]):
+        self.result, self.changes = result, changes
+
+    def to_json(self, **kwargs) -> str:
+        data = self.result.to_dict() | {"comparison": comparison.changes_to_dict(self.changes)}
+        return to_json(data, **kwargs)
+
+
+def render_changes(changes: list[comparison.Change], earlier_path: str) -> str:
+    changed = [c for c in changes if c.changed]
+    out = [
+        f"\nChanges since {earlier_path}: {len(changed)} of {len(changes)} comparisons changed "
+        f"(the later interval excludes the earlier difference, or the verdict moved)"
+    ]
+    rows = [
+        [
+            _name(c.group),
+            SHORT.get(c.metric, c.metric),
+            _pct(c.earlier),
+            _pct(c.later),
+            f"{c.change:+.3f} {_interval(c.change_interval)}" if c.change is not None else "—",
+            f"{c.earlier_verdict or '—'} → {c.later_verdict or '—'}",
+            "; ".join(c.reasons),
+        ]
+        for c in changed
+    ]
+    out.append(_table(["group", "metric", "earlier", "later", "change", "verdict", "why"], rows))
+    return "\n".join(out)
 
 
 def emit(result, render, json_path: str | None) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 from flask import current_app
+from sqlalchemy import select
 
 import fairness
+from fairness import compare as comparison
 from fairness.explain import explain
-from hria.domain import risk_register, trail
+from hria.domain import comments, risk_register, trail
 from hria.domain.evidence import path_of
-from hria.domain.models import FairnessAudit, utcnow
+from hria.domain.models import Assessment, FairnessAudit, System, utcnow
 from hria.extensions import db
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -39,6 +41,7 @@ def run(audit_id: int) -> None:
                 )
                 record.progress = f"{result.rows:,} rows audited."
                 _record_findings(record, result)
+                _record_changes(record, result.to_dict())
             record.result = result.to_json()
             record.status = DONE
         except fairness.InputError as error:
@@ -110,6 +113,89 @@ def _record_findings(record: FairnessAudit, result: fairness.AuditResult) -> Non
             f"and audit again after the change."
         ),
         paragraph="§50(d), §63(d)",
+    )
+
+
+CHANGE_SOURCE = "fairness_change"
+
+
+def series_of(system: System, assessment_ids: list[int] | None = None) -> list[tuple[FairnessAudit, dict]]:
+    """The finished audits of a system (of the given assessments only, if named), oldest first, with their
+    results; each audit's place in a series is given by ``comparison.definition`` of its result."""
+    query = (
+        select(FairnessAudit)
+        .join(Assessment, Assessment.id == FairnessAudit.assessment_id)
+        .where(
+            Assessment.system_id == system.id,
+            FairnessAudit.kind == AUDIT,
+            FairnessAudit.status == DONE,
+            FairnessAudit.result.isnot(None),
+        )
+        .order_by(FairnessAudit.created_at, FairnessAudit.id)
+    )
+    if assessment_ids is not None:
+        query = query.where(FairnessAudit.assessment_id.in_(assessment_ids))
+    return [(record, json.loads(record.result)) for record in db.session.scalars(query)]
+
+
+def previous_in_series(record: FairnessAudit, result: dict) -> tuple[FairnessAudit, dict] | None:
+    """The latest earlier audit of the same system with the same definitions."""
+    key = comparison.definition(result)
+    earlier = [
+        (other, data)
+        for other, data in series_of(record.assessment.system)
+        if other.id != record.id
+        and (other.created_at, other.id) < (record.created_at, record.id)
+        and comparison.definition(data) == key
+    ]
+    return earlier[-1] if earlier else None
+
+
+def _record_changes(record: FairnessAudit, result: dict) -> None:
+    """A change since the previous audit of the series is a finding, sets the next review due at once (see
+    ``tracking.timeline``) and is posted on the finding's thread, which notifies the buyer and its oversight
+    body."""
+    previous = previous_in_series(record, result)
+    if previous is None:
+        return
+    earlier, data = previous
+    changed = [c for c in comparison.compare(data, result, KEY_METRICS) if c.changed]
+    if not changed:
+        return
+    changed.sort(key=lambda c: (c.family == "intersection", KEY_METRICS.index(c.metric), -abs(c.change or 0)))
+    lines = [_describe_change(c) for c in changed[:SHOWN_IN_FINDING]]
+    more = len(changed) - len(lines)
+    text = (
+        f"Fairness audit {record.id} of {record.evidence.filename} shows {len(changed)} "
+        f"{'change' if len(changed) == 1 else 'changes'} since audit "
+        f"{earlier.id} of {earlier.evidence.filename}: "
+        + "; ".join(lines)
+        + (f"; and {more} more." if more > 0 else ".")
+    )
+    finding = risk_register.add_finding(
+        record.assessment,
+        "equality",
+        CHANGE_SOURCE,
+        record.id,
+        text,
+        remediation=(
+            f"Review the system now: find what changed between audits {earlier.id} and {record.id} (the "
+            f"population, the data or the model) and whether the groups concerned need human review."
+        ),
+        paragraph="§56(c), §63(d)",
+    )
+    if record.created_by is not None:
+        comments.post(record.assessment, record.created_by, f"finding:{finding.id}", f"Monitoring: {text}")
+
+
+def _describe_change(c: comparison.Change) -> str:
+    group = ", ".join(f"{k} {v}" for k, v in c.group.items())
+    low, high = c.change_interval
+    interval = f" (interval {low * 100:+.1f} to {high * 100:+.1f})" if low is not None else ""
+    return (
+        f"{fairness.METRIC_LABELS[c.metric]} of {group} against {', '.join(c.reference.values())}: "
+        f"difference {c.earlier * 100:+.1f} → {c.later * 100:+.1f} points, a change of "
+        f"{c.change * 100:+.1f}{interval}; {'; '.join(c.reasons)}"
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from fairness import DISPARITY, INCONCLUSIVE, METRIC_LABELS, NO_EVIDENCE, TOO_SMALL
+from fairness import compare as comparison
 from fairness.analysis import DECISION_ONLY_WARNING, INTERSECTION
 from fairness.power import HOLM, METHOD_LABELS
 
@@ -107,3 +110,82 @@ def present(result: dict) -> dict:
         "warnings": [w for w in result["warnings"] if w != DECISION_ONLY_WARNING],
         "needing_labels": [METRIC_LABELS[m] for m in result.get("metrics_needing_labels", [])],
     }
+
+
+def monitoring(audits: list[tuple]) -> list[dict]:
+    """The audits of one system grouped into series (same definitions), each disparity drawn over time.
+
+    ``audits`` are (record, result) pairs, oldest first. A series of two or more audits gives one line per
+    group and charted metric against the reference: each audit's difference with its interval and adjusted
+    verdict, and whether it changed since the audit before (``fairness.compare``).
+    """
+    series: dict[str, list[tuple]] = {}
+    for record, result in audits:
+        series.setdefault(comparison.definition(result), []).append((record, result))
+    return [_series(members) for members in series.values() if len(members) > 1]
+
+
+def _series(members: list[tuple]) -> dict:
+    lines: dict[str, dict] = {}
+    for position, (record, result) in enumerate(members):
+        changes = {}
+        if position:
+            earlier = members[position - 1][1]
+            changes = {_line_key(c.__dict__): c for c in comparison.compare(earlier, result, CHART_METRICS)}
+        for d in result["disparities"]:
+            if d["family"] == INTERSECTION or d["metric"] not in CHART_METRICS or d["verdict"] is None:
+                continue
+            line = lines.setdefault(
+                _line_key(d),
+                {
+                    "metric": d["metric"],
+                    "label": METRIC_LABELS[d["metric"]],
+                    "group": group_name(d["group"]),
+                    "reference": group_name(d["reference"]),
+                    "threshold": result["parameters"]["difference_threshold"],
+                    "points": [],
+                },
+            )
+            change = changes.get(_line_key(d))
+            low, high = d["difference_interval"]
+            line["points"].append(
+                {
+                    "audit_id": record.id,
+                    "date": record.created_at.strftime("%Y-%m-%d"),
+                    "value": d["difference"],
+                    "low": low,
+                    "high": high,
+                    "verdict": adjusted_verdict(d),
+                    "change": bool(change and change.changed),
+                    "reasons": change.reasons if change else [],
+                }
+            )
+    drawn = [line | {"changed": any(p["change"] for p in line["points"])} for line in lines.values()]
+    drawn.sort(key=lambda line: (not line["changed"], CHART_METRICS.index(line["metric"]), line["group"]))
+    columns = members[-1][1]["columns"]
+    return {
+        "outcome": columns["y_true"],
+        "decision": columns["y_pred"] or f"{columns['score']} ≥ {columns['threshold']}",
+        "attributes": columns["sensitive_features"],
+        "audits": [
+            {"id": r.id, "date": r.created_at.strftime("%Y-%m-%d"), "filename": r.evidence.filename}
+            for r, _ in members
+        ],
+        "lines": drawn,
+        "changes": sum(p["change"] for line in drawn for p in line["points"]),
+        "scale": _scale(drawn),
+    }
+
+
+def _line_key(d: dict) -> str:
+    return f"{d['metric']}|{sorted(d['group'].items())}|{sorted(d['reference'].items())}"
+
+
+def _scale(lines: list[dict]) -> float:
+    """The half-height of the charts of a series: every interval and threshold fits, in steps of 0.05."""
+    extent = max(
+        [line["threshold"] for line in lines]
+        + [abs(v) for line in lines for p in line["points"] for v in (p["value"], p["low"], p["high"]) if v]
+        + [0.05]
+    )
+    return math.ceil(extent * 20) / 20

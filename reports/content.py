@@ -93,6 +93,11 @@ class FairnessResult(TypedDict, total=False):
     rows: Required[int]
     groups: Required[list[FairnessGroup]]
     findings: list[str]
+    # The multiple-comparison adjustment the findings survived, named in words.
+    adjustment: str
+    # The audit plan it ran under: its SHA-256, and "as planned" or each deviation in a sentence.
+    plan_sha256: str
+    plan: str
 
 
 class FeatureShare(TypedDict):

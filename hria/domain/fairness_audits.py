@@ -10,9 +10,12 @@ from sqlalchemy import select
 import fairness
 from fairness import compare as comparison
 from fairness.explain import explain
-from hria.domain import comments, risk_register, trail
+from fairness.plans import AuditPlan as Plan
+from fairness.plans import deviations
+from hria.domain import access, comments, risk_register, trail
 from hria.domain.evidence import path_of
-from hria.domain.models import Assessment, FairnessAudit, System, utcnow
+from hria.domain.models import Assessment, AuditPlan, FairnessAudit, System, User, utcnow
+from hria.domain.vocabulary import Role
 from hria.extensions import db
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -258,3 +261,63 @@ def _record_proxy_findings(record: FairnessAudit, result) -> None:
             ),
             paragraph="§50(a), §61(d)",
         )
+
+
+def may_fix_plan(user: User, assessment: Assessment) -> bool:
+    """The buyer's procurers, and the oversight bodies of the buyer (who may ask a vendor for an audit)."""
+    if user.role == Role.PROCURER:
+        return access.can_manage_system(user, assessment.system)
+    return user.role == Role.OVERSIGHT and access.takes_part(user, assessment)
+
+
+def fix_plan(assessment: Assessment, user: User, title: str, plan: Plan) -> AuditPlan:
+    """Keep a plan as its canonical JSON and that text's SHA-256; both go into the hash-chained trail."""
+    record = AuditPlan(
+        assessment=assessment,
+        title=title.strip(),
+        content=plan.canonical(),
+        sha256=plan.sha256(),
+        created_by_id=user.id,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def plans_of(assessment: Assessment) -> list[AuditPlan]:
+    return db.session.scalars(
+        select(AuditPlan).where(AuditPlan.assessment_id == assessment.id).order_by(AuditPlan.id)
+    ).all()
+
+
+def plan_status(record: FairnessAudit, result: dict) -> dict | None:
+    """Whether the audit followed its plan: "as planned", or each deviation in words."""
+    if record.plan is None:
+        return None
+    plan = Plan.from_json(record.plan.content)
+    found = deviations(plan, result)
+    if record.plan.created_at > record.evidence.uploaded_at:
+        found.insert(0, "The plan was fixed after the data was uploaded, not before.")
+    return {
+        "id": record.plan.id,
+        "title": record.plan.title,
+        "sha256": record.plan.sha256,
+        "fixed_at": record.plan.created_at,
+        "followed": not found,
+        "deviations": found,
+        "period": plan.period,
+        "population": plan.population,
+    }
+
+
+def plan_sentence(record: FairnessAudit, result: dict) -> str:
+    """Whether the audit followed its plan, in one sentence for the report."""
+    status = plan_status(record, result)
+    if status is None:
+        return "The audit was not run under an audit plan."
+    fixed = (
+        f"the audit plan “{status['title']}” fixed {status['fixed_at']:%Y-%m-%d} (SHA-256 {status['sha256']})"
+    )
+    if status["followed"]:
+        return f"The audit followed {fixed} as planned."
+    return f"The audit deviated from {fixed}: " + " ".join(status["deviations"])

@@ -60,6 +60,21 @@ def adjusted_verdict(d: dict) -> str | None:
     return d.get("adjusted_verdict", d["verdict"])
 
 
+def adjustment_sentence(result: dict) -> str:
+    """How the verdicts of one audit were adjusted for its many comparisons, in one sentence."""
+    method = result["parameters"].get("multiple_comparisons")
+    if method is None:
+        return "The verdicts were not adjusted for multiple comparisons."
+    judged = [d for d in result["disparities"] if d["verdict"]]
+    tested = sum(d.get("p_value") is not None for d in judged)
+    raw = sum(d["verdict"] == DISPARITY for d in judged)
+    kept = sum(adjusted_verdict(d) == DISPARITY for d in judged)
+    return (
+        f"{tested} comparisons were adjusted together by {METHOD_LABELS[method]}: {raw} disparities before "
+        f"the adjustment, {kept} after it."
+    )
+
+
 def present(result: dict) -> dict:
     confidence = result["parameters"]["confidence"]
     method = result["parameters"].get("multiple_comparisons", "none")

@@ -587,21 +587,30 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
                 }
             )
             continue
-        from hria.domain.fairness_audits import KEY_METRICS
-        from hria.domain.fairness_results import finding_sentence, group_name
+        from hria.domain.fairness_audits import KEY_METRICS, plan_sentence
+        from hria.domain.fairness_results import (
+            adjusted_verdict,
+            adjustment_sentence,
+            finding_sentence,
+            group_name,
+        )
 
         findings = [
             d
             for d in result["disparities"]
-            if d["verdict"] == "disparity" and d["family"] != "intersection" and d["metric"] in KEY_METRICS
+            if adjusted_verdict(d) == "disparity"
+            and d["family"] != "intersection"
+            and d["metric"] in KEY_METRICS
         ]
-        fairness_results.append(
-            {
-                "file": record.evidence.filename,
-                "sha256": record.evidence.sha256,
-                "rows": result["rows"],
-                "findings": [finding_sentence(d, result["parameters"]["confidence"]) for d in findings[:10]],
-                "groups": [{**g, "name": group_name(g["group"])} for g in result["groups"]],
-            }
-        )
+        entry: content.FairnessResult = {
+            "file": record.evidence.filename,
+            "sha256": record.evidence.sha256,
+            "rows": result["rows"],
+            "findings": [finding_sentence(d, result["parameters"]["confidence"]) for d in findings[:10]],
+            "groups": [{**g, "name": group_name(g["group"])} for g in result["groups"]],
+            "adjustment": adjustment_sentence(result),
+        }
+        if record.plan is not None:
+            entry["plan_sha256"], entry["plan"] = record.plan.sha256, plan_sentence(record, result)
+        fairness_results.append(entry)
     return fairness_results, explanations

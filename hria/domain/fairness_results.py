@@ -120,6 +120,7 @@ def present(result: dict) -> dict:
         "families": families,
         "charts": charts,
         "table_metrics": [(m, METRIC_LABELS[m]) for m in TABLE_METRICS if m not in needing_labels],
+        "score_charts": score_charts(result),
         "labelled": result.get("labelled", True),
         # the page states this in its own notice
         "warnings": [w for w in result["warnings"] if w != DECISION_ONLY_WARNING],
@@ -204,3 +205,72 @@ def _scale(lines: list[dict]) -> float:
         + [0.05]
     )
     return math.ceil(extent * 20) / 20
+
+
+SWEEP_METRICS = ("selection_rate", "false_positive_rate", "true_positive_rate")
+
+
+def score_charts(result: dict) -> list[dict]:
+    """Calibration by score band and the threshold sweep, per protected attribute: one line per group.
+
+    Each chart carries its own rows for the table beside it, so the figures are readable without the
+    picture.
+    """
+    scores = result.get("scores")
+    if not scores:
+        return []
+    out = []
+    families = [f for f in dict.fromkeys(g["family"] for g in result["groups"]) if f != INTERSECTION]
+    thresholds = scores["thresholds"]
+    for family in families:
+        calibration = [c for c in scores["calibration"] if c["family"] == family]
+        bands = sorted({b["band"] for c in calibration for b in c["bands"]})
+        out.append(
+            {
+                "id": f"calibration-{len(out)}",
+                "kind": "calibration",
+                "title": f"Calibration by score band, by {family}",
+                "x_label": "score band (deciles of all scores)",
+                "y_label": "observed positive rate",
+                "x": [_band_label(b, scores["decile_edges"]) for b in bands],
+                "series": [
+                    {
+                        "name": group_name(c["group"]),
+                        "values": [_band_value(c["bands"], b) for b in bands],
+                    }
+                    for c in calibration
+                ],
+            }
+        )
+        sweeps = [s for s in scores["threshold_sweep"] if s["family"] == family]
+        for metric in SWEEP_METRICS:
+            out.append(
+                {
+                    "id": f"sweep-{len(out)}",
+                    "kind": "sweep",
+                    "title": f"{METRIC_LABELS[metric].capitalize()} at each threshold, by {family}",
+                    "x_label": "threshold (a score at or above it is a positive decision)",
+                    "y_label": METRIC_LABELS[metric],
+                    "x": [f"{t:.3g}" for t in thresholds],
+                    "series": [
+                        {"name": group_name(s["group"]), "values": [p[metric] for p in s["points"]]}
+                        for s in sweeps
+                    ],
+                }
+            )
+    return out
+
+
+def _band_label(band: int, edges: list[float]) -> str:
+    low = edges[band - 1] if band > 0 else None
+    high = edges[band] if band < len(edges) else None
+    if low is None:
+        return f"< {high:.3g}"
+    if high is None:
+        return f"≥ {low:.3g}"
+    return f"{low:.3g}–{high:.3g}"
+
+
+def _band_value(rows: list[dict], band: int) -> float | None:
+    row = next((r for r in rows if r["band"] == band), None)
+    return None if row is None else row["observed_rate"]

@@ -43,8 +43,9 @@ def run(audit_id: int) -> None:
                     **settings,
                 )
                 record.progress = f"{result.rows:,} rows audited."
-                _record_findings(record, result)
+                # a change is recorded first: it is what sets the next review due
                 _record_changes(record, result.to_dict())
+                _record_findings(record, result)
             record.result = result.to_json()
             record.status = DONE
         except fairness.InputError as error:

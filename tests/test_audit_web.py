@@ -368,3 +368,34 @@ def test_explanation_beside_the_audit(app, client, world, auth):
             f.right for f in db.session.query(Finding).filter_by(assessment_id=aid, source="explanation")
         }
         assert rights == {"equality", "privacy"}
+
+
+def test_a_result_kept_before_power_and_adjustment_still_reads(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    _url, _page, response = run_audit(
+        client,
+        world.assessments["a"],
+        outputs_csv(),
+        y_true="two_year_recid",
+        y_pred="high_risk",
+        sensitive_features=["race"],
+    )
+    jobs.wait_all(timeout=60)
+    new = ("detectable_difference", "rows_needed", "p_value", "adjusted_p_value", "adjusted_verdict")
+    with app.app_context():
+        record = db.session.get(FairnessAudit, int(response.headers["Location"].rsplit("/", 1)[1]))
+        old = json.loads(record.result)
+        del old["parameters"]["multiple_comparisons"], old["labelled"], old["metrics_needing_labels"]
+        old["disparities"] = [{k: v for k, v in d.items() if k not in new} for d in old["disparities"]]
+        db.session.execute(
+            FairnessAudit.__table__.update()
+            .where(FairnessAudit.id == record.id)
+            .values(result=json.dumps(old))
+        )
+        db.session.commit()
+        raw = sum(d["verdict"] == "disparity" for d in old["disparities"])
+    page = client.get(response.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "The verdicts were not adjusted for multiple comparisons." in body
+    assert f'<span class="verdict verdict-disparity">{raw}</span> disparities' in body

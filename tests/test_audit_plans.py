@@ -110,6 +110,16 @@ def test_a_plan_fixed_before_upload_is_followed_by_one_audit_and_deviated_from_b
     auth.login(world.users["vendor_a"])
     page = client.get(f"/assessments/{world.assessments['a']}/audit-plans").get_data(as_text=True)
     assert "Fix a plan" not in page  # the buyer and its oversight body fix plans; a vendor reads them
+    refused = client.post(
+        f"/assessments/{world.assessments['a']}/audit-plans",
+        data={"csrf_token": csrf_token(page), "title": "x"},
+    )
+    assert refused.status_code == 403
+    auth.logout()
+    auth.login(world.users["oversight_a"])
+    assert "Fix a plan" in client.get(f"/assessments/{world.assessments['a']}/audit-plans").get_data(
+        as_text=True
+    )
     auth.logout()
     auth.login(world.users["procurer_a"])
     response = fix_plan(client, world.assessments["a"])

@@ -1,6 +1,16 @@
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
@@ -257,6 +267,8 @@ def plans(assessment_id: int):
     """The assessment's audit plans, and the form that fixes a new one (before the data is uploaded)."""
     assessment = access.assessment_or_404(current_user, assessment_id)
     may_fix = fairness_audits.may_fix_plan(current_user, assessment)
+    if request.method == "POST":
+        access.require(may_fix)
     form = PlanForm() if may_fix else None
     if form is not None and form.validate_on_submit():
         if form.already_submitted():

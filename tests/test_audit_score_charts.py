@@ -46,7 +46,7 @@ def small_result() -> dict:
 
 def test_each_group_gets_a_line_and_a_missing_band_stays_empty():
     calibration, selection, fpr, tpr = score_charts(small_result())
-    assert calibration["x"] == ["< 0.5", "≥ 0.5"]
+    assert calibration["x"] == ["1: below 0.5", "2: 0.5 and above"] and calibration["ticks"] == ["1", "2"]
     assert [s["values"] for s in calibration["series"]] == [[0.1, 0.5], [0.2, None]]
     assert selection["title"] == "Selection rate at each threshold, by sex"
     assert [s["values"] for s in selection["series"]] == [[0.8, 0.3], [0.8, 0.4]]

@@ -230,9 +230,10 @@ def score_charts(result: dict) -> list[dict]:
                 "id": f"calibration-{len(out)}",
                 "kind": "calibration",
                 "title": f"Calibration by score band, by {family}",
-                "x_label": "score band (deciles of all scores)",
+                "x_label": "score band, lowest first (deciles of all scores; ranges in the table)",
                 "y_label": "observed positive rate",
                 "x": [_band_label(b, scores["decile_edges"]) for b in bands],
+                "ticks": [str(position + 1) for position in range(len(bands))],
                 "series": [
                     {
                         "name": group_name(c["group"]),
@@ -252,6 +253,7 @@ def score_charts(result: dict) -> list[dict]:
                     "x_label": "threshold (a score at or above it is a positive decision)",
                     "y_label": METRIC_LABELS[metric],
                     "x": [f"{t:.3g}" for t in thresholds],
+                    "ticks": [f"{t:.3g}" for t in thresholds],
                     "series": [
                         {"name": group_name(s["group"]), "values": [p[metric] for p in s["points"]]}
                         for s in sweeps
@@ -265,10 +267,10 @@ def _band_label(band: int, edges: list[float]) -> str:
     low = edges[band - 1] if band > 0 else None
     high = edges[band] if band < len(edges) else None
     if low is None:
-        return f"< {high:.3g}"
+        return f"{band + 1}: below {high:.3g}"
     if high is None:
-        return f"≥ {low:.3g}"
-    return f"{low:.3g}–{high:.3g}"
+        return f"{band + 1}: {low:.3g} and above"
+    return f"{band + 1}: {low:.3g} to below {high:.3g}"
 
 
 def _band_value(rows: list[dict], band: int) -> float | None:

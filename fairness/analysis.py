@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import power as stats
 from . import scores as score_analysis
 from .counts import CellCounts
 from .errors import InputError
@@ -26,7 +27,17 @@ from .loading import (
     iter_frames,
     validated_chunks,
 )
-from .metrics import METRIC_LABELS, METRIC_NAMES, RATES, metric_values, wilson_interval
+from .metrics import (
+    BALANCED_ACCURACY,
+    LABEL_FREE_METRICS,
+    METRIC_LABELS,
+    METRIC_NAMES,
+    METRICS_NEEDING_LABELS,
+    RATE_BY_NAME,
+    RATES,
+    metric_values,
+    wilson_interval,
+)
 from .scores import ScoreAnalysis
 from .serialise import json_safe, to_json
 from .sources import check_plain, open_source
@@ -64,7 +75,7 @@ class Group:
     intervals : dict of str to list of float or None
         Wilson score interval ``[low, high]`` of each rate, at the audit's confidence level.
     too_small : bool
-        Fewer rows than ``min_group_size``: its disparities are "too small to judge".
+        Fewer rows than ``min_group_size``, the floor below which no disparity of it is judged.
     auc : float or None
         Area under the ROC curve of the score within the group, when a score column was audited.
     """
@@ -103,6 +114,22 @@ class Disparity:
         resamples define the figure.
     verdict : str or None
         One of ``VERDICTS``; None for metrics that describe the data rather than the model (the base rate).
+        "too small to judge" below the floor of rows, or when the interval decides nothing and the
+        audit could not have detected a gap of the difference threshold (``detectable_difference``).
+    detectable_difference : float or None
+        The smallest difference this comparison could detect at 80 % power and the audit's alpha.
+    rows_needed : int or None
+        More rows of the group needed to detect the difference threshold (0: enough already); None
+        when no number would do because the reference group is too uncertain itself.
+    p_value : float or None
+        Two-sided p-value that the gap lies beyond the thresholds (normal approximation); None where
+        nothing was judged.
+    adjusted_p_value : float or None
+        ``p_value`` adjusted over every judged comparison of the audit, by
+        ``parameters["multiple_comparisons"]``.
+    adjusted_verdict : str or None
+        The verdict after the adjustment: a disparity stays one only if its adjusted p-value is below alpha,
+        otherwise it becomes inconclusive; other verdicts are unchanged.
     """
 
     metric: str
@@ -116,6 +143,11 @@ class Disparity:
     difference_interval: list[float | None]
     ratio_interval: list[float | None]
     verdict: str | None
+    detectable_difference: float | None = None
+    rows_needed: int | None = None
+    p_value: float | None = None
+    adjusted_p_value: float | None = None
+    adjusted_verdict: str | None = None
 
 
 @dataclass
@@ -172,7 +204,12 @@ class AuditResult:
     rows_excluded : dict of str to ExcludedRows
         Per column, the rows left out because it is empty in them.
     scores : dict or None
-        AUC, calibration by score band and a threshold sweep per group, when a score column was audited.
+        AUC, calibration by score band and a threshold sweep per group, when a score column was audited
+        together with observed outcomes.
+    labelled : bool
+        Whether observed outcomes were audited. Without them (an audit of decisions alone) only the
+        selection rate, its disparities and the impact ratios are computed; the metrics of
+        ``METRICS_NEEDING_LABELS`` are None.
     """
 
     rows: int
@@ -187,6 +224,7 @@ class AuditResult:
     warnings: list[str] = field(default_factory=list)
     rows_excluded: dict[str, ExcludedRows] = field(default_factory=dict)
     scores: ScoreAnalysis | None = None
+    labelled: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain data for JSON: each group's metrics beside its name, None for NaN.
@@ -208,6 +246,8 @@ class AuditResult:
             "impact_ratios": [asdict(r) for r in self.impact_ratios],
             "impact_ratio_exclusions": self.impact_ratio_exclusions,
             "summary": self.summary,
+            "labelled": self.labelled,
+            "metrics_needing_labels": [] if self.labelled else list(METRICS_NEEDING_LABELS),
         }
         if self.scores is not None:
             out["scores"] = self.scores
@@ -219,14 +259,15 @@ class AuditResult:
         return to_json(self.to_dict(), **kwargs)
 
     def findings(self) -> list[Disparity]:
-        """The disparities whose whole interval lies beyond the threshold.
+        """The disparities whose whole interval lies beyond the threshold and that survive the
+        adjustment for multiple comparisons.
 
         Returns
         -------
         list of Disparity
-            Those whose verdict is ``DISPARITY``.
+            Those whose ``adjusted_verdict`` is ``DISPARITY``.
         """
-        return [d for d in self.disparities if d.verdict == DISPARITY]
+        return [d for d in self.disparities if d.adjusted_verdict == DISPARITY]
 
 
 def _group_dict(group: Group) -> dict[str, Any]:
@@ -250,7 +291,7 @@ def _num(value: float) -> float | None:
 
 def audit(
     data: pd.DataFrame | str | os.PathLike[str],
-    y_true: str,
+    y_true: str | None,
     y_pred: str | None = None,
     *,
     sensitive_features: str | Sequence[str],
@@ -266,6 +307,7 @@ def audit(
     ratio_threshold: float = 0.8,
     difference_threshold: float = 0.1,
     impact_ratio_min_share: float | None = 0.02,
+    multiple_comparisons: str = stats.HOLM,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Callable[[int], object] | None = None,
 ) -> AuditResult:
@@ -275,8 +317,10 @@ def audit(
     ----------
     data : DataFrame, str or path
         A DataFrame, or the path of a CSV or Parquet file (read in chunks of ``chunk_rows``).
-    y_true : str
-        Column of observed outcomes (binary).
+    y_true : str or None
+        Column of observed outcomes (binary). None for an audit of decisions alone, as in operation where
+        outcomes are not known: then only selection rates, their disparities and the impact ratios are
+        computed, and the result says which metrics need outcomes (``METRICS_NEEDING_LABELS``).
     y_pred : str, optional
         Column of the model's binary decisions; or give ``score`` and ``threshold``.
     sensitive_features : str or sequence of str
@@ -296,7 +340,9 @@ def audit(
     reference : dict of str to str, optional
         The reference group of each column, e.g. ``{"race": "Caucasian"}``; by default the largest group.
     min_group_size : int, default 30
-        Groups smaller than this are "too small to judge".
+        The floor: groups smaller than this are "too small to judge". Above it, a comparison whose
+        interval decides nothing is "too small to judge" when the audit could not have detected a gap of
+        ``difference_threshold`` (80 % power at alpha = 1 - confidence).
     confidence : float, default 0.95
         Level of every interval.
     n_bootstrap : int, default 1000
@@ -310,6 +356,9 @@ def audit(
     impact_ratio_min_share : float or None, default 0.02
         Groups below this share of rows are left out of the NYC Local Law 144 impact ratios (and counted);
         None keeps every group.
+    multiple_comparisons : {"holm", "bh", "none"}, default "holm"
+        How the p-values of all judged comparisons of the audit are adjusted: Holm controls the chance of
+        any false disparity, Benjamini–Hochberg the expected share of false ones among those found.
     chunk_rows : int
         Rows read at a time from a file.
     progress : callable, optional
@@ -335,6 +384,11 @@ def audit(
         raise InputError(f"The ratio threshold must be in (0, 1], not {ratio_threshold}.")
     if finite_number(difference_threshold, "difference threshold") < 0:
         raise InputError(f"The difference threshold must be 0 or more, not {difference_threshold}.")
+    if multiple_comparisons not in stats.METHODS:
+        raise InputError(
+            f"The multiple-comparison method must be one of {', '.join(stats.METHODS)}, "
+            f"not {multiple_comparisons!r}."
+        )
     mapping = ColumnMap(
         y_true=y_true,
         y_pred=y_pred,
@@ -375,6 +429,7 @@ def audit(
         ratio_threshold=ratio_threshold,
         difference_threshold=difference_threshold,
         impact_ratio_min_share=impact_ratio_min_share,
+        multiple_comparisons=multiple_comparisons,
     )
 
 
@@ -391,14 +446,16 @@ def analyse(
     ratio_threshold: float,
     difference_threshold: float,
     impact_ratio_min_share: float | None,
+    multiple_comparisons: str = stats.HOLM,
 ) -> AuditResult:
     """The audit of rows already reduced to counts; the parameters are those of ``audit``."""
     cells = cells.canonical()
     total = cells.total
     if total == 0:
         raise InputError("No row has both an outcome and a decision, so there is nothing to audit.")
+    labelled = mapping.y_true is not None
     positives = int(cells.counts[:, 2:].sum())
-    if positives in (0, total):
+    if labelled and positives in (0, total):
         value = "positive" if positives else "negative"
         raise InputError(
             f"Every outcome in '{mapping.y_true}' is {value}: with only one class, error rates "
@@ -412,7 +469,12 @@ def analyse(
     values = metric_values(group_counts)
     groups = _group_results(families, descriptors, group_counts, values, total, min_group_size, confidence)
     boot = _bootstrap(cells.counts, membership, n_bootstrap, random_state)
+    metrics = METRIC_NAMES if labelled else LABEL_FREE_METRICS
+    if not labelled:
+        _drop_label_metrics(groups)
+        summary.warnings.append(DECISION_ONLY_WARNING)
     disparities = _disparities(
+        metrics,
         families,
         descriptors,
         values,
@@ -423,10 +485,21 @@ def analyse(
         ratio_threshold,
         difference_threshold,
     )
+    _add_power(
+        metrics,
+        disparities,
+        families,
+        references,
+        group_counts,
+        groups,
+        confidence,
+        thresholds=(ratio_threshold, difference_threshold),
+    )
+    _adjust(disparities, multiple_comparisons, 1 - confidence)
     impact, exclusions = _impact_ratios(families, descriptors, group_counts, values, impact_ratio_min_share)
 
     scores = None
-    if mapping.score:
+    if mapping.score and labelled:
         table = cells.score_table()
         scores = score_analysis.analyse(table, membership, descriptors, families, mapping.threshold)
         for group, auc in zip(groups, scores["auc"], strict=True):
@@ -452,16 +525,36 @@ def analyse(
             "ratio_threshold": ratio_threshold,
             "difference_threshold": difference_threshold,
             "impact_ratio_min_share": impact_ratio_min_share,
+            "multiple_comparisons": multiple_comparisons,
+            "power": stats.POWER,
             "references": {f: descriptors[i] for f, i in references.items()},
         },
         groups=groups,
         disparities=disparities,
         impact_ratios=impact,
         impact_ratio_exclusions=exclusions,
-        summary=fairlearn_summary(cells.counts),
+        summary=fairlearn_summary(cells.counts, labelled=labelled),
         warnings=summary.warnings,
         scores=scores,
+        labelled=labelled,
     )
+
+
+DECISION_ONLY_WARNING = (
+    "No outcome column was given: this audit of decisions alone computes selection rates, their "
+    "disparities and the impact ratios. "
+    + ", ".join(METRIC_LABELS[name] for name in METRICS_NEEDING_LABELS)
+    + " need observed outcomes and are not computed."
+)
+
+
+def _drop_label_metrics(groups: list[Group]) -> None:
+    """Without outcomes every row was counted as a negative outcome: the metrics that need them are void."""
+    for group in groups:
+        for name in METRICS_NEEDING_LABELS:
+            group.metrics[name] = None
+            if name in group.intervals:
+                group.intervals[name] = [None, None]
 
 
 def _groups(cells: CellCounts) -> tuple[list[str], np.ndarray, list[dict[str, str]]]:
@@ -628,6 +721,7 @@ def _as_list(interval: Interval | None) -> list[float | None]:
 
 
 def _disparities(
+    metrics: Sequence[str],
     families: list[str],
     descriptors: list[dict[str, str]],
     values: dict[str, np.ndarray],
@@ -643,7 +737,7 @@ def _disparities(
         ref = references[family]
         if i == ref:
             continue
-        for name in METRIC_NAMES:
+        for name in metrics:
             value, ref_value = values[name][i], values[name][ref]
             difference = value - ref_value
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -681,6 +775,113 @@ def _disparities(
     return out
 
 
+def _pairs(
+    metrics: Sequence[str], families: list[str], references: dict[str, int]
+) -> Iterator[tuple[int, int, str]]:
+    """(group, reference, metric) of every disparity, in the order ``_disparities`` lists them."""
+    for i, family in enumerate(families):
+        if i != references[family]:
+            for name in metrics:
+                yield i, references[family], name
+
+
+def _sides(name: str, group: np.ndarray, reference: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The proportions a metric is made of, as (group events, group trials, reference events, reference
+    trials); balanced accuracy is the mean of two."""
+    rates = (
+        [RATE_BY_NAME["true_positive_rate"], RATE_BY_NAME["true_negative_rate"]]
+        if name == BALANCED_ACCURACY
+        else [RATE_BY_NAME[name]]
+    )
+    out = []
+    for rate in rates:
+        (x1, n1), (x2, n2) = rate.parts(group), rate.parts(reference)
+        out.append((int(x1), int(n1), int(x2), int(n2)))
+    return out
+
+
+def _variances(sides: list[tuple[int, int, int, int]], pooled: bool) -> tuple[float, float]:
+    """Variance of the metric of the group and of the reference: at the pooled rate (no difference) or
+    at each side's own rate."""
+    var_group = var_reference = 0.0
+    for x1, n1, x2, n2 in sides:
+        if pooled:
+            rate = (x1 + x2) / (n1 + n2) if n1 + n2 else math.nan
+            var_group += stats.rate_variance(rate, n1)
+            var_reference += stats.rate_variance(rate, n2)
+        else:
+            var_group += x1 / n1 * (1 - x1 / n1) / n1 if n1 else math.inf
+            var_reference += x2 / n2 * (1 - x2 / n2) / n2 if n2 else math.inf
+    scale = len(sides) ** 2
+    return var_group / scale, var_reference / scale
+
+
+def _add_power(
+    metrics: Sequence[str],
+    disparities: list[Disparity],
+    families: list[str],
+    references: dict[str, int],
+    group_counts: np.ndarray,
+    groups: list[Group],
+    confidence: float,
+    thresholds: tuple[float, float],
+) -> None:
+    """Each comparison's detectable difference, rows needed and p-value; an inconclusive comparison that
+    could not have detected the difference threshold becomes too small to judge."""
+    alpha = 1 - confidence
+    ratio_threshold, difference_threshold = thresholds
+    for d, (i, ref, name) in zip(disparities, _pairs(metrics, families, references), strict=True):
+        sides = _sides(name, group_counts[i], group_counts[ref])
+        var_group, var_reference = _variances(sides, pooled=True)
+        d.detectable_difference = _num(stats.detectable_difference(var_group, var_reference, alpha))
+        d.rows_needed = stats.rows_to_detect(
+            groups[i].count, var_group, var_reference, difference_threshold, alpha
+        )
+        if d.verdict in (None, TOO_SMALL, UNDEFINED):
+            continue
+        d.p_value = _p_value(d, sides, ratio_threshold, difference_threshold)
+        if (
+            d.verdict == INCONCLUSIVE
+            and d.detectable_difference is not None
+            and d.detectable_difference > difference_threshold
+        ):
+            d.verdict = TOO_SMALL
+
+
+def _p_value(
+    d: Disparity, sides: list[tuple[int, int, int, int]], ratio_threshold: float, difference_threshold: float
+) -> float:
+    """The smaller of the p-values that the difference, or the ratio, lies beyond its threshold: the same
+    either-or the verdict applies to the intervals."""
+    var_group, var_reference = _variances(sides, pooled=False)
+    p = stats.beyond_threshold_p(
+        float(d.difference if d.difference is not None else math.nan),
+        math.sqrt(var_group + var_reference),
+        difference_threshold,
+    )
+    if len(sides) == 1 and d.ratio:
+        x1, n1, x2, n2 = sides[0]
+        if x1 > 0 and x2 > 0:
+            log_se = math.sqrt((1 - x1 / n1) / x1 + (1 - x2 / n2) / x2)
+            p = min(p, stats.beyond_threshold_p(math.log(d.ratio), log_se, -math.log(ratio_threshold)))
+    return p
+
+
+def _adjust(disparities: list[Disparity], method: str, alpha: float) -> None:
+    """Adjust the p-values of every judged comparison together; a disparity whose adjusted p-value is not
+    below alpha becomes inconclusive."""
+    tested = [d for d in disparities if d.p_value is not None]
+    adjusted = stats.adjust([d.p_value for d in tested if d.p_value is not None], method)
+    for d, p in zip(tested, adjusted, strict=True):
+        d.adjusted_p_value = p
+    for d in disparities:
+        d.adjusted_verdict = d.verdict
+        if d.verdict == DISPARITY and method != stats.NO_ADJUSTMENT:
+            assert d.adjusted_p_value is not None
+            if d.adjusted_p_value >= alpha:
+                d.adjusted_verdict = INCONCLUSIVE
+
+
 def _impact_ratios(
     families: list[str],
     descriptors: list[dict[str, str]],
@@ -714,7 +915,7 @@ def _impact_ratios(
     return out, exclusions
 
 
-def fairlearn_summary(cell_counts: np.ndarray) -> dict[str, float | None]:
+def fairlearn_summary(cell_counts: np.ndarray, labelled: bool = True) -> dict[str, float | None]:
     """fairlearn's summary figures over the finest groups (all sensitive columns together).
 
     As fairlearn does (through scikit-learn's confusion matrix), a rate whose
@@ -724,6 +925,8 @@ def fairlearn_summary(cell_counts: np.ndarray) -> dict[str, float | None]:
     ----------
     cell_counts : ndarray of shape (n_cells, 4)
         Confusion counts [TN, FP, FN, TP] of each combination of sensitive values.
+    labelled : bool, default True
+        False when the counts hold no observed outcomes: the figures that need them are None.
 
     Returns
     -------
@@ -749,7 +952,10 @@ def fairlearn_summary(cell_counts: np.ndarray) -> dict[str, float | None]:
         "equal_opportunity_difference": spread("true_positive_rate"),
         "equal_opportunity_ratio": ratio("true_positive_rate"),
     }
-    return {name: _num(value) for name, value in figures.items()}
+    return {
+        name: _num(value) if labelled or name.startswith("demographic_parity") else None
+        for name, value in figures.items()
+    }
 
 
 __all__ = [

@@ -50,7 +50,7 @@ class ColumnMap:
 
     Parameters
     ----------
-    y_true : the observed outcome
+    y_true : the observed outcome, or None for an audit of decisions alone (no outcome labels)
     y_pred : the model's binary decision (or None when a score and threshold are given)
     score : the model's numeric score
     threshold : a score at or above it counts as a positive decision
@@ -60,7 +60,7 @@ class ColumnMap:
     pred_pos_label : the value(s) of ``y_pred`` that mean positive, when they differ from ``pos_label``
     """
 
-    y_true: str
+    y_true: str | None
     sensitive_features: tuple[str, ...]
     y_pred: str | None = None
     score: str | None = None
@@ -431,7 +431,7 @@ def validated_chunks(
     gathered over every chunk and raised at the end with complete counts.
     """
     problems = Problems()
-    label = Binarizer(mapping.y_true, mapping.pos_label, "outcome")
+    label = Binarizer(mapping.y_true, mapping.pos_label, "outcome") if mapping.y_true else None
     decision = None
     if mapping.y_pred:
         decision = Binarizer(mapping.y_pred, mapping.pred_pos_label or mapping.pos_label, "decision")
@@ -442,9 +442,13 @@ def validated_chunks(
         rows = np.arange(next_row, next_row + len(frame))
         next_row += len(frame)
         total += len(frame)
-        y, usable = label(frame[mapping.y_true], rows, problems)
-        usable = usable.copy()
-        problems.add(mapping.y_true, "missing", rows[frame[mapping.y_true].isna().to_numpy()])
+        if label is None:
+            # without outcomes every row counts as a negative outcome: only the selection rate is read from it
+            y, usable = np.zeros(len(frame), dtype=np.int8), np.ones(len(frame), dtype=bool)
+        else:
+            y, usable = label(frame[label.column], rows, problems)
+            usable = usable.copy()
+            problems.add(label.column, "missing", rows[frame[label.column].isna().to_numpy()])
         score = None
         if mapping.score:
             raw = frame[mapping.score]
@@ -478,7 +482,8 @@ def validated_chunks(
 
     if total == 0:
         raise InputError("The file has a header but no rows of data.")
-    label.check(problems)
+    if label is not None:
+        label.check(problems)
     if decision is not None:
         decision.check(problems)
     found = problems.first("not_numeric")

@@ -51,6 +51,9 @@ RATE_BY_NAME = {rate.name: rate for rate in RATES}
 BALANCED_ACCURACY = "balanced_accuracy"
 METRIC_NAMES = (*(rate.name for rate in RATES), BALANCED_ACCURACY)
 METRIC_LABELS = {rate.name: rate.label for rate in RATES} | {BALANCED_ACCURACY: "balanced accuracy"}
+# What an audit of decisions alone (no observed outcomes) can compute; every other metric needs labels.
+LABEL_FREE_METRICS = tuple(rate.name for rate in RATES if not rate.needs_labels)
+METRICS_NEEDING_LABELS = tuple(name for name in METRIC_NAMES if name not in LABEL_FREE_METRICS)
 
 
 def balanced_accuracy(counts: np.ndarray) -> np.ndarray:

@@ -148,6 +148,11 @@ class FairnessResult(TypedDict, total=False):
     ratio_band: list[float]
     confidence: float
     references: dict[str, str]
+    # The multiple-comparison adjustment the findings survived, named in words.
+    adjustment: str
+    # The audit plan it ran under: its SHA-256, and "as planned" or each deviation in a sentence.
+    plan_sha256: str
+    plan: str
 
 
 class FeatureShare(TypedDict):

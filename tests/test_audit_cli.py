@@ -195,3 +195,22 @@ def test_compas_false_positive_rates():
         if d["metric"] == "false_positive_rate" and d["group"] == {"race": "African-American"}
     )
     assert verdict["verdict"] == "disparity"
+
+
+def test_audit_names_the_multiple_comparison_method_in_text_and_json(outputs, tmp_path):
+    target = tmp_path / "bh.json"
+    args = ["audit", str(outputs), "--label", "outcome", "--prediction", "decision", "--sensitive", "race"]
+    result = CliRunner().invoke(
+        main, [*args, "--bootstrap", "200", "--multiple-comparisons", "bh", "--json", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Benjamini–Hochberg (false discovery rate)" in result.output
+    assert "adjusted verdict" in result.output and "detectable" in result.output
+    data = json.loads(target.read_text())
+    assert data["parameters"]["multiple_comparisons"] == "bh"
+    tested = [d for d in data["disparities"] if d["p_value"] is not None]
+    assert tested and all(d["adjusted_p_value"] >= d["p_value"] for d in tested)
+    default = CliRunner().invoke(main, [*args, "--bootstrap", "0", "--json", "-"])
+    assert json.loads(default.output)["parameters"]["multiple_comparisons"] == "holm"
+    refused = CliRunner().invoke(main, [*args, "--multiple-comparisons", "sidak"])
+    assert refused.exit_code == 2 and "'sidak' is not one of" in refused.output

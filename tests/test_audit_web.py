@@ -97,6 +97,35 @@ def test_upload_guess_run_and_read_results(app, client, world, auth):
         assert Path(stored).read_bytes() == content
 
 
+def test_the_page_names_the_adjustment_and_shows_raw_and_adjusted_verdicts(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    _url, page, response = run_audit(
+        client,
+        world.assessments["a"],
+        outputs_csv(),
+        y_true="two_year_recid",
+        y_pred="high_risk",
+        sensitive_features=["race", "sex"],
+        multiple_comparisons="bh",
+    )
+    assert 'value="holm" selected' in page or '<option selected value="holm">' in page
+    jobs.wait_all(timeout=60)
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        record = db.session.get(FairnessAudit, int(response.headers["Location"].rsplit("/", 1)[1]))
+        result = json.loads(record.result)
+    tested = sum(d["p_value"] is not None for d in result["disparities"])
+    raw = sum(d["verdict"] == "disparity" for d in result["disparities"])
+    adjusted = sum(d["adjusted_verdict"] == "disparity" for d in result["disparities"])
+    assert result["parameters"]["multiple_comparisons"] == "bh"
+    assert (
+        f"{tested} comparisons were judged together, adjusted by Benjamini–Hochberg (false discovery rate)"
+        in body
+    )
+    assert f"{raw} disparities before the adjustment, {adjusted} after it" in body
+    assert '<th scope="col">Adjusted verdict</th>' in body and '<th scope="col">Detectable</th>' in body
+
+
 def test_progress_page_refreshes_while_running(app, client, world, auth):
     auth.login(world.users["procurer_a"])
     with app.app_context():
@@ -328,3 +357,34 @@ def test_explanation_beside_the_audit(app, client, world, auth):
             f.right for f in db.session.query(Finding).filter_by(assessment_id=aid, source="explanation")
         }
         assert rights == {"equality", "privacy"}
+
+
+def test_a_result_kept_before_power_and_adjustment_still_reads(app, client, world, auth):
+    auth.login(world.users["procurer_a"])
+    _url, _page, response = run_audit(
+        client,
+        world.assessments["a"],
+        outputs_csv(),
+        y_true="two_year_recid",
+        y_pred="high_risk",
+        sensitive_features=["race"],
+    )
+    jobs.wait_all(timeout=60)
+    new = ("detectable_difference", "rows_needed", "p_value", "adjusted_p_value", "adjusted_verdict")
+    with app.app_context():
+        record = db.session.get(FairnessAudit, int(response.headers["Location"].rsplit("/", 1)[1]))
+        old = json.loads(record.result)
+        del old["parameters"]["multiple_comparisons"], old["labelled"], old["metrics_needing_labels"]
+        old["disparities"] = [{k: v for k, v in d.items() if k not in new} for d in old["disparities"]]
+        db.session.execute(
+            FairnessAudit.__table__.update()
+            .where(FairnessAudit.id == record.id)
+            .values(result=json.dumps(old))
+        )
+        db.session.commit()
+        raw = sum(d["verdict"] == "disparity" for d in old["disparities"])
+    page = client.get(response.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "The verdicts were not adjusted for multiple comparisons." in body
+    assert f'<span class="verdict verdict-disparity">{raw}</span> disparities' in body

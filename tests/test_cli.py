@@ -122,6 +122,7 @@ def test_demo_seeds_once(app):
     assert {(r["stage"], r["status"]) for r in listing if r["system"] == "Welfare fraud risk score"} == {
         ("scoping", "in_progress"),
         ("procurement", "approved_with_conditions"),
+        ("operation", "approved"),
     }
     again = runner.invoke(main, ["demo"])
     assert again.exit_code == 1

@@ -42,7 +42,9 @@ def test_wilson_interval_matches_the_formula():
 
 
 def test_clear_disparity_clear_equality_and_uncertainty():
-    df = groups_with_rates({"ref": (4000, 0.5), "far": (3000, 0.2), "same": (3000, 0.5), "fuzzy": (60, 0.37)})
+    df = groups_with_rates(
+        {"ref": (4000, 0.5), "far": (3000, 0.2), "same": (3000, 0.5), "fuzzy": (800, 0.37)}
+    )
     result = audit(df, "outcome", "decision", sensitive_features="group", n_bootstrap=2000, random_state=1)
     assert result.parameters["references"]["group"] == {"group": "ref"}
     far = disparity(result, "selection_rate", "far")

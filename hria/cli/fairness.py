@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
 import fairness
+from fairness import compare as comparison
+from fairness import power as stats
 from fairness.analysis import INTERSECTION
+from fairness.serialise import to_json
 
 TEXT_METRICS = (
     "selection_rate",
@@ -77,24 +81,31 @@ def render_text(result: fairness.AuditResult) -> str:
             + [_pct(g.metrics["accuracy"]), "too small" if g.too_small else ""]
         )
     out.append(_table(["group", "rows", "share", "selected", "TPR", "FPR", "accuracy", ""], rows))
-    out.append("\nDisparities against the reference group")
-    rows = []
-    for d in result.disparities:
-        if d.metric not in TEXT_METRICS:
-            continue
-        rows.append(
+    method = result.parameters["multiple_comparisons"]
+    out.append(
+        f"\nDisparities against the reference group (adjusted for multiple comparisons: "
+        f"{stats.METHOD_LABELS[method]}; 'detectable' is the smallest difference the data could detect "
+        f"at 80 % power, 'more rows' how many the group needs to detect "
+        f"{result.parameters['difference_threshold']:.2f})"
+    )
+    rows = [_disparity_row(d) for d in result.disparities if d.metric in TEXT_METRICS]
+    out.append(
+        _table(
             [
-                _name(d.group),
-                _name(d.reference),
-                SHORT[d.metric],
-                f"{d.difference:+.3f} {_interval(d.difference_interval)}"
-                if d.difference is not None
-                else "—",
-                f"{d.ratio:.3f} {_interval(d.ratio_interval)}" if d.ratio is not None else "—",
-                d.verdict or "",
-            ]
+                "group",
+                "reference",
+                "metric",
+                "difference",
+                "ratio",
+                "detectable",
+                "more rows",
+                "verdict",
+                "adjusted p",
+                "adjusted verdict",
+            ],
+            rows,
         )
-    out.append(_table(["group", "reference", "metric", "difference", "ratio", "verdict"], rows))
+    )
     out.append("\nImpact ratios (NYC Local Law 144: selection rate over the most-selected group's)")
     rows = [
         [
@@ -112,19 +123,41 @@ def render_text(result: fairness.AuditResult) -> str:
     out += [f"  {name.replace('_', ' ')}: {_pct(value)}" for name, value in result.summary.items()]
     findings = result.findings()
     judged = [d for d in result.disparities if d.verdict]
+    raw = sum(d.verdict == fairness.DISPARITY for d in judged)
+    tested = sum(d.p_value is not None for d in judged)
     out.append(
-        f"\n{len(findings)} disparities found with the whole interval beyond the threshold, "
-        f"{sum(d.verdict == fairness.INCONCLUSIVE for d in judged)} inconclusive, "
+        f"\n{raw} disparities found with the whole interval beyond the threshold; {len(findings)} remain "
+        f"after adjusting {tested} comparisons ({stats.METHOD_LABELS[method]}). "
+        f"{sum(d.adjusted_verdict == fairness.INCONCLUSIVE for d in judged)} inconclusive, "
         f"{sum(d.verdict == fairness.TOO_SMALL for d in judged)} too small to judge."
     )
     return "\n".join(out)
+
+
+def _disparity_row(d: fairness.Disparity) -> list[str]:
+    return [
+        _name(d.group),
+        _name(d.reference),
+        SHORT[d.metric],
+        f"{d.difference:+.3f} {_interval(d.difference_interval)}" if d.difference is not None else "—",
+        f"{d.ratio:.3f} {_interval(d.ratio_interval)}" if d.ratio is not None else "—",
+        _pct(d.detectable_difference),
+        "—" if d.rows_needed is None else f"{d.rows_needed:,}",
+        d.verdict or "",
+        "" if d.adjusted_p_value is None else f"{d.adjusted_p_value:.3g}",
+        d.adjusted_verdict or "",
+    ]
 
 
 @click.command(
     "audit", help="Audit a table of model outputs (CSV or Parquet) for differences between groups."
 )
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--label", required=True, help="Column of observed outcomes.")
+@click.option(
+    "--label",
+    help="Column of observed outcomes. Without it the audit is of decisions alone: selection rates and "
+    "impact ratios only (error rates, precision and accuracy need outcomes).",
+)
 @click.option("--prediction", help="Column of the model's binary decisions.")
 @click.option("--score", help="Column of the model's scores (with --threshold).")
 @click.option("--threshold", type=float, help="A score at or above it is a positive decision.")
@@ -140,6 +173,20 @@ def render_text(result: fairness.AuditResult) -> str:
 @click.option("--confidence", default=0.95, show_default=True, type=float)
 @click.option("--bootstrap", default=1000, show_default=True, type=int, help="Resamples for the intervals.")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--multiple-comparisons",
+    type=click.Choice(stats.METHODS),
+    default=stats.HOLM,
+    show_default=True,
+    help="Adjust the verdicts over all comparisons: Holm (family-wise), bh (Benjamini–Hochberg) or none.",
+)
+@click.option(
+    "--compare",
+    "earlier_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="An earlier audit's JSON (from --json) of the same system with the same columns: print and "
+    "write what changed, with an interval for each change.",
+)
 @click.option(
     "--json", "json_path", help="Write the full result as JSON to this path ('-' for standard output)."
 )
@@ -157,6 +204,8 @@ def audit_command(
     confidence,
     bootstrap,
     seed,
+    multiple_comparisons,
+    earlier_path,
     json_path,
 ) -> None:
     if not prediction and not score:
@@ -176,10 +225,65 @@ def audit_command(
             confidence=confidence,
             n_bootstrap=bootstrap,
             random_state=seed,
+            multiple_comparisons=multiple_comparisons,
         )
+        changes = _compare_with(earlier_path, result) if earlier_path else None
     except fairness.InputError as error:
         fail(str(error))
-    emit(result, render_text, json_path)
+    if changes is None:
+        emit(result, render_text, json_path)
+    else:
+        emit(
+            _WithComparison(result, changes),
+            lambda r: render_text(r.result) + "\n" + render_changes(r.changes, earlier_path),
+            json_path,
+        )
+
+
+def _compare_with(earlier_path: str, result: fairness.AuditResult) -> list[comparison.Change]:
+    try:
+        with open(earlier_path, encoding="utf-8") as handle:
+            earlier = json.load(handle)
+        if not isinstance(earlier, dict) or "disparities" not in earlier or "columns" not in earlier:
+            raise ValueError
+    except (OSError, ValueError):
+        raise fairness.InputError(
+            f"{earlier_path} is not the JSON of an audit: write one with hria audit … --json FILE."
+        ) from None
+    return comparison.compare(earlier, result.to_dict())
+
+
+class _WithComparison:
+    """An audit result whose JSON carries its comparison with an earlier audit."""
+
+    def __init__(self, result: fairness.AuditResult, changes: list[comparison.Change]):
+        self.result, self.changes = result, changes
+
+    def to_json(self, **kwargs) -> str:
+        data = self.result.to_dict() | {"comparison": comparison.changes_to_dict(self.changes)}
+        return to_json(data, **kwargs)
+
+
+def render_changes(changes: list[comparison.Change], earlier_path: str) -> str:
+    changed = [c for c in changes if c.changed]
+    out = [
+        f"\nChanges since {earlier_path}: {len(changed)} of {len(changes)} comparisons changed "
+        f"(the later interval excludes the earlier difference, or the verdict moved)"
+    ]
+    rows = [
+        [
+            _name(c.group),
+            SHORT.get(c.metric, c.metric),
+            _pct(c.earlier),
+            _pct(c.later),
+            f"{c.change:+.3f} {_interval(c.change_interval)}" if c.change is not None else "—",
+            f"{c.earlier_verdict or '—'} → {c.later_verdict or '—'}",
+            "; ".join(c.reasons),
+        ]
+        for c in changed
+    ]
+    out.append(_table(["group", "metric", "earlier", "later", "change", "verdict", "why"], rows))
+    return "\n".join(out)
 
 
 def emit(result, render, json_path: str | None) -> None:

@@ -102,6 +102,7 @@ def seed(instance_path: str) -> list[DemoLogin]:
     signing_keys.init_keys(orgs.values())
     _complete_scoping(scoping, procurer)
     _procurement_story(welfare, orgs)
+    _operation_monitoring(welfare, orgs)
     _self_certification(orgs)
     _public_accountability(welfare, orgs)
     save_logins(instance_path, logins)
@@ -412,6 +413,88 @@ def _procurement_story(welfare: System, orgs: dict) -> None:
         )
         reporting.countersign(report, orgs["board"], board)
     db.session.commit()
+
+
+# Flags per (nationality, sex) cell in each quarter's operation data: (rows, share flagged). The first two
+# quarters are alike; in the last the non-EU applicants are flagged far more often.
+MONITORING_QUARTERS = (
+    ("2026-01-15", "welfare-flags-2026Q1.csv", {"national": 0.12, "EU": 0.13, "non-EU": 0.14}),
+    ("2026-06-15", "welfare-flags-2026Q2.csv", {"national": 0.12, "EU": 0.125, "non-EU": 0.145}),
+    ("2026-11-10", "welfare-flags-2026Q4.csv", {"national": 0.12, "EU": 0.13, "non-EU": 0.24}),
+)
+MONITORING_ROWS = {"national": 2800, "EU": 600, "non-EU": 600}
+
+
+def monitoring_outputs(rates: dict[str, float]) -> bytes:
+    """A quarter's decisions without outcomes (fraud is known only years later): exact flag rates."""
+    lines = ["flagged,nationality,sex"]
+    for nationality, rows in MONITORING_ROWS.items():
+        for sex in ("female", "male"):
+            half = rows // 2
+            flagged = round(half * rates[nationality])
+            lines += [f"1,{nationality},{sex}"] * flagged + [f"0,{nationality},{sex}"] * (half - flagged)
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _operation_monitoring(welfare: System, orgs: dict) -> None:
+    """A year of operation: a plan fixed before the data, three decision-only audits, one change."""
+    import json
+    from datetime import datetime
+
+    from fairness.plans import AuditPlan as Plan
+    from hria.domain import evidence, fairness_audits, jobs, trail, workflow
+    from hria.domain.models import FairnessAudit
+
+    procurer, board = _user("procurer", orgs["city"]), _user("oversight", orgs["board"])
+    operation = Assessment(
+        system=welfare,
+        stage="operation",
+        status=AssessmentStatus.IN_PROGRESS,
+        language="en",
+        created_by_id=procurer.id,
+    )
+    db.session.add(operation)
+    db.session.flush()
+    with trail.acting_as(procurer.email, procurer.id):
+        workflow.apply(procurer, operation, "submit", "Go-live checks done; quarterly monitoring planned.")
+    with trail.acting_as(board.email, board.id):
+        workflow.apply(board, operation, "start_review")
+        workflow.apply(
+            board, operation, "approve", "Approved for operation with quarterly monitoring audits."
+        )
+    plan = Plan(
+        sensitive_features=["nationality", "sex"],
+        metrics=["selection_rate"],
+        reference={"nationality": "national"},
+        min_group_size=30,
+        period="each quarter of 2026",
+        population="every application scored in the quarter",
+    )
+    with trail.acting_as(procurer.email, procurer.id):
+        record = fairness_audits.fix_plan(operation, procurer, "Quarterly monitoring of flags", plan)
+        record.created_at = datetime(2025, 12, 15)
+    db.session.commit()
+    for position, (day, filename, rates) in enumerate(MONITORING_QUARTERS):
+        when = datetime.fromisoformat(day)
+        stored = evidence.store_bytes(
+            monitoring_outputs(rates), filename, operation, EvidencePurpose.MODEL_OUTPUTS, procurer.id
+        )
+        stored.uploaded_at = when
+        # the second quarter's audit judged only groups of 500 rows or more: a deviation from the plan
+        changes = {"min_group_size": 500} if position == 1 else {}
+        audit = FairnessAudit(
+            assessment=operation,
+            evidence=stored,
+            kind=fairness_audits.AUDIT,
+            status=fairness_audits.QUEUED,
+            created_by_id=procurer.id,
+            created_at=when,
+            plan=record,
+            settings=json.dumps({"y_true": None, "y_pred": "flagged", **plan.audit_settings(), **changes}),
+        )
+        db.session.add(audit)
+        db.session.commit()
+        jobs.run(audit.id)  # at once, as the demo's other audits
 
 
 def _self_certification(orgs: dict) -> None:

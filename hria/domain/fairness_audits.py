@@ -8,12 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 import fairness
+from fairness import compare as comparison
 from fairness.explain import explain
-from hria.domain import risk_register
+from fairness.plans import AuditPlan as Plan
+from fairness.plans import deviations
+from hria.domain import access, comments, risk_register
 from hria.domain.evidence import path_of
-from hria.domain.models import FairnessAudit, utcnow
+from hria.domain.models import Assessment, AuditPlan, FairnessAudit, System, User, utcnow
+from hria.domain.vocabulary import Role
+from hria.extensions import db
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 AUDIT, EXPLANATION = "audit", "explanation"
@@ -61,6 +67,8 @@ def record_outcome(record: FairnessAudit, outcome: Outcome) -> None:
         _record_proxy_findings(record, result)
     else:
         record.progress = f"{result.rows:,} rows audited."
+        # a change is recorded first: it is what sets the next review due
+        _record_changes(record, result.to_dict())
         _record_findings(record, result)
 
 
@@ -100,6 +108,91 @@ def _record_findings(record: FairnessAudit, result: fairness.AuditResult) -> Non
             f"and audit again after the change."
         ),
         paragraph="§50(d), §63(d)",
+    )
+
+
+CHANGE_SOURCE = "fairness_change"
+
+
+def series_of(system: System, assessment_ids: list[int] | None = None) -> list[tuple[FairnessAudit, dict]]:
+    """The finished audits of a system (of the given assessments only, if named), oldest first, with their
+    results; each audit's place in a series is given by ``comparison.definition`` of its result."""
+    query = (
+        select(FairnessAudit)
+        .join(Assessment, Assessment.id == FairnessAudit.assessment_id)
+        .where(
+            Assessment.system_id == system.id,
+            FairnessAudit.kind == AUDIT,
+            FairnessAudit.status == DONE,
+            FairnessAudit.result.isnot(None),
+        )
+        .order_by(FairnessAudit.created_at, FairnessAudit.id)
+    )
+    if assessment_ids is not None:
+        query = query.where(FairnessAudit.assessment_id.in_(assessment_ids))
+    return [(record, json.loads(record.result or "null")) for record in db.session.scalars(query)]
+
+
+def previous_in_series(record: FairnessAudit, result: dict) -> tuple[FairnessAudit, dict] | None:
+    """The latest earlier audit of the same system with the same definitions."""
+    key = comparison.definition(result)
+    earlier = [
+        (other, data)
+        for other, data in series_of(record.assessment.system)
+        if other.id != record.id
+        and (other.created_at, other.id) < (record.created_at, record.id)
+        and comparison.definition(data) == key
+    ]
+    return earlier[-1] if earlier else None
+
+
+def _record_changes(record: FairnessAudit, result: dict) -> None:
+    """A change since the previous audit of the series is a finding, sets the next review due at once (see
+    ``tracking.timeline``) and is posted on the finding's thread, which notifies the buyer and its oversight
+    body."""
+    previous = previous_in_series(record, result)
+    if previous is None:
+        return
+    earlier, data = previous
+    changed = [c for c in comparison.compare(data, result, KEY_METRICS) if c.changed]
+    if not changed:
+        return
+    changed.sort(key=lambda c: (c.family == "intersection", KEY_METRICS.index(c.metric), -abs(c.change or 0)))
+    lines = [_describe_change(c) for c in changed[:SHOWN_IN_FINDING]]
+    more = len(changed) - len(lines)
+    text = (
+        f"Fairness audit {record.id} of {record.evidence.filename} shows {len(changed)} "
+        f"{'change' if len(changed) == 1 else 'changes'} since audit "
+        f"{earlier.id} of {earlier.evidence.filename}: "
+        + "; ".join(lines)
+        + (f"; and {more} more." if more > 0 else ".")
+    )
+    finding = risk_register.add_finding(
+        record.assessment,
+        "equality",
+        CHANGE_SOURCE,
+        record.id,
+        text,
+        remediation=(
+            f"Review the system now: find what changed between audits {earlier.id} and {record.id} (the "
+            f"population, the data or the model) and whether the groups concerned need human review."
+        ),
+        paragraph="§56(c), §63(d)",
+    )
+    if record.created_by is not None:
+        comments.post(record.assessment, record.created_by, f"finding:{finding.id}", f"Monitoring: {text}")
+
+
+def _describe_change(c: comparison.Change) -> str:
+    group = ", ".join(f"{k} {v}" for k, v in c.group.items())
+    low, high = c.change_interval
+    interval = (
+        f" (interval {low * 100:+.1f} to {high * 100:+.1f})" if low is not None and high is not None else ""
+    )
+    return (
+        f"{fairness.METRIC_LABELS[c.metric]} of {group} against {', '.join(c.reference.values())}: "
+        f"difference {c.earlier * 100:+.1f} → {c.later * 100:+.1f} points, a change of "
+        f"{c.change * 100:+.1f}{interval}; {'; '.join(c.reasons)}"
     )
 
 
@@ -162,3 +255,65 @@ def _record_proxy_findings(record: FairnessAudit, result) -> None:
             ),
             paragraph="§50(a), §61(d)",
         )
+
+
+def may_fix_plan(user: User, assessment: Assessment) -> bool:
+    """The buyer's procurers, and the oversight bodies of the buyer (who may ask a vendor for an audit)."""
+    if user.role == Role.PROCURER:
+        return access.can_manage_system(user, assessment.system)
+    return user.role == Role.OVERSIGHT and access.takes_part(user, assessment)
+
+
+def fix_plan(assessment: Assessment, user: User, title: str, plan: Plan) -> AuditPlan:
+    """Keep a plan as its canonical JSON and that text's SHA-256; both go into the hash-chained trail."""
+    record = AuditPlan(
+        assessment=assessment,
+        title=title.strip(),
+        content=plan.canonical(),
+        sha256=plan.sha256(),
+        created_by_id=user.id,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def plans_of(assessment: Assessment) -> list[AuditPlan]:
+    return list(
+        db.session.scalars(
+            select(AuditPlan).where(AuditPlan.assessment_id == assessment.id).order_by(AuditPlan.id)
+        )
+    )
+
+
+def plan_status(record: FairnessAudit, result: dict) -> dict | None:
+    """Whether the audit followed its plan: "as planned", or each deviation in words."""
+    if record.plan is None:
+        return None
+    plan = Plan.from_json(record.plan.content)
+    found = deviations(plan, result)
+    if record.plan.created_at > record.evidence.uploaded_at:
+        found.insert(0, "The plan was fixed after the data was uploaded, not before.")
+    return {
+        "id": record.plan.id,
+        "title": record.plan.title,
+        "sha256": record.plan.sha256,
+        "fixed_at": record.plan.created_at,
+        "followed": not found,
+        "deviations": found,
+        "period": plan.period,
+        "population": plan.population,
+    }
+
+
+def plan_sentence(record: FairnessAudit, result: dict) -> str:
+    """Whether the audit followed its plan, in one sentence for the report."""
+    status = plan_status(record, result)
+    if status is None:
+        return "The audit was not run under an audit plan."
+    fixed = (
+        f"the audit plan “{status['title']}” fixed {status['fixed_at']:%Y-%m-%d} (SHA-256 {status['sha256']})"
+    )
+    if status["followed"]:
+        return f"The audit followed {fixed} as planned."
+    return f"The audit deviated from {fixed}: " + " ".join(status["deviations"])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from fairness import DISPARITY, INCONCLUSIVE, METRIC_LABELS, NO_EVIDENCE, TOO_SMALL
-from fairness.analysis import INTERSECTION
+from fairness import compare as comparison
+from fairness.analysis import DECISION_ONLY_WARNING, INTERSECTION
+from fairness.power import HOLM, METHOD_LABELS
 
 CHART_METRICS = ("selection_rate", "false_positive_rate", "false_negative_rate", "true_positive_rate")
 PRIORITY = {
@@ -51,10 +55,31 @@ def finding_sentence(d: dict, confidence: float) -> str:
     )
 
 
+def adjusted_verdict(d: dict) -> str | None:
+    """The verdict after the multiple-comparison adjustment; results kept before it existed had none."""
+    return d.get("adjusted_verdict", d["verdict"])
+
+
+def adjustment_sentence(result: dict) -> str:
+    """How the verdicts of one audit were adjusted for its many comparisons, in one sentence."""
+    method = result["parameters"].get("multiple_comparisons")
+    if method is None:
+        return "The verdicts were not adjusted for multiple comparisons."
+    judged = [d for d in result["disparities"] if d["verdict"]]
+    tested = sum(d.get("p_value") is not None for d in judged)
+    raw = sum(d["verdict"] == DISPARITY for d in judged)
+    kept = sum(adjusted_verdict(d) == DISPARITY for d in judged)
+    return (
+        f"{tested} comparisons were adjusted together by {METHOD_LABELS[method]}: {raw} disparities before "
+        f"the adjustment, {kept} after it."
+    )
+
+
 def present(result: dict) -> dict:
     confidence = result["parameters"]["confidence"]
+    method = result["parameters"].get("multiple_comparisons", "none")
     judged = [d for d in result["disparities"] if d["verdict"]]
-    findings = [d for d in judged if d["verdict"] == DISPARITY]
+    findings = [d for d in judged if adjusted_verdict(d) == DISPARITY]
     # the rates people argue about first, then the largest gaps
     findings.sort(
         key=lambda d: (
@@ -64,10 +89,11 @@ def present(result: dict) -> dict:
         )
     )
     families = list(dict.fromkeys(g["family"] for g in result["groups"]))
+    needing_labels = set(result.get("metrics_needing_labels", []))
     charts = []
     for family in families:
         groups = [g for g in result["groups"] if g["family"] == family]
-        for metric in CHART_METRICS:
+        for metric in (m for m in CHART_METRICS if m not in needing_labels):
             bars = [
                 {
                     "name": group_name(g["group"]),
@@ -84,10 +110,169 @@ def present(result: dict) -> dict:
         "confidence": confidence,
         "findings": [{"sentence": finding_sentence(d, confidence), **d} for d in findings],
         "counts": {
-            verdict: sum(d["verdict"] == verdict for d in judged)
+            verdict: sum(adjusted_verdict(d) == verdict for d in judged)
             for verdict in (DISPARITY, INCONCLUSIVE, NO_EVIDENCE, TOO_SMALL)
         },
+        "raw_disparities": sum(d["verdict"] == DISPARITY for d in judged),
+        "tested": sum(d.get("p_value") is not None for d in judged),
+        "method": method,
+        "method_label": METHOD_LABELS.get(method, METHOD_LABELS[HOLM]),
         "families": families,
         "charts": charts,
-        "table_metrics": [(m, METRIC_LABELS[m]) for m in TABLE_METRICS],
+        "table_metrics": [(m, METRIC_LABELS[m]) for m in TABLE_METRICS if m not in needing_labels],
+        "score_charts": score_charts(result),
+        "labelled": result.get("labelled", True),
+        # the page states this in its own notice
+        "warnings": [w for w in result["warnings"] if w != DECISION_ONLY_WARNING],
+        "needing_labels": [METRIC_LABELS[m] for m in result.get("metrics_needing_labels", [])],
     }
+
+
+def monitoring(audits: list[tuple]) -> list[dict]:
+    """The audits of one system grouped into series (same definitions), each disparity drawn over time.
+
+    ``audits`` are (record, result) pairs, oldest first. A series of two or more audits gives one line per
+    group and charted metric against the reference: each audit's difference with its interval and adjusted
+    verdict, and whether it changed since the audit before (``fairness.compare``).
+    """
+    series: dict[str, list[tuple]] = {}
+    for record, result in audits:
+        series.setdefault(comparison.definition(result), []).append((record, result))
+    return [_series(members) for members in series.values() if len(members) > 1]
+
+
+def _series(members: list[tuple]) -> dict:
+    lines: dict[str, dict] = {}
+    for position, (record, result) in enumerate(members):
+        changes = {}
+        if position:
+            earlier = members[position - 1][1]
+            changes = {_line_key(c.__dict__): c for c in comparison.compare(earlier, result, CHART_METRICS)}
+        for d in result["disparities"]:
+            if d["family"] == INTERSECTION or d["metric"] not in CHART_METRICS or d["verdict"] is None:
+                continue
+            line = lines.setdefault(
+                _line_key(d),
+                {
+                    "metric": d["metric"],
+                    "label": METRIC_LABELS[d["metric"]],
+                    "group": group_name(d["group"]),
+                    "reference": group_name(d["reference"]),
+                    "threshold": result["parameters"]["difference_threshold"],
+                    "points": [],
+                },
+            )
+            change = changes.get(_line_key(d))
+            low, high = d["difference_interval"]
+            line["points"].append(
+                {
+                    "audit_id": record.id,
+                    "date": record.created_at.strftime("%Y-%m-%d"),
+                    "value": d["difference"],
+                    "low": low,
+                    "high": high,
+                    "verdict": adjusted_verdict(d),
+                    "change": bool(change and change.changed),
+                    "reasons": change.reasons if change else [],
+                }
+            )
+    drawn = [line | {"changed": any(p["change"] for p in line["points"])} for line in lines.values()]
+    drawn.sort(key=lambda line: (not line["changed"], CHART_METRICS.index(line["metric"]), line["group"]))
+    columns = members[-1][1]["columns"]
+    return {
+        "outcome": columns["y_true"],
+        "decision": columns["y_pred"] or f"{columns['score']} ≥ {columns['threshold']}",
+        "attributes": columns["sensitive_features"],
+        "audits": [
+            {"id": r.id, "date": r.created_at.strftime("%Y-%m-%d"), "filename": r.evidence.filename}
+            for r, _ in members
+        ],
+        "lines": drawn,
+        "changes": sum(p["change"] for line in drawn for p in line["points"]),
+        "scale": _scale(drawn),
+    }
+
+
+def _line_key(d: dict) -> str:
+    return f"{d['metric']}|{sorted(d['group'].items())}|{sorted(d['reference'].items())}"
+
+
+def _scale(lines: list[dict]) -> float:
+    """The half-height of the charts of a series: every interval and threshold fits, in steps of 0.05."""
+    extent = max(
+        [line["threshold"] for line in lines]
+        + [abs(v) for line in lines for p in line["points"] for v in (p["value"], p["low"], p["high"]) if v]
+        + [0.05]
+    )
+    return math.ceil(extent * 20) / 20
+
+
+SWEEP_METRICS = ("selection_rate", "false_positive_rate", "true_positive_rate")
+
+
+def score_charts(result: dict) -> list[dict]:
+    """Calibration by score band and the threshold sweep, per protected attribute: one line per group.
+
+    Each chart carries its own rows for the table beside it, so the figures are readable without the
+    picture.
+    """
+    scores = result.get("scores")
+    if not scores:
+        return []
+    out: list[dict] = []
+    families = [f for f in dict.fromkeys(g["family"] for g in result["groups"]) if f != INTERSECTION]
+    thresholds = scores["thresholds"]
+    for family in families:
+        calibration = [c for c in scores["calibration"] if c["family"] == family]
+        bands = sorted({b["band"] for c in calibration for b in c["bands"]})
+        out.append(
+            {
+                "id": f"calibration-{len(out)}",
+                "kind": "calibration",
+                "title": f"Calibration by score band, by {family}",
+                "x_label": "score band, lowest first (deciles of all scores; ranges in the table)",
+                "y_label": "observed positive rate",
+                "x": [_band_label(b, scores["decile_edges"]) for b in bands],
+                "ticks": [str(position + 1) for position in range(len(bands))],
+                "series": [
+                    {
+                        "name": group_name(c["group"]),
+                        "values": [_band_value(c["bands"], b) for b in bands],
+                    }
+                    for c in calibration
+                ],
+            }
+        )
+        sweeps = [s for s in scores["threshold_sweep"] if s["family"] == family]
+        for metric in SWEEP_METRICS:
+            out.append(
+                {
+                    "id": f"sweep-{len(out)}",
+                    "kind": "sweep",
+                    "title": f"{METRIC_LABELS[metric].capitalize()} at each threshold, by {family}",
+                    "x_label": "threshold (a score at or above it is a positive decision)",
+                    "y_label": METRIC_LABELS[metric],
+                    "x": [f"{t:.3g}" for t in thresholds],
+                    "ticks": [f"{t:.3g}" for t in thresholds],
+                    "series": [
+                        {"name": group_name(s["group"]), "values": [p[metric] for p in s["points"]]}
+                        for s in sweeps
+                    ],
+                }
+            )
+    return out
+
+
+def _band_label(band: int, edges: list[float]) -> str:
+    low = edges[band - 1] if band > 0 else None
+    high = edges[band] if band < len(edges) else None
+    if low is None:
+        return f"{band + 1}: below {high:.3g}"
+    if high is None:
+        return f"{band + 1}: {low:.3g} and above"
+    return f"{band + 1}: {low:.3g} to below {high:.3g}"
+
+
+def _band_value(rows: list[dict], band: int) -> float | None:
+    row = next((r for r in rows if r["band"] == band), None)
+    return None if row is None else row["observed_rate"]

@@ -449,6 +449,7 @@ class FairnessAudit(Model):
     progress: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[str | None] = mapped_column(Text, info={"trail": "digest"})
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("audit_plan.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -460,6 +461,26 @@ class FairnessAudit(Model):
 
     assessment: Mapped[Assessment] = relationship()
     evidence: Mapped[Evidence] = relationship()
+    plan: Mapped[AuditPlan | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class AuditPlan(Model):
+    """An audit plan fixed before the data is uploaded: its canonical JSON and that text's SHA-256, both in
+    the trail, so the plan cannot change once results are known."""
+
+    __tablename__ = "audit_plan"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship()
     created_by: Mapped[User | None] = relationship()
 
 

@@ -736,13 +736,20 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
                 }
             )
             continue
-        from hria.domain.fairness_audits import KEY_METRICS
-        from hria.domain.fairness_results import finding_sentence, group_name
+        from hria.domain.fairness_audits import KEY_METRICS, plan_sentence
+        from hria.domain.fairness_results import (
+            adjusted_verdict,
+            adjustment_sentence,
+            finding_sentence,
+            group_name,
+        )
 
         findings = [
             d
             for d in result["disparities"]
-            if d["verdict"] == "disparity" and d["family"] != "intersection" and d["metric"] in KEY_METRICS
+            if adjusted_verdict(d) == "disparity"
+            and d["family"] != "intersection"
+            and d["metric"] in KEY_METRICS
         ]
         parameters = result["parameters"]
         judged = [
@@ -750,32 +757,33 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
             for d in result["disparities"]
             if d["verdict"] and d["family"] != "intersection" and d["metric"] in KEY_METRICS
         ]
-        fairness_results.append(
-            {
-                "file": record.evidence.filename,
-                "sha256": record.evidence.sha256,
-                "rows": result["rows"],
-                "findings": [finding_sentence(d, parameters["confidence"]) for d in findings[:10]],
-                "groups": [
-                    cast(content.FairnessGroup, {**g, "name": group_name(g["group"])})
-                    for g in result["groups"]
-                ],
-                "confidence": parameters["confidence"],
-                "ratio_band": [parameters["ratio_threshold"], 1 / parameters["ratio_threshold"]],
-                "references": {d["family"]: group_name(d["reference"]) for d in judged},
-                "verdicts": [
-                    {
-                        "group": group_name(d["group"]),
-                        "reference": group_name(d["reference"]),
-                        "metric": d["metric"],
-                        "family": d["family"],
-                        "verdict": d["verdict"],
-                        "ratio": d["ratio"],
-                        "low": d["ratio_interval"][0],
-                        "high": d["ratio_interval"][1],
-                    }
-                    for d in judged
-                ],
-            }
-        )
+        entry: content.FairnessResult = {
+            "file": record.evidence.filename,
+            "sha256": record.evidence.sha256,
+            "rows": result["rows"],
+            "findings": [finding_sentence(d, parameters["confidence"]) for d in findings[:10]],
+            "groups": [
+                cast(content.FairnessGroup, {**g, "name": group_name(g["group"])}) for g in result["groups"]
+            ],
+            "confidence": parameters["confidence"],
+            "ratio_band": [parameters["ratio_threshold"], 1 / parameters["ratio_threshold"]],
+            "references": {d["family"]: group_name(d["reference"]) for d in judged},
+            "verdicts": [
+                {
+                    "group": group_name(d["group"]),
+                    "reference": group_name(d["reference"]),
+                    "metric": d["metric"],
+                    "family": d["family"],
+                    "verdict": adjusted_verdict(d) or "",
+                    "ratio": d["ratio"],
+                    "low": d["ratio_interval"][0],
+                    "high": d["ratio_interval"][1],
+                }
+                for d in judged
+            ],
+            "adjustment": adjustment_sentence(result),
+        }
+        if record.plan is not None:
+            entry["plan_sha256"], entry["plan"] = record.plan.sha256, plan_sentence(record, result)
+        fairness_results.append(entry)
     return fairness_results, explanations

@@ -106,20 +106,18 @@ def timeline(user: User, system: System) -> tuple[list[TimelineEntry], date | No
         select(Finding)
         .join(FairnessAudit, FairnessAudit.id == Finding.source_id)
         .where(
-            Finding.source == "fairness_audit",
+            Finding.source.in_(("fairness_audit", "fairness_change")),
             FairnessAudit.assessment_id.in_(
                 [e.assessment.id for e in entries if e.assessment.stage == "operation"]
             ),
             Finding.created_at > since,
         )
+        .order_by(Finding.created_at, Finding.id)
         .limit(1)
     )
     if new_disparity is not None:
-        return (
-            entries,
-            new_disparity.created_at.date(),
-            "A monitoring audit found a new disparity: review now.",
-        )
+        what = "a change in a disparity" if new_disparity.source == "fairness_change" else "a new disparity"
+        return entries, new_disparity.created_at.date(), f"A monitoring audit found {what}: review now."
     return entries, due, f"{months} months after the last approved operation-stage assessment."
 
 

@@ -1,13 +1,18 @@
 import re
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from fairness.analysis import UNJUDGED_METRICS
+from fairness.metrics import METRIC_LABELS, METRIC_NAMES
+from fairness.plans import AuditPlan
+from fairness.power import HOLM, METHOD_LABELS
 from hria.web.forms import Finite, SubmitOnceForm, add_error, options
 
 NONE = ""
@@ -81,7 +86,10 @@ class UploadForm(FlaskForm):
 
 class MappingForm(SubmitOnceForm):
     y_true = SelectField(
-        "Observed outcome", description="What actually happened (e.g. reoffended, repaid, fraud found)."
+        "Observed outcome",
+        description="What actually happened (e.g. reoffended, repaid, fraud found). Without it the audit "
+        "is of the decisions alone: selection rates and impact ratios only, since error rates, precision "
+        "and accuracy need observed outcomes.",
     )
     y_pred = SelectField(
         "Model decision",
@@ -120,16 +128,42 @@ class MappingForm(SubmitOnceForm):
         "Smallest group to judge", default=30, validators=[NumberRange(min=1, max=100000)]
     )
     confidence = SelectField("Confidence level", choices=options(CONFIDENCE_LEVELS), default="0.95")
+    plan = SelectField(
+        "Audit plan",
+        default=NONE,
+        description="The plan fixed before the data was uploaded; the audit page shows each deviation.",
+    )
+    multiple_comparisons = SelectField(
+        "Adjustment for multiple comparisons",
+        choices=options(list(METHOD_LABELS.items())),
+        default=HOLM,
+        description="An audit makes many comparisons; without an adjustment some disparities are found by "
+        "chance. Holm bounds the chance of any false one, Benjamini–Hochberg their expected share.",
+    )
     submit = SubmitField("Run the audit")
 
     def set_columns(self, header: list[str], nested: dict[str, str]) -> None:
         """The file's columns as choices; repeated names and ``nested`` columns are refused when chosen."""
         self.repeated, self.nested = repeated_names(header), nested
         named = named_columns(header)
-        self.y_true.choices = options(named)
+        self.y_true.choices = options([(NONE, "— none: audit the decisions alone —"), *named])
         self.y_pred.choices = options([(NONE, "— none —"), *named])
         self.score.choices = options([(NONE, "— none —"), *named])
         self.sensitive_features.choices = options(named)
+
+    def set_plans(self, plans: list) -> None:
+        self.plan.choices = options(
+            [(NONE, "— no plan —"), *((str(p.id), f"{p.title} (SHA-256 {p.sha256[:12]}…)") for p in plans)]
+        )
+
+    def follow(self, plan: AuditPlan, plan_id: int, header: list[str]) -> None:
+        """Start from what the plan fixed; whatever is changed afterwards is shown as a deviation."""
+        self.plan.data = str(plan_id)
+        self.sensitive_features.data = [c for c in plan.sensitive_features if c in header]
+        self.reference.data = ",".join(f"{k}={v}" for k, v in plan.reference.items())
+        self.min_group_size.data = plan.min_group_size
+        self.confidence.data = str(plan.confidence)
+        self.multiple_comparisons.data = plan.multiple_comparisons
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -163,20 +197,11 @@ class MappingForm(SubmitOnceForm):
             raise ValidationError("Give the threshold that turns the score into decisions.")
 
     def reference_groups(self) -> dict | None:
-        text = (self.reference.data or "").strip()
-        if not text:
-            return None
-        groups = {}
-        for part in text.split(","):
-            if "=" not in part:
-                raise ValidationError(f"“{part.strip()}” should look like column=value.")
-            column, value = part.split("=", 1)
-            groups[column.strip()] = value.strip()
-        return groups
+        return parse_groups(self.reference.data) or None
 
     def settings(self) -> dict:
         return {
-            "y_true": self.y_true.data,
+            "y_true": self.y_true.data or None,
             "y_pred": self.y_pred.data or None,
             "score": self.score.data or None,
             "threshold": float(self.threshold.data) if self.threshold.data is not None else None,
@@ -186,6 +211,7 @@ class MappingForm(SubmitOnceForm):
             "reference": self.reference_groups(),
             "min_group_size": self.min_group_size.data,
             "confidence": float(self.confidence.data),
+            "multiple_comparisons": self.multiple_comparisons.data,
         }
 
 
@@ -268,3 +294,88 @@ class ExplainForm(SubmitOnceForm):
             "features": features,
             "sample": self.sample.data,
         }
+
+
+PLANNED_METRICS = [(m, METRIC_LABELS[m]) for m in METRIC_NAMES if m not in UNJUDGED_METRICS]
+DEFAULT_PLANNED = ["selection_rate", "false_positive_rate", "false_negative_rate"]
+
+
+def parse_groups(text: str | None) -> dict[str, str]:
+    """'race=White,sex=Male' as a dict; a part without '=' is refused in words."""
+    groups = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValidationError(f"“{part.strip()}” should look like column=value.")
+        column, value = part.split("=", 1)
+        groups[column.strip()] = value.strip()
+    return groups
+
+
+class PlanForm(SubmitOnceForm):
+    title = StringField("Name of the plan", validators=[DataRequired(), Length(max=200)])
+    sensitive_features = StringField(
+        "Protected attributes",
+        validators=[DataRequired("Name at least one protected attribute.")],
+        description="The columns to audit, separated by commas, e.g. “nationality, sex”.",
+    )
+    metrics = SelectMultipleField(
+        "Metrics to judge",
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        default=DEFAULT_PLANNED,
+        description="Error rates, precision and accuracy need observed outcomes; selection rates do not.",
+    )
+    reference = StringField(
+        "Reference groups", description="E.g. “nationality=national”. Empty: the largest."
+    )
+    difference_threshold = DecimalField(
+        "Difference threshold",
+        places=None,
+        default=Decimal("0.1"),
+        validators=[NumberRange(min=0, max=1), Finite()],
+    )
+    ratio_threshold = DecimalField(
+        "Ratio threshold",
+        places=None,
+        default=Decimal("0.8"),
+        validators=[NumberRange(min=0.01, max=1), Finite()],
+    )
+    min_group_size = IntegerField(
+        "Smallest group to judge", default=30, validators=[NumberRange(min=1, max=100000)]
+    )
+    confidence = SelectField("Confidence level", choices=options(CONFIDENCE_LEVELS), default="0.95")
+    multiple_comparisons = SelectField(
+        "Adjustment for multiple comparisons", choices=options(list(METHOD_LABELS.items())), default=HOLM
+    )
+    period = StringField("Period of the data", description="E.g. “decisions of January to March 2026”.")
+    population = StringField("Population", description="E.g. “every applicant for housing benefit”.")
+    submit = SubmitField("Fix the plan")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metrics.choices = options(PLANNED_METRICS)
+
+    def validate_metrics(self, field):
+        if not field.data:
+            raise ValidationError("Choose at least one metric to judge.")
+
+    def validate_reference(self, field):
+        parse_groups(field.data)
+
+    def plan(self) -> AuditPlan:
+        return AuditPlan(
+            sensitive_features=[
+                c.strip() for c in (self.sensitive_features.data or "").split(",") if c.strip()
+            ],
+            metrics=list(self.metrics.data or []),
+            reference=parse_groups(self.reference.data),
+            difference_threshold=float(self.difference_threshold.data),
+            ratio_threshold=float(self.ratio_threshold.data),
+            min_group_size=self.min_group_size.data or 1,  # required by its validator
+            confidence=float(self.confidence.data),
+            multiple_comparisons=self.multiple_comparisons.data,
+            period=(self.period.data or "").strip(),
+            population=(self.population.data or "").strip(),
+        )

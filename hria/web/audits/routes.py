@@ -1,19 +1,29 @@
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
 from fairness import InputError
 from fairness.explain import usable_features
 from fairness.loading import head_frame, is_score, numeric_columns
+from fairness.plans import AuditPlan as Plan
 from fairness.sources import Source, binary_error, open_source, preview
 from hria.domain import access, evidence, fairness_audits, jobs
 from hria.domain.fairness_results import present
-from hria.domain.models import Evidence, FairnessAudit
+from hria.domain.models import AuditPlan, Evidence, FairnessAudit
 from hria.domain.vocabulary import EvidencePurpose
 from hria.extensions import db
-from hria.web.audits.forms import ExplainForm, MappingForm, UploadForm, guess_columns
+from hria.web.audits.forms import ExplainForm, MappingForm, PlanForm, UploadForm, guess_columns
 from hria.web.forms import add_error
 
 bp = Blueprint("audits", __name__)
@@ -83,6 +93,8 @@ def configure(assessment_id: int, evidence_id: int):
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
     form = MappingForm()
     form.set_columns(source.header, source.nested)
+    plans = fairness_audits.plans_of(assessment)
+    form.set_plans(plans)
     if not form.is_submitted():
         guessed = guess_columns(source.header)
         form.y_true.data, form.y_pred.data, form.score.data = (
@@ -91,6 +103,8 @@ def configure(assessment_id: int, evidence_id: int):
             guessed["score"],
         )
         form.sensitive_features.data = guessed["sensitive"]
+        if plans:
+            form.follow(Plan.from_json(plans[-1].content), plans[-1].id, source.header)
     elif form.validate() and not _chose_bytes(
         source, form.y_true, form.y_pred, form.score, form.sensitive_features
     ):
@@ -102,12 +116,20 @@ def configure(assessment_id: int, evidence_id: int):
         except ValidationError as error:
             form.reference.errors = [str(error)]
         else:
+            plan = next((p for p in plans if str(p.id) == form.plan.data), None)
+            if plan is not None:
+                fixed = Plan.from_json(plan.content)
+                settings |= {
+                    "difference_threshold": fixed.difference_threshold,
+                    "ratio_threshold": fixed.ratio_threshold,
+                }
             job = FairnessAudit(
                 assessment=assessment,
                 evidence=record,
                 settings=json.dumps(settings),
                 status=fairness_audits.QUEUED,
                 created_by_id=current_user.id,
+                plan=plan,
             )
             db.session.add(job)
             db.session.commit()
@@ -227,14 +249,61 @@ def view(audit_id: int):
             result=result,
             assessment=record.assessment,
         )
-    result = present(json.loads(record.result)) if record.result else None
+    data = json.loads(record.result) if record.result else None
     return render_template(
         "audits/view.html",
         audit=record,
         settings=settings,
-        result=result,
+        result=present(data) if data else None,
+        plan=fairness_audits.plan_status(record, data) if data else None,
         assessment=record.assessment,
         can_explain=access.can_contribute(current_user, record.assessment),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/audit-plans", methods=["GET", "POST"])
+@login_required
+def plans(assessment_id: int):
+    """The assessment's audit plans, and the form that fixes a new one (before the data is uploaded)."""
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    may_fix = fairness_audits.may_fix_plan(current_user, assessment)
+    if request.method == "POST":
+        access.require(may_fix)
+    form = PlanForm() if may_fix else None
+    if form is not None and form.validate_on_submit():
+        if form.already_submitted():
+            flash("This plan was already fixed: the form was sent twice.", "info")
+            return redirect(url_for("audits.plans", assessment_id=assessment.id))
+        try:
+            plan = form.plan()
+        except InputError as error:
+            form.sensitive_features.errors = [str(error)]
+        else:
+            record = fairness_audits.fix_plan(assessment, current_user, form.title.data or "", plan)
+            db.session.commit()
+            return redirect(url_for("audits.view_plan", plan_id=record.id))
+    return render_template(
+        "audits/plans.html", assessment=assessment, plans=fairness_audits.plans_of(assessment), form=form
+    )
+
+
+@bp.route("/audit-plans/<int:plan_id>")
+@login_required
+def view_plan(plan_id: int):
+    record = db.session.get(AuditPlan, plan_id)
+    if record is None:
+        abort(404)
+    assessment = access.assessment_or_404(current_user, record.assessment_id)
+    audits = db.session.query(FairnessAudit).filter_by(plan_id=record.id).order_by(FairnessAudit.id).all()
+    statuses = [
+        (a, fairness_audits.plan_status(a, json.loads(a.result)) if a.result else None) for a in audits
+    ]
+    return render_template(
+        "audits/plan.html",
+        assessment=assessment,
+        record=record,
+        plan=Plan.from_json(record.content),
+        statuses=statuses,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from hria.domain import access, conditions, sharing, tracking
+from hria.domain import access, conditions, fairness_audits, fairness_results, sharing, tracking
 from hria.domain.models import Assessment, System
 from hria.domain.vocabulary import AssessmentStatus
 from hria.extensions import db
@@ -86,6 +86,9 @@ def view_system(system_id: int):
         next_review=next_review,
         review_reason=review_reason,
         button_form=ButtonForm(),
+        monitoring=fairness_results.monitoring(
+            fairness_audits.series_of(system, [a.id for a in assessments])
+        ),
     )
 
 

@@ -191,9 +191,14 @@ def _describe_change(c: comparison.Change) -> str:
     )
     return (
         f"{fairness.METRIC_LABELS[c.metric]} of {group} against {', '.join(c.reference.values())}: "
-        f"difference {c.earlier * 100:+.1f} → {c.later * 100:+.1f} points, a change of "
-        f"{c.change * 100:+.1f}{interval}; {'; '.join(c.reasons)}"
+        f"difference {_points(c.earlier)} → {_points(c.later)} points, a change of "
+        f"{_points(c.change)}{interval}; {'; '.join(c.reasons)}"
     )
+
+
+def _points(value: float | None) -> str:
+    """A difference of rates in percentage points; a verdict can move where a rate is undefined."""
+    return "undefined" if value is None else f"{value * 100:+.1f}"
 
 
 def _describe(d, confidence: float) -> str:

@@ -371,8 +371,8 @@ class PlanForm(SubmitOnceForm):
             ],
             metrics=list(self.metrics.data or []),
             reference=parse_groups(self.reference.data),
-            difference_threshold=float(self.difference_threshold.data),
-            ratio_threshold=float(self.ratio_threshold.data),
+            difference_threshold=float(self.difference_threshold.data or 0),  # required: set once valid
+            ratio_threshold=float(self.ratio_threshold.data or 0),
             min_group_size=self.min_group_size.data or 1,  # required by its validator
             confidence=float(self.confidence.data),
             multiple_comparisons=self.multiple_comparisons.data,

@@ -167,6 +167,11 @@ class System(Model):
     )
     # Set while the system's transparency page is public (hria.domain.publication).
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Recorded by an administrator when the scoping screening found a prohibited practice and the law allows
+    # it here all the same (hria.domain.screening); without it the system stops at scoping.
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    legal_basis_at: Mapped[datetime | None] = mapped_column(DateTime)
+    legal_basis_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hria import database
-from hria.domain import access, conditions, questions, scoring, trail
+from hria.domain import access, conditions, questions, scoring, screening, trail
 from hria.domain.models import Assessment, OversightAssignment, User
 from hria.domain.vocabulary import DECIDED_STATUSES, EDITABLE_STATUSES, Role
 from hria.domain.vocabulary import AssessmentStatus as S
@@ -151,6 +151,10 @@ def apply(
         raise TransitionError(
             f"An assessment that is {assessment.status.replace('_', ' ')} cannot {transition.label.lower()}."
         )
+    if key == "submit" and assessment.stage != "scoping":
+        stop = screening.stop_reason(assessment.system)
+        if stop:
+            raise TransitionError(stop)
     if key == "submit":
         gaps = completeness(assessment)
         if not gaps.complete:

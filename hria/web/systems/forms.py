@@ -33,3 +33,14 @@ class NewAssessmentForm(SubmitOnceForm):
     stage = SelectField("Lifecycle stage", choices=options(LIFECYCLE_STAGES.choices()))
     language = SelectField("Language of the questions and the report", choices=options(LANGUAGES.choices()))
     submit = SubmitField("Start assessment")
+
+
+class LegalBasisForm(SubmitOnceForm):
+    """The legal basis for going on after the scoping screening found a prohibited practice."""
+
+    basis = TextAreaField(
+        "Legal basis",
+        validators=[DataRequired("Give the legal basis."), Length(max=5000)],
+        description="The provision that allows the practice here, the authorisation, and who granted it.",
+    )
+    submit = SubmitField("Record the legal basis")

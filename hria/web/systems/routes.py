@@ -8,13 +8,21 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from hria.domain import access, conditions, fairness_audits, fairness_results, sharing, tracking
+from hria.domain import (
+    access,
+    conditions,
+    fairness_audits,
+    fairness_results,
+    screening,
+    sharing,
+    tracking,
+)
 from hria.domain.models import Assessment, System
-from hria.domain.vocabulary import AssessmentStatus
+from hria.domain.vocabulary import AssessmentStatus, Role
 from hria.extensions import db
 from hria.web.errors import refused
 from hria.web.forms import ButtonForm, flash_errors, options
-from hria.web.systems.forms import NO_VENDOR, EditSystemForm, NewAssessmentForm, NewSystemForm
+from hria.web.systems.forms import NO_VENDOR, EditSystemForm, LegalBasisForm, NewAssessmentForm, NewSystemForm
 
 bp = Blueprint("systems", __name__)
 
@@ -89,6 +97,9 @@ def view_system(system_id: int):
         monitoring=fairness_results.monitoring(
             fairness_audits.series_of(system, [a.id for a in assessments])
         ),
+        prohibited=screening.prohibited_uses(system),
+        stop=screening.stop_reason(system),
+        legal_basis_form=LegalBasisForm() if current_user.role == Role.ADMIN else None,
     )
 
 
@@ -172,6 +183,10 @@ def new_assessment(system_id: int):
         if form.already_submitted():
             flash("This assessment was already started: the form was sent twice.", "info")
             return redirect(url_for("systems.view_system", system_id=system.id))
+        stop = screening.stop_reason(system) if form.stage.data != "scoping" else None
+        if stop:
+            back = url_for("systems.view_system", system_id=system.id)
+            return refused(409, stop, back, "Back to the system")
         assessment = Assessment(
             system=system,
             stage=form.stage.data,
@@ -193,3 +208,27 @@ def new_assessment(system_id: int):
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
     flash_errors(form)
     return redirect(url_for("systems.view_system", system_id=system.id))
+
+
+@bp.route("/systems/<int:system_id>/legal-basis", methods=["POST"])
+@login_required
+def record_legal_basis(system_id: int):
+    """Lift the stop after a prohibited practice was screened at scoping: an administrator's decision, with
+    its legal basis, in the trail."""
+    system = access.system_or_404(current_user, system_id)
+    access.require(current_user.role == Role.ADMIN)
+    back = url_for("systems.view_system", system_id=system.id) + "#screening"
+    form = LegalBasisForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(back)
+    if form.already_submitted():
+        return redirect(back)
+    try:
+        screening.record_legal_basis(system, form.basis.data or "", current_user)
+    except screening.ScreeningError as error:
+        db.session.rollback()
+        return refused(409, str(error), back, "Back to the system")
+    db.session.commit()
+    flash("The legal basis is recorded; the system's later stages may go on.", "info")
+    return redirect(back)

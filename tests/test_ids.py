@@ -6,7 +6,14 @@ from conftest import csrf_token
 from parties import build
 
 from hria import create_app, database
-from hria.domain.models import OversightAssignment, Share, User
+from hria.domain.models import (
+    ApprovalCondition,
+    AuditPlan,
+    Grievance,
+    OversightAssignment,
+    Share,
+    User,
+)
 from hria.extensions import db
 from hria.web.ids import MAX_ID
 
@@ -46,7 +53,18 @@ def _existing_ids(app, world, parties) -> dict[str, int]:
             "report_id": parties.reports["risk"],
             "user_id": db.session.query(User.id).filter_by(email=world.users["vendor_a"]).scalar(),
             "assignment_id": db.session.query(OversightAssignment.id).first()[0],
+            **_added_ids(world, parties),
         }
+
+
+def _added_ids(world, parties) -> dict[str, int]:
+    """Records the shared world does not hold: a grievance, a condition of approval, an audit plan."""
+    grievance = Grievance(reference="G-2026-ID0001", system_id=world.systems["a"], what_happened="x")
+    condition = ApprovalCondition(assessment_id=parties.assessment, text="Re-audit in six months.")
+    plan = AuditPlan(assessment_id=parties.assessment, title="Plan", content="{}", sha256="0" * 64)
+    db.session.add_all([grievance, condition, plan])
+    db.session.commit()
+    return {"grievance_id": grievance.id, "condition_id": condition.id, "plan_id": plan.id}
 
 
 def _id_routes(app):

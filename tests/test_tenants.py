@@ -229,8 +229,10 @@ def test_the_matrix_covers_every_download_and_comment_route(app, parties):
         for endpoint, view in app.view_functions.items()
         if any(marker in inspect.getsource(view) for marker in ("send_file(", "Response(", "as_attachment"))
     }
-    assert sending == {"audits.download", "reports.download", "assessments.export_assessment"}
-    assert sending | {"comments.comments", "audits.view"} <= covered
+    # the public pages send only what a published system shows anyone (tests/test_public.py walks them)
+    public = {"public.index_json", "public.report_pdf"}
+    assert sending == {"audits.download", "reports.download", "assessments.export_assessment", *public}
+    assert (sending - public) | {"comments.comments", "audits.view"} <= covered
 
 
 @pytest.mark.parametrize("role", ["procurer_a", "oversight_a", "vendor_a", "vendor_b"])

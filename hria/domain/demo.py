@@ -126,6 +126,16 @@ SCOPING_ANSWERS = {
     "SCO-13": "partly",
     "SCO-14": "yes",
     "SCO-15": "yes",
+    "SCO-17": "serious",
+    "SCO-18": "partly",
+    "SCO-19": "likely",
+    "SCO-20": "partly",
+    "SCO-21": "partly",
+    # investigations follow the score, and the score leans on two postcodes: a burden on two districts
+    "SCO-23": "partly",
+    "SCO-24": ["concentrated_monitoring"],
+    "SCO-25": "no",
+    "SCO-26": ["none"],
 }
 
 
@@ -318,6 +328,8 @@ PROCUREMENT_VENDOR = {
     "PRO-11": "partly",
     "PRO-12": "yes",
     "PRO-15": "no",
+    "PRO-17": "yes",
+    "PRO-18": "partly",
 }
 PROCUREMENT_BUYER = {
     "PRO-01": "no",
@@ -328,6 +340,32 @@ PROCUREMENT_BUYER = {
     "PRO-09": "yes",
     "PRO-13": "partly",
     "PRO-14": "yes",
+    "PRO-19": "partly",
+    "PRO-20": "yes",
+}
+# The welfare system's first year in operation, as the procurement officer records it at go-live review.
+OPERATION_ANSWERS = {
+    "OPS-01": "quarterly",
+    "OPS-02": "yes",
+    "OPS-03": "no",
+    "OPS-04": "yes",
+    "OPS-05": "yes",
+    "OPS-06": "partly",
+    "OPS-07": "partly",
+    "OPS-08": "yes",
+    "OPS-09": "partly",
+    "OPS-10": "partly",
+    "OPS-11": "yes",
+    "OPS-12": "yes",
+    "OPS-13": "no",
+    "OPS-14": "partly",
+    "OPS-15": "The model was retrained on 2025 data and the flag threshold raised from the top 5 % to the "
+    "top 4 % of scores; caseworkers now record a reason for every investigation they open.",
+    "OPS-16": "yes",
+    "OPS-17": "no",
+    "OPS-18": "partly",
+    "OPS-19": "some_worked",
+    "OPS-20": "yes",
 }
 
 
@@ -442,7 +480,7 @@ def _operation_monitoring(welfare: System, orgs: dict) -> None:
     from datetime import datetime
 
     from fairness.plans import AuditPlan as Plan
-    from hria.domain import evidence, fairness_audits, jobs, trail, workflow
+    from hria.domain import evidence, fairness_audits, jobs, risk_register, trail, workflow
     from hria.domain.models import FairnessAudit
 
     procurer, board = _user("procurer", orgs["city"]), _user("oversight", orgs["board"])
@@ -456,6 +494,8 @@ def _operation_monitoring(welfare: System, orgs: dict) -> None:
     db.session.add(operation)
     db.session.flush()
     with trail.acting_as(procurer.email, procurer.id):
+        _answer(operation, OPERATION_ANSWERS, procurer)
+        risk_register.recompute(operation)
         workflow.apply(procurer, operation, "submit", "Go-live checks done; quarterly monitoring planned.")
     with trail.acting_as(board.email, board.id):
         workflow.apply(board, operation, "start_review")

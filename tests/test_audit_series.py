@@ -5,6 +5,7 @@ import math
 
 import pytest
 from click.testing import CliRunner
+from conftest import answer_everything
 from test_fairness_verdicts import groups_with_rates
 
 from fairness import DISPARITY, NO_EVIDENCE, InputError, audit
@@ -83,7 +84,7 @@ def monitored_system(app, world, make_assessment, rates):
     group b, a month apart; gives the operation assessment's id and the audits' ids."""
     from datetime import datetime
 
-    from hria.domain import evidence, fairness_audits, workflow
+    from hria.domain import evidence, fairness_audits, jobs, workflow
     from hria.domain.models import Assessment, FairnessAudit, User
 
     operation_id = make_assessment("a", stage="operation", status="in_progress")
@@ -91,6 +92,7 @@ def monitored_system(app, world, make_assessment, rates):
     with app.app_context():
         procurer = db.session.query(User).filter_by(email=world.users["procurer_a"]).one()
         board = db.session.query(User).filter_by(email=world.users["oversight_a"]).one()
+        answer_everything(operation_id)
         operation = db.session.get(Assessment, operation_id)
         for user, step in ((procurer, "submit"), (board, "start_review"), (board, "approve")):
             workflow.apply(user, operation, step)
@@ -122,7 +124,7 @@ def monitored_system(app, world, make_assessment, rates):
             )
             db.session.add(record)
             db.session.commit()
-            fairness_audits.run(record.id)
+            jobs.run(record.id)
             ids.append(record.id)
     return operation_id, ids
 

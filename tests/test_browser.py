@@ -146,6 +146,7 @@ def test_review_walked_in_the_browser(app, demo_logins):
     with live_server(app) as base, chromium_page() as page:
         sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
         page.get_by_role("link", name="Scoping").click()
+        page.get_by_role("link", name="Check your answers and submit").click()
         page.get_by_role("button", name="Submit for review").click()
         assert "The assessment is now submitted." in page.locator(".flashes").inner_text()
         sign_out(page)

@@ -212,7 +212,8 @@ def test_long_purpose_and_answers_issue_through_the_app(app, client, keyed, auth
     assert "w1665 end." in text and signature_valid(first)
 
     assert save_section(client, aid, "purpose", {"SCO-01": "\n".join(ANSWER_LINES)}).status_code == 302
-    assert "-v2." in issue(client, aid)
+    finished(aid)
+    assert "-v2: it is listed below" in issue(client, aid)
     second = current_report(app, aid)
     assert lines_in(text_of(second), ANSWER_LINES) == ANSWER_LINES
     assert signature_valid(second)
@@ -273,7 +274,9 @@ def test_without_a_chinese_font_a_chinese_report_is_refused_saying_what_to_insta
     assert build_report(report(), cjk_font=str(missing)).startswith(b"%PDF")  # no Chinese, no font needed
 
 
-def test_the_app_refuses_a_chinese_report_without_a_font_and_says_why(app, client, keyed, auth, tmp_path):
+def test_the_app_refuses_a_chinese_report_without_a_font_and_says_why(
+    app, client, keyed, auth, tmp_path, finished
+):
     app.config["CJK_FONT"] = str(tmp_path / "nowhere.ttc")
     auth.login(keyed.users["procurer_a"])
     with app.app_context():
@@ -281,6 +284,7 @@ def test_the_app_refuses_a_chinese_report_without_a_font_and_says_why(app, clien
         db.session.add(assessment)
         db.session.commit()
         aid = assessment.id
+    finished(aid)  # complete work, so that only the font stands in the way
     page = issue(client, aid)
     assert "The report could not be issued: The Chinese font" in page and "nowhere.ttc" in page
     assert "fonts-wqy-zenhei" in page

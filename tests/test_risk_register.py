@@ -57,7 +57,8 @@ def test_residual_risk_is_shown_beside_the_inherent_level(app, client, world, au
     auth.login(world.users["procurer_a"])
     aid = world.assessments["a"]
     save_section(client, aid, "purpose", {"SCO-04": "yes"}, button="save")
-    # inherent 4 + 3 + 3 = 10, × 3 = 30 → high; after review 2 + 3 + 1 = 6, × 2 = 12 → medium
+    # severity first: inherent 4 + 3 + 3 = 10, in the top band (10–12) → very high; after review
+    # 2 + 3 + 1 = 6, in the medium band (6–7), and no dimension at its gravest → medium
     body = _rate(
         client,
         aid,
@@ -71,7 +72,7 @@ def test_residual_risk_is_shown_beside_the_inherent_level(app, client, world, au
         residual_likelihood=2,
     ).get_data(as_text=True)
     assert (
-        'risk-high">High</span> <span class="muted">→ after treatment</span> '
+        'risk-very_high">Very high</span> <span class="muted">→ after treatment</span> '
         '<span class="risk-level risk-medium">Medium' in body
     )
     rating = _rating(app, aid)

@@ -125,7 +125,7 @@ def test_pages_work_under_the_policy_in_a_browser(app):
         page.get_by_label("SCO-01 · What public problem").fill("Prioritise fraud investigations")
         page.get_by_role("button", name="Save and continue").click()
         page.wait_for_url("**/sections/people")
-        assert "Saved 1 answer(s)." in page.locator(".flashes").inner_text()
+        assert "Saved 1 answer." in page.locator(".flashes").inner_text()
         assert violations == []
         assert scripts and set(scripts) <= {200, 304}
 

@@ -33,7 +33,7 @@ def test_a_new_procurer_reaches_a_submitted_assessment(app, world, tmp_path):
 
         # the task list: nothing started; only a draft can be issued; submitting goes through checking
         statuses = page.locator(".task-status").all_inner_texts()
-        assert statuses == ["Not started", "Not started", "Not started"]
+        assert statuses == ["Not started"] * 4  # purpose, people, basis, severity
         assert (
             page.get_by_role("button", name="Issue a draft risk and remediation report (incomplete)").count()
             == 1

@@ -188,19 +188,11 @@ def _complete_scoping(assessment: Assessment, procurer: User) -> None:
     import json
     from datetime import date
 
-    from hria.domain import evidence, fairness_audits, jobs, questions, risk_register
-    from hria.domain.models import Answer, FairnessAudit, RemediationAction, RiskRating
+    from hria.domain import evidence, fairness_audits, jobs, risk_register
+    from hria.domain.models import FairnessAudit, RemediationAction, RiskRating
 
-    questions.bank_for(assessment)
-    for question_id, value in SCOPING_ANSWERS.items():
-        db.session.add(
-            Answer(
-                assessment_id=assessment.id,
-                question_id=question_id,
-                value=json.dumps(value, ensure_ascii=False),
-                answered_by_id=procurer.id,
-            )
-        )
+    db.session.flush()  # pins the bank
+    _answer(assessment, SCOPING_ANSWERS, procurer)
     outputs = evidence.store_bytes(
         welfare_outputs(),
         "welfare-model-outputs-2026Q3.csv",
@@ -367,6 +359,8 @@ OPERATION_ANSWERS = {
     "OPS-19": "some_worked",
     "OPS-20": "yes",
 }
+# OPS-06 as bank 2026.1 asks it (how many complaints were upheld): a demo built on that bank answers it too.
+OPERATION_ANSWERS_2026_1 = {"OPS-06": 3}
 
 
 def _user(role: str, organisation: Organisation) -> User:
@@ -376,11 +370,20 @@ def _user(role: str, organisation: Organisation) -> User:
 
 
 def _answer(assessment: Assessment, answers: dict, user: User) -> None:
+    """The demo's answers, those the assessment's bank asks and accepts (a demo built on an earlier bank
+    version leaves the later questions open)."""
     import json
 
+    from hria.domain import answers as answer_rules
+    from hria.domain import questions
     from hria.domain.models import Answer
 
+    bank = questions.bank_for(assessment)
+    asked = {q["id"]: q for q in questions.stage_questions(bank, assessment)["questions"]}
     for question_id, value in answers.items():
+        question = asked.get(question_id)
+        if question is None or answer_rules.problem(question, value, bank) is not None:
+            continue
         row = db.session.scalar(
             select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_id == question_id)
         )
@@ -495,6 +498,7 @@ def _operation_monitoring(welfare: System, orgs: dict) -> None:
     db.session.flush()
     with trail.acting_as(procurer.email, procurer.id):
         _answer(operation, OPERATION_ANSWERS, procurer)
+        _answer(operation, OPERATION_ANSWERS_2026_1, procurer)  # only where the bank asks it that way
         risk_register.recompute(operation)
         workflow.apply(procurer, operation, "submit", "Go-live checks done; quarterly monitoring planned.")
     with trail.acting_as(board.email, board.id):

@@ -6,6 +6,7 @@ text. An empty answer is no answer: nothing is stored for it.
 
 from __future__ import annotations
 
+import json
 import math
 
 # Longer texts make a report slow to lay out and hard to read; the form's text box holds this many characters.
@@ -75,3 +76,48 @@ def _shown(value) -> str:
     except ValueError:  # an integer of more digits than Python converts to text
         text = "…"
     return f"{type(value).__name__} {text[:40]!r}"
+
+
+NA_REASON_MAX_LENGTH = 2000
+
+
+class RejectionError(ValueError):
+    """A "not applicable" that cannot be rejected, with the reason."""
+
+
+def not_applicable(assessment) -> list[tuple[str, str | None]]:
+    """The questions answered "not applicable", with the reason given (None for an answer saved before a
+    reason was required), in question order."""
+    from hria.domain.models import Answer
+    from hria.domain.scoring import NOT_APPLICABLE
+    from hria.extensions import db
+
+    rows = db.session.query(Answer).filter_by(assessment_id=assessment.id).order_by(Answer.question_id).all()
+    return [(r.question_id, r.na_reason) for r in rows if json.loads(r.value) == NOT_APPLICABLE]
+
+
+def reject_not_applicable(assessment, question_id: str, user, comment: str) -> None:
+    """The oversight body does not accept that a question does not apply: the answer is removed (kept in the
+    trail), the question is open again, and the reason is posted on the question's thread."""
+    from hria.domain import comments, trail
+    from hria.domain.models import Answer
+    from hria.domain.scoring import NOT_APPLICABLE
+    from hria.extensions import db
+
+    comment = comment.strip()
+    if len(comment) < 10:
+        raise RejectionError("Say why the question does apply (at least 10 characters); the buyer reads it.")
+    row = db.session.query(Answer).filter_by(assessment_id=assessment.id, question_id=question_id).first()
+    if row is None or json.loads(row.value) != NOT_APPLICABLE:
+        raise RejectionError(f"{question_id} is not answered “not applicable”: there is nothing to reject.")
+    before = {"value": NOT_APPLICABLE, "na_reason": row.na_reason}
+    db.session.delete(row)
+    trail.record(
+        db.session,
+        "reject_not_applicable",
+        assessment,
+        before={question_id: before},
+        after={question_id: None},
+        comment=comment,
+    )
+    comments.post(assessment, user, f"question:{question_id}", f"“Not applicable” rejected: {comment}")

@@ -238,6 +238,9 @@ class Answer(Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     carried_from: Mapped[str | None] = mapped_column(String(300))  # provenance, until the answer is confirmed
+    # Why the question does not apply, required with a "not applicable" answer: it removes the question from
+    # the score, so the oversight body reads the reason and may reject it.
+    na_reason: Mapped[str | None] = mapped_column(Text)
 
     answered_by: Mapped[User | None] = relationship()
 

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hria import database
+from hria.domain import answers as answer_rules
 from hria.domain import conditions, questions, risk_register, scoring, signing_keys, workflow
 from hria.domain.models import (
     Assessment,
@@ -454,6 +455,7 @@ def report_data(
     bank = questions.bank_for(assessment)
     stage = questions.stage_questions(bank, assessment)
     answers = questions.answers_of(assessment)
+    not_applicable = dict(answer_rules.not_applicable(assessment))
     impact = risk_register.current_impact(assessment)
     system = assessment.system
     evidence: dict[str, list[content.EvidenceFile]] = {}
@@ -480,7 +482,8 @@ def report_data(
                             "id": q["id"],
                             "text": questions.text(q["text"], lang),
                             "cites": q["cites"],
-                            "answer": questions.describe_answer(bank, q, answers.get(q["id"]), lang),
+                            "answer": questions.describe_answer(bank, q, answers.get(q["id"]), lang)
+                            + (f" — {not_applicable[q['id']]}" if not_applicable.get(q["id"]) else ""),
                             "evidence": evidence.get(q["id"], []),
                         }
                         for q in members
@@ -553,6 +556,12 @@ def report_data(
         summary.append(
             f"The oversight body approved the assessment on {len(approval_conditions)} condition(s); "
             f"{unmet} of them not yet fulfilled (listed under “Conditions of approval”)."
+        )
+    if buyer_side and not_applicable:
+        summary.append(
+            f"{len(not_applicable)} question(s) marked not applicable, each taken out of the score: "
+            + "; ".join(f"{qid} ({reason or 'no reason given'})" for qid, reason in not_applicable.items())
+            + "."
         )
     if fairness_results:
         summary.append(f"{len(fairness_results)} fairness audit(s) of the model's outputs are included.")

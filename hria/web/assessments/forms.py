@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from hria.domain import conditions
 from hria.domain.vocabulary import CONDITION_STATUSES
@@ -38,3 +38,13 @@ class ConditionForm(FlaskForm):
     def validate_fulfilment(self, field):
         if self.status.data == conditions.FULFILLED and not (field.data or "").strip():
             raise ValidationError("Say what shows the condition is fulfilled before marking it fulfilled.")
+
+
+class RejectNotApplicableForm(SubmitOnceForm):
+    """The oversight body's refusal of a "not applicable", with the reason the buyer reads."""
+
+    comment = TextAreaField(
+        "Why the question does apply",
+        validators=[DataRequired("Say why the question does apply."), Length(max=2000)],
+    )
+    submit = SubmitField("Reject “not applicable”")

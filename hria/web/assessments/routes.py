@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from hria.domain import (
     access,
+    answers,
     bank_moves,
     conditions,
     questions,
@@ -30,13 +31,13 @@ from hria.domain.models import (
     Report,
     Share,
 )
-from hria.domain.vocabulary import EDITABLE_STATUSES, OrganisationKind, ReportKind
+from hria.domain.vocabulary import EDITABLE_STATUSES, AssessmentStatus, OrganisationKind, ReportKind, Role
 from hria.extensions import db
 from hria.web import ids
-from hria.web.assessments.forms import ConditionForm, InviteForm, MoveBankForm
+from hria.web.assessments.forms import ConditionForm, InviteForm, MoveBankForm, RejectNotApplicableForm
 from hria.web.audits.forms import UploadForm
 from hria.web.errors import refused
-from hria.web.forms import ButtonForm, options
+from hria.web.forms import ButtonForm, flash_errors, options
 from hria.web.questionnaire.routes import TASK_LABELS, sections_for
 from hria.web.reports.routes import can_countersign, kind_for
 from reports import SigningKeyError
@@ -84,7 +85,51 @@ def view_assessment(assessment_id: int):
         **_reports_context(assessment),
         **_sharing_context(assessment),
         **_bank_move_context(assessment, manage),
+        **_not_applicable_context(assessment),
     )
+
+
+def _may_reject_not_applicable(assessment: Assessment) -> bool:
+    """The oversight body reviewing the assessment may refuse a "not applicable" it does not accept."""
+    return (
+        current_user.role == Role.OVERSIGHT
+        and access.reads_buyer_side(current_user, assessment)
+        and assessment.status in (AssessmentStatus.SUBMITTED, AssessmentStatus.UNDER_REVIEW)
+    )
+
+
+def _not_applicable_context(assessment: Assessment) -> dict:
+    if not access.reads_buyer_side(current_user, assessment):
+        return {"not_applicable": [], "reject_form": None}
+    return {
+        "not_applicable": answers.not_applicable(assessment),
+        "reject_form": RejectNotApplicableForm() if _may_reject_not_applicable(assessment) else None,
+    }
+
+
+@bp.route("/assessments/<int:assessment_id>/not-applicable/<question_id>/reject", methods=["POST"])
+@login_required
+def reject_not_applicable(assessment_id: int, question_id: str):
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    if not access.reads_buyer_side(current_user, assessment):
+        abort(404)
+    access.require(_may_reject_not_applicable(assessment))
+    back = url_for("assessments.view_assessment", assessment_id=assessment.id) + "#not-applicable"
+    form = RejectNotApplicableForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(back)
+    if form.already_submitted():
+        return redirect(back)
+    try:
+        answers.reject_not_applicable(assessment, question_id, current_user, form.comment.data or "")
+    except answers.RejectionError as error:
+        db.session.rollback()
+        return refused(409, str(error), back, "Back to the assessment")
+    risk_register.recompute(assessment)
+    db.session.commit()
+    flash(f"“Not applicable” for {question_id} rejected: the question is open again.", "info")
+    return redirect(back)
 
 
 def _bank_move_context(assessment: Assessment, manage: bool) -> dict:

@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from hria.domain import answers
 from hria.domain.questions import text
+from hria.domain.scoring import NOT_APPLICABLE
 from hria.web.forms import Finite, options
 
 
@@ -24,6 +25,23 @@ class SectionForm(FlaskForm):
     version = HiddenField()
     save = SubmitField("Save")
     save_next = SubmitField("Save and continue")
+    yes_no_ids: tuple[str, ...] = ()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for question_id in self.yes_no_ids:
+            if self[question_id].data == NOT_APPLICABLE and not (self[why(question_id)].data or "").strip():
+                self[question_id].errors = [
+                    *self[question_id].errors,
+                    "Say why it does not apply: the reason is shown to the oversight body and in the report.",
+                ]
+                valid = False
+        return valid
+
+
+def why(question_id: str) -> str:
+    """The name of the field that holds why a yes/no question is not applicable."""
+    return f"{question_id}__why"
 
 
 def section_form(questions: list[dict], bank: dict, lang: str, formdata=None):
@@ -38,6 +56,12 @@ def section_form(questions: list[dict], bank: dict, lang: str, formdata=None):
         field: Field
         if q["type"] == "yes_no":
             field = RadioField(label, choices=options(yes_no), validators=[Optional()])
+            reason = TextAreaField(
+                f"If it does not apply: why ({q['id']})",
+                validators=[Optional(), Length(max=answers.NA_REASON_MAX_LENGTH)],
+            )
+            setattr(Form, why(q["id"]), reason)
+            Form.yes_no_ids = (*Form.yes_no_ids, q["id"])
         elif q["type"] == "single":
             field = RadioField(
                 label,

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from hria import database
 from hria.domain import access, evidence, questions, risk_register, scoring, workflow
 from hria.domain.models import Answer, Event, Evidence, utcnow
+from hria.domain.scoring import NOT_APPLICABLE
 from hria.domain.vocabulary import AssessmentStatus, EvidencePurpose
 from hria.extensions import db
 from hria.web.context import assessment_context, store_attachment
 from hria.web.forms import EvidenceForm
-from hria.web.questionnaire.forms import field_value, section_form
+from hria.web.questionnaire.forms import field_value, section_form, why
 
 bp = Blueprint("questionnaire", __name__)
 
@@ -147,6 +148,8 @@ def section(assessment_id: int, section_key: str):
     for q in editable:
         if q["id"] in answers:
             form[q["id"]].data = answers[q["id"]]
+            if q["type"] == "yes_no":
+                form[why(q["id"])].data = rows[q["id"]].na_reason
     form.version.data = version
     return _render(assessment, bank, sections, current, form, answers, rows, editable)
 
@@ -156,6 +159,7 @@ def _save(assessment, editable: list[dict], form, rows: dict[str, Answer]) -> in
     for q in editable:
         value = field_value(form[q["id"]])
         row = rows.get(q["id"])
+        reason = (form[why(q["id"])].data or "").strip() if value == NOT_APPLICABLE else None
         if value is None:
             if row is not None:
                 db.session.delete(row)
@@ -170,12 +174,14 @@ def _save(assessment, editable: list[dict], form, rows: dict[str, Answer]) -> in
                     value=encoded,
                     answered_by_id=current_user.id,
                     answered_at=utcnow(),
+                    na_reason=reason,
                 )
             )
             changed += 1
-        elif row.value != encoded or row.carried_from:
+        elif row.value != encoded or row.carried_from or row.na_reason != reason:
             row.value, row.answered_by_id, row.answered_at = encoded, current_user.id, utcnow()
             row.carried_from = None  # saved by this party: confirmed
+            row.na_reason = reason
             changed += 1
     return changed
 

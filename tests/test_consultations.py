@@ -79,7 +79,7 @@ def test_the_demo_publishes_the_welfare_system_with_grievances_and_a_consultatio
         assert db.session.get(Finding, triaged.finding_id).right == "equality"
         assert db.session.query(Consultation).count() == 1
         summary = grievances.summary([welfare.id])
-        assert (summary.received, summary.overdue, summary.median_days_to_respond) == (2, 0, 9.0)
+        assert (summary["received"], summary["overdue"], summary["median_days_to_respond"]) == (2, 0, 9.0)
         welfare_id = welfare.id
     index = json.loads(client.get("/public/index.json").data)
     assert [s["name"] for s in index["systems"]] == ["Welfare fraud risk score"]

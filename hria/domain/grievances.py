@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import secrets
 import statistics
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -27,6 +26,7 @@ from hria.domain import risk_register
 from hria.domain.models import Assessment, Grievance, PublicSubmission, System, User, utcnow
 from hria.domain.vocabulary import GrievanceStatus
 from hria.extensions import db
+from reports.content import Grievances
 
 # What a person can write; long enough for a careful account, short enough that nobody floods the table.
 MAX_TEXT = 4000
@@ -163,25 +163,12 @@ def is_overdue(grievance: Grievance, now: datetime | None = None) -> bool:
     return grievance.responded_at is None and due_at(grievance) < (now or utcnow())
 
 
-@dataclass
-class Summary:
-    """Counts and response times of a system's grievances, as the oversight body and reports show them."""
-
-    received: int
-    triaged: int
-    answered: int
-    awaiting: int
-    overdue: int
-    response_days: int
-    median_days_to_respond: float | None
-    longest_days_to_respond: float | None
-
-
-def summary(system_ids: list[int], now: datetime | None = None) -> Summary:
+def summary(system_ids: list[int], now: datetime | None = None) -> Grievances:
+    """Counts and response times of the systems' grievances, as the oversight body and reports show them."""
     rows = db.session.scalars(select(Grievance).where(Grievance.system_id.in_(system_ids))).all()
     now = now or utcnow()
     waited = [(g.responded_at - g.received_at).total_seconds() / 86400 for g in rows if g.responded_at]
-    return Summary(
+    return Grievances(
         received=len(rows),
         triaged=sum(g.status == GrievanceStatus.TRIAGED for g in rows),
         answered=sum(g.status == GrievanceStatus.ANSWERED for g in rows),

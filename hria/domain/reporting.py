@@ -713,11 +713,10 @@ def _one_line(sources: list[str], technical: list[str]) -> str:
 
 
 def _grievances(system) -> content.Grievances:
-    from dataclasses import asdict
 
     from hria.domain import grievances
 
-    return cast(content.Grievances, asdict(grievances.summary([system.id])))
+    return grievances.summary([system.id])
 
 
 def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[content.Explanation]]:

@@ -6,7 +6,7 @@ import math
 import secrets
 from datetime import timedelta
 
-from flask import flash
+from flask import flash, redirect
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
@@ -84,6 +84,17 @@ class ButtonForm(FlaskForm):
 def add_error(field, message: str) -> None:
     """Put a message on a field after validation (a refusal from the domain that names this field)."""
     field.errors = [*field.errors, message]
+
+
+def refused_or_repeated(form: SubmitOnceForm, back: str):
+    """A redirect to ``back`` when the form fails (its messages flashed there) or was already sent once; None
+    when the action may go ahead."""
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(back)
+    if form.already_submitted():
+        return redirect(back)
+    return None
 
 
 def flash_errors(form: FlaskForm) -> None:

@@ -37,7 +37,7 @@ from hria.web import ids
 from hria.web.assessments.forms import ConditionForm, InviteForm, MoveBankForm, RejectNotApplicableForm
 from hria.web.audits.forms import UploadForm
 from hria.web.errors import refused
-from hria.web.forms import ButtonForm, flash_errors, options
+from hria.web.forms import ButtonForm, options, refused_or_repeated
 from hria.web.questionnaire.routes import TASK_LABELS, sections_for
 from hria.web.reports.routes import can_countersign, kind_for
 from reports import SigningKeyError
@@ -116,11 +116,9 @@ def reject_not_applicable(assessment_id: int, question_id: str):
     access.require(_may_reject_not_applicable(assessment))
     back = url_for("assessments.view_assessment", assessment_id=assessment.id) + "#not-applicable"
     form = RejectNotApplicableForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
-    if form.already_submitted():
-        return redirect(back)
+    early = refused_or_repeated(form, back)
+    if early is not None:
+        return early
     try:
         answers.reject_not_applicable(assessment, question_id, current_user, form.comment.data or "")
     except answers.RejectionError as error:

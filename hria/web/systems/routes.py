@@ -21,7 +21,7 @@ from hria.domain.models import Assessment, System
 from hria.domain.vocabulary import AssessmentStatus, Role
 from hria.extensions import db
 from hria.web.errors import refused
-from hria.web.forms import ButtonForm, flash_errors, options
+from hria.web.forms import ButtonForm, flash_errors, options, refused_or_repeated
 from hria.web.systems.forms import NO_VENDOR, EditSystemForm, LegalBasisForm, NewAssessmentForm, NewSystemForm
 
 bp = Blueprint("systems", __name__)
@@ -219,11 +219,9 @@ def record_legal_basis(system_id: int):
     access.require(current_user.role == Role.ADMIN)
     back = url_for("systems.view_system", system_id=system.id) + "#screening"
     form = LegalBasisForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
-    if form.already_submitted():
-        return redirect(back)
+    early = refused_or_repeated(form, back)
+    if early is not None:
+        return early
     try:
         screening.record_legal_basis(system, form.basis.data or "", current_user)
     except screening.ScreeningError as error:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from hria.config import instance_path_from_env, load_config
-from hria.web import security
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    # Flask is imported here, not with the package: `hria audit` and `hria explain` never start the app.
+    from flask import Flask
+
+    from hria.config import instance_path_from_env, load_config
+    from hria.web import security
+
     app = Flask(
         __name__,
         instance_path=instance_path_from_env(),

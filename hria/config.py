@@ -6,9 +6,10 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from sqlalchemy.engine import make_url
+if TYPE_CHECKING:
+    from flask import Flask
 
 # The instance holds password hashes, signing keys and uploaded evidence: only its owner may read it.
 PRIVATE_FOLDER = 0o700
@@ -113,6 +114,8 @@ def restrict(path: Path, mode: int) -> None:
 
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite database URL; None for other databases and in-memory ones."""
+    from sqlalchemy.engine import make_url  # here: the command line's audit never needs the database
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None

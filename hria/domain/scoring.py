@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 NOT_APPLICABLE = "not_applicable"
 
 
+def is_answered(value) -> bool:
+    """An answer is given: nothing is stored for an empty one, and an empty choice is none."""
+    return value not in (None, "", [])
+
+
 def visible(question: dict, answers: dict, by_id: dict) -> bool:
     """Shown without a condition, or when the question it depends on is shown and answered as required."""
     condition = question.get("when")
@@ -106,7 +111,7 @@ def impact(bank: dict, stage: dict, answers: dict, evidence_counts: dict[str, in
     }
     for question in shown:
         kind = question["kind"]
-        unanswered = answers.get(question["id"]) in (None, "", [])
+        unanswered = not is_answered(answers.get(question["id"]))
         impact_question = kind in ("risk", "safeguard") and question["type"] != "evidence"
         if unanswered and (impact_question or question["id"] in gates):
             result.open.append(question["id"])

@@ -87,10 +87,6 @@ class Completeness:
         return f"{self.answered} of {self.total} questions answered"
 
 
-def is_answered(value) -> bool:
-    return value not in (None, "", [])
-
-
 def completeness(assessment: Assessment, answerers: tuple[str, ...] = EVERY_PARTY) -> Completeness:
     """The questions of the given parties (all, by default) that are shown and still unanswered."""
     stage = questions.stage_questions(questions.bank_for(assessment), assessment)
@@ -100,7 +96,7 @@ def completeness(assessment: Assessment, answerers: tuple[str, ...] = EVERY_PART
         for q in scoring.visible_questions(stage, answers)
         if q["type"] != "evidence" and q["answered_by"] in answerers
     ]
-    missing = tuple(q for q in shown if not is_answered(answers.get(q["id"])))
+    missing = tuple(q for q in shown if not scoring.is_answered(answers.get(q["id"])))
     return Completeness(answered=len(shown) - len(missing), total=len(shown), missing=missing)
 
 

@@ -69,7 +69,7 @@ def sections_for(user, assessment, stage: dict, answers: dict) -> list[dict]:
         if not members:
             continue
         answerable = [q for q in members if q["type"] != "evidence"]
-        done = sum(1 for q in answerable if answers.get(q["id"]) not in (None, "", []))
+        done = sum(1 for q in answerable if scoring.is_answered(answers.get(q["id"])))
         out.append({**section, "questions": members, "answered": done, "total": len(answerable)})
     requested_at = _changes_requested_at(assessment)
     saved_at = (

@@ -170,6 +170,7 @@ def check_bank(folder: str | Path | None = None) -> tuple[Bank | None, list[str]
         "risk_matrix": meta.get("risk_matrix", {}),
         "default_points": meta.get("default_points", {}),
         "pillars": guidelines.get("pillars", []),
+        "sectors": guidelines.get("sectors", []),
         "stages": stages,
     }
     if not problems:
@@ -225,6 +226,7 @@ def _semantic_problems(meta: Entry, guidelines: Entry, stages: dict[str, Entry])
     paragraphs = paragraph_index(guidelines)
     quotes_required = bool(meta.get("quotes_required"))
     pillars = {p["key"] for p in guidelines.get("pillars", [])}
+    sectors = set(guidelines.get("sectors", []))
     rights = {r["key"] for r in meta.get("rights", [])}
     answerers = {a["key"] for a in meta.get("answered_by", [])}
     for key in ("version", "scoring", "obligations", "risk_matrix", "default_points"):
@@ -261,6 +263,11 @@ def _semantic_problems(meta: Entry, guidelines: Entry, stages: dict[str, Entry])
             for right in q["rights"]:
                 if right not in rights:
                     problems.append(f"{where}: unknown right '{right}'.")
+            for sector in q.get("sectors", []):
+                if sector not in sectors:
+                    problems.append(
+                        f"{where}: unknown sector '{sector}' (use one of {', '.join(sorted(sectors))})."
+                    )
             if q["answered_by"] not in answerers:
                 problems.append(f"{where}: unknown answerer '{q['answered_by']}'.")
             problems.extend(

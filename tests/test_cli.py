@@ -118,6 +118,7 @@ def test_demo_seeds_once(app):
         "Welfare fraud risk score",
         "Traffic camera analytics",
         "Civic FraudSense 3",
+        "Street sensor network",
     }
     assert {(r["stage"], r["status"]) for r in listing if r["system"] == "Welfare fraud risk score"} == {
         ("scoping", "in_progress"),

@@ -29,6 +29,7 @@ NEW_IN_SCOPING = [
     "SCO-24",
     "SCO-25",
     "SCO-26",
+    "SCO-27",
 ]
 GIVEN = {"SCO-01": "To find fraud in benefit claims.", "SCO-04": "yes", "SCO-07": ["older", "low_income"]}
 
@@ -76,7 +77,7 @@ def test_an_assessment_stays_on_its_bank_until_the_owner_moves_it(app, world, cl
     auth.login(world.users["procurer_a"])
     page = client.get(page_url).get_data(as_text=True)
     assert "Move to question bank 2026.2" in page
-    assert f"adds 10 new questions ({', '.join(NEW_IN_SCOPING)})" in page
+    assert f"adds 11 new questions ({', '.join(NEW_IN_SCOPING)})" in page
     assert _state(app, assessment_id)[0] == EARLIER  # reading the page moves nothing
 
     response = post_form(client, page_url, f"{page_url}/bank", {}, follow_redirects=True)
@@ -214,5 +215,5 @@ def test_the_demo_assessments_move_to_the_new_bank_with_their_answers(app, monke
             expected = "2026.2" if r["id"] in open_ones else EARLIER
             assert questions.bank_for(assessment)["version"] == expected
             assert questions.answers_of(assessment) == before[r["id"]]
-    assert len(open_ones) == 3
+    assert len(open_ones) == 4
     assert runner.invoke(main, ["events", "verify"]).exit_code == 0

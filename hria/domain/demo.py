@@ -105,6 +105,7 @@ def seed(instance_path: str) -> list[DemoLogin]:
     _operation_monitoring(welfare, orgs)
     _self_certification(orgs)
     _public_accountability(welfare, orgs)
+    _street_sensors(orgs)
     save_logins(instance_path, logins)
     return logins
 
@@ -287,6 +288,73 @@ def _complete_scoping(assessment: Assessment, procurer: User) -> None:
         if i == 0:
             action.status = "in_progress"
     db.session.commit()
+
+
+# Street sensors decide about places, not persons: no decision about anyone (SCO-03, SCO-04), yet the
+# collection rounds they plan reach some districts later than others. Its level comes from the questions
+# on places and essential services: with them 22 of 54 points (41 %, level II); had it answered "no" to
+# SCO-23 and SCO-27, 10 of 44 (23 %, level I).
+SENSOR_SCOPING_ANSWERS = {
+    "SCO-01": "Plan waste collection rounds and street cleaning from bin fill levels, and find noise "
+    "nuisance from street sensors.",
+    "SCO-02": "yes",
+    "SCO-03": "none",
+    "SCO-04": "no",
+    "SCO-05": "partly",  # the noise sensors record sound levels in the street, not speech
+    "SCO-06": 180000,
+    "SCO-07": ["older", "low_income"],
+    "SCO-08": "partly",
+    "SCO-09": ["privacy", "equality", "social_economic", "environment"],
+    "SCO-10": "yes",
+    "SCO-11": "partly",
+    "SCO-12": "yes",
+    "SCO-13": "no",
+    "SCO-14": "no",
+    "SCO-15": "yes",
+    "SCO-17": "moderate",
+    "SCO-18": "effort",
+    "SCO-19": "possible",
+    "SCO-20": "no",
+    "SCO-21": "no",
+    "SCO-22": "no",
+    "SCO-23": "yes",
+    "SCO-24": ["uneven_service", "lost_service", "shifted_burden"],
+    "SCO-25": "no",
+    "SCO-26": ["none"],
+    "SCO-27": "yes",
+}
+
+
+def _street_sensors(orgs: dict) -> System:
+    """A system about places: fill-level and noise sensors that plan collection rounds, scoped by the city."""
+    from hria.domain import risk_register
+
+    procurer = _user(Role.PROCURER, orgs["city"])
+    sensors = System(
+        name="Street sensor network",
+        purpose=(
+            "Fill-level sensors in public bins and noise sensors on lamp posts; the readings plan waste "
+            "collection rounds and street cleaning, and point inspectors to noise nuisance."
+        ),
+        owner=orgs["city"],
+        vendor=orgs["urbansight"],
+        sector="waste",
+        automated_decisions=False,
+        created_by_id=procurer.id,
+    )
+    scoping = Assessment(
+        system=sensors,
+        stage="scoping",
+        status=AssessmentStatus.IN_PROGRESS,
+        language="en",
+        created_by_id=procurer.id,
+    )
+    db.session.add_all([sensors, scoping])
+    db.session.flush()  # pins the bank
+    _answer(scoping, SENSOR_SCOPING_ANSWERS, procurer)
+    risk_register.recompute(scoping)
+    db.session.commit()
+    return sensors
 
 
 def save_logins(instance_path: str, logins: list[DemoLogin]) -> None:

@@ -52,7 +52,9 @@ def evidence_counts(assessment: Assessment) -> dict[str, int]:
 def current_impact(assessment: Assessment) -> scoring.Impact:
     bank = questions.bank_for(assessment)
     stage = questions.stage_questions(bank, assessment)
-    return scoring.impact(bank, stage, questions.answers_of(assessment), evidence_counts(assessment))
+    return scoring.impact(
+        bank, stage, questions.answers_of(assessment), evidence_counts(assessment), assessment.system.sector
+    )
 
 
 def recompute(assessment: Assessment) -> scoring.Impact:
@@ -61,7 +63,7 @@ def recompute(assessment: Assessment) -> scoring.Impact:
     bank = questions.bank_for(assessment)
     stage = questions.stage_questions(bank, assessment)
     answers = questions.answers_of(assessment)
-    result = scoring.impact(bank, stage, answers, evidence_counts(assessment))
+    result = scoring.impact(bank, stage, answers, evidence_counts(assessment), assessment.system.sector)
     level = result.level or None
     if assessment.impact_level != level:
         assessment.impact_level = level
@@ -126,7 +128,7 @@ def _sync_remediation(assessment: Assessment, stage: dict, answers: dict) -> Non
         if action.question_id:
             by_question.setdefault(action.question_id, []).append(action)
     lang = assessment.language
-    for question in scoring.visible_questions(stage, answers):
+    for question in scoring.visible_questions(stage, answers, assessment.system.sector):
         answer = answers.get(question["id"])
         existing = by_question.get(question["id"], [])
         if scoring.missing_safeguard(question, answer):
@@ -186,7 +188,7 @@ def register(assessment: Assessment) -> list[RegisterRow]:
             rows[right] = RegisterRow(right=right, label=questions.term(bank, "rights", right, lang))
         return rows[right]
 
-    for question in scoring.visible_questions(stage, answers):
+    for question in scoring.visible_questions(stage, answers, assessment.system.sector):
         answer = answers.get(question["id"])
         if answer in (None, "", scoring.NOT_APPLICABLE):
             continue

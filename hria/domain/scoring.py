@@ -24,22 +24,26 @@ def is_answered(value) -> bool:
     return value not in (None, "", [])
 
 
-def visible(question: dict, answers: dict, by_id: dict) -> bool:
-    """Shown without a condition, or when the question it depends on is shown and answered as required."""
+def visible(question: dict, answers: dict, by_id: dict, sector: str | None = None) -> bool:
+    """Shown to a system of ``sector`` when the question is asked in that sector (or in every sector), and
+    without a condition or when the question it depends on is shown and answered as required."""
+    sectors = question.get("sectors")
+    if sectors is not None and sector not in sectors:
+        return False
     condition = question.get("when")
     if not condition:
         return True
     target = by_id.get(condition["question"])
-    if target is None or not visible(target, answers, by_id):
+    if target is None or not visible(target, answers, by_id, sector):
         return False
     answer = answers.get(condition["question"])
     chosen = answer if isinstance(answer, list) else [answer]
     return any(value in condition["in"] for value in chosen)
 
 
-def visible_questions(stage: dict, answers: dict) -> list[dict]:
+def visible_questions(stage: dict, answers: dict, sector: str | None = None) -> list[dict]:
     by_id = {q["id"]: q for q in stage["questions"]}
-    return [q for q in stage["questions"] if visible(q, answers, by_id)]
+    return [q for q in stage["questions"] if visible(q, answers, by_id, sector)]
 
 
 def maximum(question: dict) -> float:
@@ -98,10 +102,16 @@ class Impact:
         return self.mitigation / self.mitigation_max if self.mitigation_max else 0.0
 
 
-def impact(bank: dict, stage: dict, answers: dict, evidence_counts: dict[str, int] | None = None) -> Impact:
+def impact(
+    bank: dict,
+    stage: dict,
+    answers: dict,
+    evidence_counts: dict[str, int] | None = None,
+    sector: str | None = None,
+) -> Impact:
     evidence_counts = evidence_counts or {}
     result = Impact()
-    shown = visible_questions(stage, answers)
+    shown = visible_questions(stage, answers, sector)
     # A question that decides whether an impact question is asked is open until answered: leaving it blank
     # must not hide a safeguard and let the level be computed without it.
     gates = {

@@ -93,7 +93,7 @@ def completeness(assessment: Assessment, answerers: tuple[str, ...] = EVERY_PART
     answers = questions.answers_of(assessment)
     shown = [
         q
-        for q in scoring.visible_questions(stage, answers)
+        for q in scoring.visible_questions(stage, answers, assessment.system.sector)
         if q["type"] != "evidence" and q["answered_by"] in answerers
     ]
     missing = tuple(q for q in shown if not scoring.is_answered(answers.get(q["id"])))

@@ -62,7 +62,11 @@ def _task_state(section: dict, saved_at: dict, requested_at) -> str:
 def sections_for(user, assessment, stage: dict, answers: dict) -> list[dict]:
     """The sections this user may read, each with its shown questions, progress and task state."""
     readable = access.answerers_readable(user, assessment)
-    shown = [q for q in scoring.visible_questions(stage, answers) if q["answered_by"] in readable]
+    shown = [
+        q
+        for q in scoring.visible_questions(stage, answers, assessment.system.sector)
+        if q["answered_by"] in readable
+    ]
     out = []
     for section in stage["sections"]:
         members = [q for q in shown if q["section"] == section["key"]]

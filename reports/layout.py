@@ -33,7 +33,7 @@ BODY_HEIGHT = PAGE_HEIGHT - MARGINS["topMargin"] - MARGINS["bottomMargin"]
 # The sign-off page: its heading and note above, the boxes below in two columns.
 SIGNOFF_TEXT_HEIGHT = 62 * mm
 BOX_WIDTH, BOX_HEIGHT = 84 * mm, 34 * mm
-CAPTION_HEIGHT = 6 * mm
+CAPTION_HEIGHT = 9 * mm  # two lines: who and as what
 COLUMN_GAP = BODY_WIDTH - 2 * BOX_WIDTH
 ROW_PITCH = BOX_HEIGHT + CAPTION_HEIGHT + 4 * mm
 _FIRST_TOP = PAGE_HEIGHT - MARGINS["topMargin"] - SIGNOFF_TEXT_HEIGHT

@@ -229,12 +229,14 @@ class _Document(BaseDocTemplate):
                 break
             x1, y1, x2, y2 = box
             pending = self.labels["signature_pending" if index == 0 else "countersignature_pending"]
-            caption = f"{index + 1}. {party['organisation']} · {party['role']}"
+            # At issue only the issuer has signed: a countersigner's box says it is awaited, not signed.
+            state = self.labels["signed_as" if index == 0 else "awaited_as"]
+            who, what = f"{index + 1}. {party['organisation']}", f"{state}: {party['role']}"
             canvas.setFillColor(colors.HexColor("#1f2933"))
-            canvas.setFont(self.fonts.label_font(caption), 8)
-            canvas.drawString(
-                x1, y2 + 2 * mm, charts.shorten(caption, self.fonts.label_font(caption), 8, x2 - x1)
-            )
+            for text, y in ((who, y2 + 5.5 * mm), (what, y2 + 2 * mm)):
+                font = self.fonts.label_font(text)
+                canvas.setFont(font, 8)
+                canvas.drawString(x1, y, charts.shorten(text, font, 8, x2 - x1))
             canvas.setStrokeColor(GRID)
             canvas.setDash(2, 2)
             canvas.rect(x1, y1, x2 - x1, y2 - y1)
@@ -782,6 +784,27 @@ class _Report:
         widths = [60 * mm, 25 * mm, 22 * mm, 20 * mm, 47 * mm]
         return [w.heading(labels["conditions"]), *w.table(rows, widths)]
 
+    def grievances(self) -> list[Flowable]:
+        """What affected people raised through the public page, and how fast the buyer responded."""
+        labels, w = self.labels, self.w
+        g = self.data["grievances"]
+        if not g["received"]:
+            return [w.heading(labels["grievances"]), w.p(labels["grievances_none"])]
+
+        def days(value: float | None) -> str:
+            return "—" if value is None else f"{value:g}"
+
+        rows: list[list[object]] = [
+            [labels["grievances_received"], str(g["received"])],
+            [labels["grievances_triaged"], str(g["triaged"])],
+            [labels["grievances_answered"], str(g["answered"])],
+            [labels["grievances_awaiting"], str(g["awaiting"])],
+            [labels["grievances_overdue"].format(days=g["response_days"]), str(g["overdue"])],
+            [labels["grievances_median"], days(g["median_days_to_respond"])],
+            [labels["grievances_longest"], days(g["longest_days_to_respond"])],
+        ]
+        return [w.heading(labels["grievances"]), *w.table(rows, [90 * mm, 30 * mm], header=False)]
+
     def obligations(self) -> list[Flowable]:
         w = self.w
         items = [w.p(f"• {o}") for o in self.data.get("obligations", [])] or [w.p(self.labels["none"])]
@@ -905,6 +928,8 @@ def build_report(data: ReportContent, cjk_font: str | None = None) -> bytes:
         body += report.remediation()
     if data.get("conditions"):
         body += report.conditions()
+    if "grievances" in data:
+        body += report.grievances()
     if "obligations" in data:
         body += report.obligations()
     annexes: list[Flowable] = []

@@ -5,15 +5,18 @@ reports carry the counts and response times."""
 from __future__ import annotations
 
 import re
+import subprocess
 import threading
 from datetime import timedelta
 
 from conftest import csrf_token, form_fields
+from test_report_layout import poppler
 
 from hria.domain import grievances, reporting, risk_register
 from hria.domain.models import Assessment, Finding, Grievance, RemediationAction, System, utcnow
 from hria.domain.vocabulary import ReportKind
 from hria.extensions import db
+from reports import build_report
 
 REFERENCE = re.compile(r"G-\d{4}-[A-Z2-9]{6}")
 
@@ -234,3 +237,16 @@ def test_reports_carry_grievance_counts_and_response_times(app, client, keyed):
             "median_days_to_respond": 2.0,
             "longest_days_to_respond": 2.0,
         }
+    # and the PDF shows them, in a section of their own
+    text = subprocess.run(
+        [poppler("pdftotext"), "-layout", "-", "-"], input=build_report(data), capture_output=True, check=True
+    ).stdout.decode()
+    section = text[text.rindex("Grievances from the public") :]
+    for label, value in (
+        ("Received", "2"),
+        ("Answered", "1"),
+        ("Awaiting a response", "1"),
+        ("Without a response after 30 days", "0"),
+        ("Median days to respond", "2"),
+    ):
+        assert re.search(rf"{label}\s+{value}\n", section), label

@@ -555,6 +555,14 @@ def test_fairness_and_explanation_sections_have_captioned_charts(signers, tmp_pa
     assert "language_of_forms 20.0% (proxy); postcode 11.0% (proxy); monthly_income 5.0%." in explanation
 
 
+def test_the_sign_off_page_names_only_the_issuer_as_signed_and_the_board_as_awaited(signers, tmp_path):
+    _, path = issued(welfare_content(), tmp_path, signers, countersign=False)
+    signoff = page_text(path, pages_of(path))
+    assert "1. City of Riverton Procurement Office Signed: risk and remediation report" in signoff
+    assert "2. Riverton Algorithmic Oversight Board Awaited: countersignature (oversight)" in signoff
+    assert "Signed: countersignature" not in signoff
+
+
 def test_both_signatures_are_valid_and_visible_on_the_sign_off_page(signers, tmp_path):
     authority, _ = signers
     pdf, path = issued(welfare_content(), tmp_path, signers)

@@ -89,9 +89,25 @@ def test_oversight_countersigns_keeping_the_first_signature_valid(app, client, k
     auth.login(keyed.users["oversight_a"])
     page = client.get(f"/assessments/{keyed.assessments['a']}").get_data(as_text=True)
     assert "Countersign for Board A" in page
+    with app.app_context():
+        code = db.session.get(Report, first_id).code
+    # before it countersigns, the registry lists the board as awaited, not as a signer
+    row = re.search(rf"<tr>\s*<th scope=\"row\"><a [^>]*>{code}-v1</a></th>.*?</tr>", page, re.S).group(0)
+    assert "<td>City A (issuing organisation)</td><td>Board A (oversight body)</td>" in row
     token = form_fields(page)["csrf_token"]
     done = client.post(f"/reports/{first_id}/countersign", data={"csrf_token": token}, follow_redirects=True)
-    assert "Countersigned HRIA-" in done.get_data(as_text=True)
+    body = done.get_data(as_text=True)
+    assert f"Countersigned {code}-v1.1 for Board A" in body
+    # the countersigned file is a row of its own, with its own id; nothing is awaited any more
+    rows = re.findall(
+        rf"<th scope=\"row\"><a [^>]*>({code}-v1(?:\.1)?)</a></th>\s*<td>[^<]*</td><td>([^<]*)</td>"
+        r"<td>([^<]*)</td>",
+        body,
+    )
+    assert sorted(rows) == [
+        (f"{code}-v1", "City A (issuing organisation)", "—"),
+        (f"{code}-v1.1", "City A (issuing organisation), Board A (oversight body)", "—"),
+    ]
     second_id, second_path = current_report(app, keyed.assessments["a"])
     assert second_id != first_id and first_path.exists()
     with app.app_context():

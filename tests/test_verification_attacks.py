@@ -255,7 +255,7 @@ def test_a_countersigned_report_cut_back_to_its_first_revision_is_an_earlier_ver
     assert result.exit_code == 1, result.output
     expected = (
         f"This is an earlier version of report {code}-v1 (1 signature). The registry holds a later one: "
-        f"{code}-v1, signed by City A (issuing organisation) and countersigned by Board A (oversight "
+        f"{code}-v1.1, signed by City A (issuing organisation) and countersigned by Board A (oversight "
         f"body) on "
     )
     assert expected in result.output
@@ -270,7 +270,7 @@ def test_a_countersigned_report_cut_back_to_its_first_revision_is_an_earlier_ver
     after_reissue = verify_cli(both, tmp_path)
     assert after_reissue.exit_code == 1
     assert (
-        f"This is an earlier version of report {code}-v1 (2 signatures). The registry holds a later one: "
+        f"This is an earlier version of report {code}-v1.1 (2 signatures). The registry holds a later one: "
         f"{code}-v2, signed by City A (issuing organisation) on "
     ) in after_reissue.output
 

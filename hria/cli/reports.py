@@ -70,7 +70,7 @@ def report_command(app, assessment_id, kind, lang, output, json_path, draft) -> 
     if output:
         Path(output).write_bytes(reporting.pdf_of(report))
     click.echo(
-        f"Issued {report.code}-v{report.version} ({kind}), SHA-256 {report.sha256}"
+        f"Issued {report.label} ({kind}), SHA-256 {report.sha256}"
         + (f", written to {output}" if output else f", stored at {report.path}")
     )
 
@@ -92,10 +92,7 @@ def countersign_command(app, file, organisation, output) -> None:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     Path(output).write_bytes(reporting.pdf_of(new))
-    click.echo(
-        f"Countersigned {new.code}-v{new.version} as {organisation}; SHA-256 {new.sha256}, written to "
-        f"{output}"
-    )
+    click.echo(f"Countersigned {new.label} as {organisation}; SHA-256 {new.sha256}, written to {output}")
 
 
 @click.group("reports", help="The registry of issued reports.")
@@ -109,7 +106,7 @@ def reports_group() -> None:
 def list_reports(app, as_json) -> None:
     rows = [
         {
-            "id": f"{r.code}-v{r.version}",
+            "id": r.label,
             "registry_id": r.id,
             "assessment": r.assessment_id,
             "kind": r.kind,

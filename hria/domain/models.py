@@ -8,6 +8,7 @@ ones carry ``info={"trail": "digest"}`` and appear as their SHA-256.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -353,6 +354,13 @@ class Report(Model):
 
     assessment: Mapped[Assessment] = relationship()
     issued_by: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        """This file's id in the registry: the report's code and version, and after each countersignature a
+        revision number (``…-v1.1``), since a countersigned file is a new file beside the one it signs."""
+        countersignatures = len(json.loads(self.signers)) - 1
+        return f"{self.code}-v{self.version}" + (f".{countersignatures}" if countersignatures > 0 else "")
 
 
 class Share(Model):

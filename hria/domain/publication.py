@@ -250,7 +250,7 @@ def index_entry(system: System, url_for) -> dict:
         "report": None
         if report is None
         else {
-            "id": f"{report.code}-v{report.version}",
+            "id": report.label,
             "kind": report.kind,
             "issued_at": _iso(report.issued_at),
             "sha256": report.sha256,

@@ -211,7 +211,7 @@ def countersign(report: Report, organisation: Organisation, user: User | None) -
         raise ReportError(f"{organisation.name} has already signed this report.")
     if relations(report).get(organisation.id) not in (OVERSIGHT, OWNER):
         raise ReportError(
-            f"{organisation.name} has no part in report {report.code}-v{report.version}: only a body "
+            f"{organisation.name} has no part in report {report.label}: only a body "
             f"that oversees {report.assessment.system.owner.name}"
             + (" or the buyer itself" if report.kind == ReportKind.SELF_CERTIFICATION else "")
             + " may countersign it."
@@ -308,6 +308,21 @@ def signers_described(report: Report) -> list[str]:
     ]
 
 
+def awaited(report: Report) -> list[str]:
+    """Who is still to countersign this file, each with what it is to the report: none for a draft (which
+    cannot be countersigned) or a file a later one replaces."""
+    if report.draft or report.superseded_by_id is not None:
+        return []
+    signed = set(json.loads(report.signers))
+    known = relations(report)
+    names = dict(db.session.query(Organisation.id, Organisation.name).filter(Organisation.id.in_(known)))
+    return [
+        f"{names[org_id]} ({RELATIONS[relation]})"
+        for org_id, relation in known.items()
+        if relation in (OVERSIGHT, OWNER) and names.get(org_id) not in signed
+    ]
+
+
 def current_version(code: str) -> Report | None:
     return (
         db.session.query(Report)
@@ -365,7 +380,7 @@ class Checked:
         if self.registered is not None:
             count = len(json.loads(self.registered.signers))
             return (
-                f"This is an earlier version of report {self.registered.code}-v{self.registered.version} "
+                f"This is an earlier version of report {self.registered.label} "
                 f"({count} signature{'s' if count != 1 else ''}). The registry holds a later one: {later}. "
                 f"Rely on that file, not on this one."
             )
@@ -382,17 +397,14 @@ class Checked:
             return f"This file is not in this instance's registry; report {self.current.code} is."
         report = self.registered
         state = "superseded by a later version" if self.superseded else "the current version"
-        return (
-            f"This is report {report.code}-v{report.version} ({report.kind}) of this instance's "
-            f"registry, {state}."
-        )
+        return f"This is report {report.label} ({report.kind}) of this instance's registry, {state}."
 
 
 def _described(report: Report) -> str:
     """A registered file in words: which version, who signed it as what, and when."""
     first, *rest = signers_described(report)
     return (
-        f"{report.code}-v{report.version}, signed by {first}"
+        f"{report.label}, signed by {first}"
         + (f" and countersigned by {', '.join(rest)}" if rest else "")
         + f" on {report.issued_at:%Y-%m-%d}"
     )
@@ -469,7 +481,9 @@ def report_data(
     # A vendor certifying its part of a buyer's assessment reads only that part: the buyer's scores, risk
     # register and remediation plan stay out of its report (they are its own only when it owns the system).
     buyer_side = kind != ReportKind.SELF_CERTIFICATION or system.owner_id == issuer.id
-    shown = [q for q in scoring.visible_questions(stage, answers) if q["answered_by"] in readable]
+    shown = [
+        q for q in scoring.visible_questions(stage, answers, system.sector) if q["answered_by"] in readable
+    ]
     sections: list[content.Section] = []
     for section in stage["sections"]:
         members = [q for q in shown if q["section"] == section["key"]]

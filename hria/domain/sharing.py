@@ -42,7 +42,7 @@ def import_self_certification(
     )
     origin = (
         f"{vendor.name}'s self-certification"
-        + (f" {report.code}-v{report.version}" if report else "")
+        + (f" {report.label}" if report else "")
         + f" (assessment {source.id})"
     )
     carried = 0

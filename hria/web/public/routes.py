@@ -138,7 +138,7 @@ def report_pdf(system_id: int):
         reporting.pdf_of(report),
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{report.code}-v{report.version}.pdf"',
+            "Content-Disposition": f'attachment; filename="{report.label}.pdf"',
             **_shareable(),
         },
     )

@@ -81,8 +81,7 @@ def issue(assessment_id: int):
     else:
         marked = " as a draft of incomplete work" if report.draft else ""
         flash(
-            f"Issued and signed {report.code}-v{report.version}{marked}: it is listed below, ready to "
-            f"download.",
+            f"Issued and signed {report.label}{marked}: it is listed below, ready to download.",
             "info",
         )
     return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id) + "#reports")
@@ -96,7 +95,7 @@ def download(report_id: int):
         report.path,
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"{report.code}-v{report.version}-{len(json.loads(report.signers))}sig.pdf",
+        download_name=f"{report.label}.pdf",
     )
 
 
@@ -114,7 +113,7 @@ def countersign(report_id: int):
         db.session.rollback()
         flash(f"The report could not be countersigned: {error}", "error")
     else:
-        flash(f"Countersigned {new.code}-v{new.version} for {current_user.organisation.name}.", "info")
+        flash(f"Countersigned {new.label} for {current_user.organisation.name}.", "info")
     return redirect(url_for("assessments.view_assessment", assessment_id=report.assessment_id) + "#reports")
 
 

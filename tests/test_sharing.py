@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import post_form
+from conftest import form_fields, post_form
 from test_wizard import save_section
 
 from hria.domain.models import Answer, Assessment, Event, System
@@ -41,6 +41,15 @@ def test_self_certification_shared_and_imported(app, client, world, auth):
     save_section(client, aid, "tender", {"PRO-01": "yes", "PRO-02": "yes", "PRO-03": "yes"})
     save_section(client, aid, "openness", {"PRO-11": "yes", "PRO-12": "partly"})
     assert client.get(f"/assessments/{aid}/risks").status_code == 200
+    own = client.get(f"/assessments/{aid}").get_data(as_text=True)
+    assert "<h1>Vendor self-certification" in own and "Procurement assessment</h1>" not in own
+    assert "Invited vendors" not in own  # the vendor certifies its own product: nobody to invite
+    token = form_fields(own)["csrf_token"]
+    refused = client.post(
+        f"/assessments/{aid}/invitations",
+        data={"csrf_token": token, "organisation_id": world.orgs["vendor_b"]},
+    )
+    assert refused.status_code == 403
     shared = post(
         client, f"/assessments/{aid}", f"/assessments/{aid}/shares", organisation_id=str(world.orgs["city_b"])
     )
@@ -58,6 +67,16 @@ def test_self_certification_shared_and_imported(app, client, world, auth):
     imported = post(client, f"/assessments/{aid}", f"/assessments/{aid}/import")
     assert "5 answers carried over from Vendor A" in imported.get_data(as_text=True)
     new_id = int(imported.request.path.rsplit("/", 1)[1])
+    # two systems of one name on the dashboard, each saying which it is and linking the other
+    with app.app_context():
+        own_system_id = db.session.get(Assessment, new_id).system_id
+    dashboard = client.get("/").get_data(as_text=True)
+    assert dashboard.count(">FraudSense 3</a>") == 2
+    assert (
+        f'Self-certification shared by Vendor A; imported into <a href="/systems/{own_system_id}">your '
+        "FraudSense 3</a>" in dashboard
+    )
+    assert "Yours, started from Vendor A\N{RIGHT SINGLE QUOTATION MARK}s self-certification" in dashboard
     section = client.get(f"/assessments/{new_id}/sections/tender").get_data(as_text=True)
     assert "Carried over from Vendor A&#39;s self-certification" in section
     save_section(

@@ -3,6 +3,8 @@ stale forms, the vendor's part, the risk register and the remediation plan."""
 
 import io
 import json
+import re
+from datetime import date
 
 from conftest import form_fields
 
@@ -233,39 +235,43 @@ def test_remediation_action_gets_owner_date_and_status(app, client, world, auth)
     with app.app_context():
         action_id = db.session.query(RemediationAction).filter_by(assessment_id=aid).one().id
     page = client.get(f"/assessments/{aid}/remediation").get_data(as_text=True)
-    fields = form_fields(page)
+    # each action's fields carry its id, so a label never points at another action's field
+    p = f"action-{action_id}-"
+    assert f'<label for="{p}owner">Owner</label>' in page and 'id="owner"' not in page
+    fields = dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', page))
     base = {
-        "csrf_token": fields["csrf_token"],
-        "loaded_version": _loaded_version(page, action_id),
-        "text": "Consult the welfare rights advice network",
-        "owner": "Paula Procurer",
-        "due_date": "2027-01-31",
+        f"{p}csrf_token": fields[f"{p}csrf_token"],
+        f"{p}loaded_version": fields[f"{p}loaded_version"],
+        f"{p}text": "Consult the welfare rights advice network",
+        f"{p}owner": "Paula Procurer",
+        f"{p}due_date": "2027-01-31",
     }
     refused = client.post(
         f"/assessments/{aid}/remediation/{action_id}",
-        data={**base, "status": "accepted_risk"},
+        data={**base, f"{p}status": "accepted_risk"},
         follow_redirects=True,
     )
     assert "Say why the risk is accepted and who accepted it." in refused.get_data(as_text=True)
     ok = client.post(
         f"/assessments/{aid}/remediation/{action_id}",
-        data={**base, "status": "in_progress"},
+        data={**base, f"{p}status": "in_progress"},
         follow_redirects=True,
     )
     body = ok.get_data(as_text=True)
     assert "Action saved." in body and "Paula Procurer" in body and "2027-01-31" in body
     # a second save from the same, now stale, page is refused
     stale = client.post(
-        f"/assessments/{aid}/remediation/{action_id}", data={**base, "status": "done"}, follow_redirects=True
+        f"/assessments/{aid}/remediation/{action_id}",
+        data={**base, f"{p}status": "done"},
+        follow_redirects=True,
     )
     assert "Someone changed this action after you opened the page" in stale.get_data(as_text=True)
-
-
-def _loaded_version(page: str, action_id: int) -> str:
-    import re
-
-    form = page[page.index(f"/remediation/{action_id}") :]
-    return re.search(r'name="loaded_version" type="hidden" value="([^"]*)"', form).group(1)
+    with app.app_context():
+        db.session.get(RemediationAction, action_id).due_date = date(2020, 1, 31)
+        db.session.commit()
+    late = client.get(f"/assessments/{aid}/remediation").get_data(as_text=True)
+    assert re.search(rf'<tr id="action-{action_id}" class="late">', late)
+    assert '2020-01-31 <strong class="overdue-mark">overdue</strong>' in late
 
 
 def test_risk_rating_sets_the_level(app, client, world, auth):

@@ -117,6 +117,11 @@ def can_manage_system(user: User, system: System) -> bool:
     return user.role in (Role.PROCURER, Role.VENDOR) and system.owner_id == user.organisation_id
 
 
+def is_self_certification(assessment: Assessment) -> bool:
+    """An assessment a vendor made of a product it sells: the system is the vendor's own, no buyer's."""
+    return assessment.system.owner.kind == OrganisationKind.VENDOR
+
+
 def self_certifies(user: User, assessment: Assessment) -> bool:
     """A vendor working on an assessment of a system it sells and owns in HRIA."""
     return user.role == Role.VENDOR and assessment.system.owner_id == user.organisation_id

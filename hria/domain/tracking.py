@@ -37,6 +37,12 @@ def actions_of_system(user: User, system: System) -> list[tuple[Assessment, Reme
     return rows.tuples().all()
 
 
+def is_overdue(action: RemediationAction, today: date | None = None) -> bool:
+    """Still open and past its due date (``overdue_for`` asks the database the same question)."""
+    today = today or date.today()
+    return action.status in OPEN and action.due_date is not None and action.due_date < today
+
+
 def overdue_for(user: User, today: date | None = None) -> list[tuple[Assessment, RemediationAction]]:
     """Open actions past their due date on the assessments this user may see; vendors see none of the plan."""
     if user.role == Role.VENDOR:

@@ -114,6 +114,46 @@ def users():
     return render_template("admin/users.html", users=all_users, form=form, confirm=ConfirmForm(formdata=None))
 
 
+# What each action on a user does, said before it is done: they act at once and cannot be undone silently.
+CONSEQUENCES = {
+    "password": (
+        "Reset the password of {email}?",
+        "Their current password stops working at once. A new one is shown to you once, to pass on securely.",
+        "Reset password",
+        "admin.reset_password",
+    ),
+    "deactivate": (
+        "Deactivate {email}?",
+        "They are signed out everywhere and cannot sign in until an administrator reactivates them. Nothing "
+        "they wrote or signed is deleted.",
+        "Deactivate",
+        "admin.toggle_active",
+    ),
+    "reactivate": (
+        "Reactivate {email}?",
+        "They can sign in again with their password.",
+        "Reactivate",
+        "admin.toggle_active",
+    ),
+}
+
+
+@bp.route("/users/<int:user_id>/confirm/<any(password, deactivate, reactivate):action>")
+def confirm_user_action(user_id: int, action: str):
+    user = db.get_or_404(User, user_id)
+    if action != "password" and (user.id == current_user.id or (action == "deactivate") != user.active):
+        return redirect(url_for("admin.users"))  # a stale link: the account is already as asked
+    question, consequence, label, endpoint = CONSEQUENCES[action]
+    return render_template(
+        "admin/confirm.html",
+        question=question.format(email=user.email),
+        consequence=consequence,
+        label=label,
+        action=url_for(endpoint, user_id=user.id),
+        form=ConfirmForm(formdata=None),
+    )
+
+
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)

@@ -50,8 +50,9 @@ bp = Blueprint("assessments", __name__)
 def view_assessment(assessment_id: int):
     assessment = access.assessment_or_404(current_user, assessment_id)
     manage = access.can_manage_system(current_user, assessment.system)
+    self_certification = access.is_self_certification(assessment)
     invite_form = None
-    if manage:
+    if manage and not self_certification:  # a vendor certifying its own product has no vendor to invite
         invite_form = InviteForm()
         invite_form.organisation_id.choices = _invitable(assessment)
     contribute = access.can_contribute(current_user, assessment)
@@ -68,6 +69,7 @@ def view_assessment(assessment_id: int):
     return render_template(
         "assessments/view.html",
         assessment=assessment,
+        self_certification=self_certification,
         manage=manage,
         invite_form=invite_form,
         audits=audits,
@@ -178,6 +180,7 @@ def _reports_context(assessment: Assessment) -> dict:
         "transitions": workflow.available(current_user, assessment),
         "countersignable": {r.id for r in reports if can_countersign(current_user, r)},
         "signers_of": reporting.signers_described,
+        "awaited_of": reporting.awaited,
     }
 
 
@@ -307,7 +310,10 @@ def import_shared(assessment_id: int):
 @login_required
 def invite(assessment_id: int):
     assessment = access.assessment_or_404(current_user, assessment_id)
-    access.require(access.can_manage_system(current_user, assessment.system))
+    access.require(
+        access.can_manage_system(current_user, assessment.system)
+        and not access.is_self_certification(assessment)
+    )
     form = InviteForm()
     form.organisation_id.choices = _invitable(assessment)
     if form.validate_on_submit() and not form.already_submitted():

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -22,6 +24,7 @@ def dashboard():
     by_system: dict[int, list[Assessment]] = {}
     for assessment in assessments:
         by_system.setdefault(assessment.system_id, []).append(assessment)
+    imported_from, imported_into = _imports(assessments)
     from hria.domain import comments, conditions, tracking
 
     return render_template(
@@ -34,7 +37,23 @@ def dashboard():
         grievances=_grievances_overseen(systems),
         open_conditions=conditions.open_for(current_user),
         is_overdue=conditions.is_overdue,
+        imported_from=imported_from,
+        imported_into=imported_into,
     )
+
+
+def _imports(assessments: Sequence[Assessment]) -> tuple[dict[int, System], dict[int, System]]:
+    """A buyer that imported a vendor's shared self-certification has two systems of one name: its own
+    (system id → the vendor's it came from) and the vendor's (system id → the buyer's it went into)."""
+    by_id = {a.id: a for a in assessments}
+    imported_from: dict[int, System] = {}
+    imported_into: dict[int, System] = {}
+    for assessment in assessments:
+        source = by_id.get(assessment.imported_from_id) if assessment.imported_from_id else None
+        if source is not None:
+            imported_from[assessment.system_id] = source.system
+            imported_into[source.system_id] = assessment.system
+    return imported_from, imported_into
 
 
 def _grievances_overseen(systems):

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from hria import database
-from hria.domain import access, risk_register
+from hria.domain import access, risk_register, tracking
 from hria.domain.models import Assessment, Evidence, RemediationAction, RiskRating, utcnow
 from hria.domain.vocabulary import EDITABLE_STATUSES, RISK_DIMENSIONS, EvidencePurpose
 from hria.extensions import db
@@ -88,7 +88,8 @@ def remediation(assessment_id: int):
     forms = {}
     if can_edit:
         for action in actions:
-            form = ActionForm(formdata=None, obj=action)
+            # each action's form has its own field ids, so every label points at its own action's field
+            form = ActionForm(formdata=None, obj=action, prefix=f"action-{action.id}")
             form.loaded_version.data = _action_version(action)
             forms[action.id] = form
     files: dict[str | None, list[Evidence]] = {}
@@ -106,6 +107,7 @@ def remediation(assessment_id: int):
         lang=assessment.language,
         files=files,
         evidence_form=EvidenceForm(formdata=None),
+        is_overdue=tracking.is_overdue,
     )
 
 
@@ -135,7 +137,7 @@ def action_evidence(assessment_id: int, action_id: int):
 def edit_action(assessment_id: int, action_id: int):
     assessment, action = _managed_action(assessment_id, action_id)
     database.lock_for_write(db.session, action)  # the version check and the write as one step
-    form = ActionForm()
+    form = ActionForm(prefix=f"action-{action.id}")
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("risks.remediation", assessment_id=assessment.id) + f"#action-{action.id}")

@@ -3,8 +3,6 @@ assessments over the lifecycle, its remediation across stages, and marking it in
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
@@ -112,7 +110,7 @@ def system_remediation(system_id: int):
     return render_template(
         "systems/remediation.html",
         system=system,
-        today=date.today(),
+        is_overdue=tracking.is_overdue,
         rows=tracking.actions_of_system(current_user, system),
     )
 

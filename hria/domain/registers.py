@@ -349,7 +349,7 @@ def _stages_line(facts: Facts) -> str:
     )
     level = facts.system.impact_level
     return f"HRIA human-rights impact assessment by lifecycle stage: {stages}." + (
-        f" Impact level of the system: {level} (of I to IV)." if level else ""
+        f" Impact level of the system: {level}." if level else ""
     )
 
 

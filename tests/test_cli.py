@@ -31,6 +31,8 @@ def test_help_lists_the_commands():
         "init",
         "keys",
         "questions",
+        "register-check",
+        "register-export",
         "report",
         "reports",
         "serve",

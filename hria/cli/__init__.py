@@ -25,6 +25,8 @@ COMMANDS = {
     "verify": "hria.cli.reports:verify_command",
     "audit": "hria.cli.fairness:audit_command",
     "explain": "hria.cli.explain:explain_command",
+    "register-export": "hria.cli.registers:register_export",
+    "register-check": "hria.cli.registers:register_check",
 }
 
 

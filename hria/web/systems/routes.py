@@ -3,7 +3,7 @@ assessments over the lifecycle, its remediation across stages, and marking it in
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from hria.domain import (
@@ -11,6 +11,7 @@ from hria.domain import (
     conditions,
     fairness_audits,
     fairness_results,
+    registers,
     screening,
     sharing,
     tracking,
@@ -228,3 +229,39 @@ def record_legal_basis(system_id: int):
     db.session.commit()
     flash("The legal basis is recorded; the system's later stages may go on.", "info")
     return redirect(back)
+
+
+def _public_link(endpoint: str, **values) -> str:
+    return url_for(endpoint, _external=True, **values)
+
+
+@bp.route("/systems/<int:system_id>/registers")
+@login_required
+def register_exports(system_id: int):
+    """The system's entries for the public algorithm registers: what each lacks, and the downloads."""
+    system = access.system_or_404(current_user, system_id)
+    exports = [registers.export(system, fmt, _public_link, current_user) for fmt in registers.FORMATS]
+    return render_template(
+        "systems/registers.html", system=system, exports=exports, labels=registers.FORMAT_LABELS
+    )
+
+
+@bp.route("/systems/<int:system_id>/registers/<fmt>.json")
+@login_required
+def register_export(system_id: int, fmt: str):
+    system = access.system_or_404(current_user, system_id)
+    if fmt not in registers.FORMATS:
+        abort(404)
+    result = registers.export(system, fmt, _public_link, current_user)
+    if not result.valid:
+        return refused(
+            409,
+            "This export does not match HRIA's schema of the standard: " + "; ".join(result.errors),
+            url_for("systems.register_exports", system_id=system.id),
+            "Back to the register exports",
+        )
+    return Response(
+        result.json(),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="system-{system.id}-{fmt}.json"'},
+    )

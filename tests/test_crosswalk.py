@@ -14,8 +14,8 @@ from test_reports import pdfsig
 
 import questionnaires
 from hria.cli import main
-from hria.domain import crosswalk, fria, signing_keys
-from hria.domain.models import Answer, Assessment, Organisation
+from hria.domain import crosswalk, demo, fria, reporting, signing_keys
+from hria.domain.models import Answer, Assessment, Organisation, System
 from hria.extensions import db
 from reports import verify_pdf
 from reports.fria import FRIA_KEYS
@@ -318,3 +318,49 @@ def test_the_json_from_the_command_line_has_the_documented_keys(app, answered, t
     assert tuple(data) == FRIA_KEYS and data["notification_id"].startswith("FRIA-")
     missing = CliRunner().invoke(main, ["fria", "999999"])
     assert missing.exit_code == 1 and "There is no assessment 999999." in missing.output
+
+
+# -- the signed report and the demo
+
+
+def test_the_signed_report_has_the_coverage_annex(app, keyed):
+    with app.app_context():
+        assessment = db.session.get(Assessment, keyed.assessments["a"])
+        report = reporting.issue(assessment, "risk", None)
+        db.session.commit()
+        path = report.path
+    text = " ".join(subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True).stdout.split())
+    assert "Annex D: Frameworks covered" in text
+    # a scoping assessment asks nothing of the period of use (b) nor of human oversight (e)
+    assert f"{ART27} · 4 of 6 elements covered" in text
+    assert "D.2 All assessments of the system" in text
+    # every scoping question is answered: (c) is covered by each question that supplies it
+    assert "SCO-06, SCO-07, SCO-23, SCO-25" in text
+
+
+def test_the_demo_welfare_system_shows_real_coverage(app):
+    with app.app_context():
+        demo.seed(app.instance_path)
+        welfare = db.session.query(System).filter_by(name="Welfare fraud risk score").one()
+        scoping = next(a for a in welfare.assessments if a.stage == "scoping")
+        own = crosswalk.of_assessment(scoping)[0]
+        across = crosswalk.of_assessments(crosswalk.system_assessments(scoping))[0]
+    assert [e.covered_by for e in own.elements] == [
+        ["SCO-01", "SCO-03"],
+        [],
+        ["SCO-06", "SCO-07", "SCO-23", "SCO-25"],
+        ["SCO-04", "SCO-05", "SCO-09", "SCO-13", "SCO-17", "SCO-18", "SCO-19", "SCO-21", "SCO-24"],
+        [],
+        ["SCO-15"],
+    ]
+    # the welfare system has no deployment assessment yet: nothing answers Art. 27(1)(e) human oversight
+    assert [e.ref for e in across.open] == ["Art. 27(1)(b)", "Art. 27(1)(e)"]
+    assert across.elements[5].covered_by == [
+        "SCO-15",
+        "PRO-08",
+        "PRO-20",
+        "OPS-06",
+        "OPS-07",
+        "OPS-08",
+        "OPS-20",
+    ]

@@ -99,7 +99,7 @@ def _frame(data: FriaContent) -> ReportContent:
         "system": {"name": data["system"]["name"]},
         "stage": data["assessment"]["stage"],
         "lang": data["lang"],
-        "signoff": [{"organisation": data["deployer"]["name"], "role": "deployer"}],
+        "signoff": [{"organisation": data["deployer"]["name"], "role": LABELS[data["lang"]]["deployer"]}],
     }
 
 

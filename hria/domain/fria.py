@@ -24,6 +24,7 @@ from hria.extensions import db
 from reports import SignatureAppearance, sign_pdf
 from reports.fonts import FontNotFound
 from reports.fria import SCHEMA_VERSION, FriaAnswer, FriaAssessment, FriaContent, FriaElement, build_fria
+from reports.labels import LABELS
 
 ART27 = "eu_ai_act_art27"
 DOCUMENT = "Notification of the results of a fundamental-rights impact assessment (EU AI Act Art. 27(3))"
@@ -128,7 +129,7 @@ def signed_pdf(assessment: Assessment, user: User | None, lang: str | None = Non
         raise ReportError(str(error)) from None
     appearance = SignatureAppearance(
         name=user.name if user is not None and user.name else deployer.name,
-        role="deployer",
+        role=LABELS[data["lang"]]["deployer"],
         organisation=deployer.name,
         verify_url=verify_url(),
         lang=data["lang"],

@@ -4,8 +4,13 @@
 (this one by default), validates every stage file against ``schema.json`` and then checks
 what a schema cannot: unique ids, known paragraphs of the guidelines, citation quotes found in
 the text of their paragraph, conditions that refer to earlier questions and their options,
-scoring that fits the question type, and complete English and Chinese text. It raises
-``BankError`` listing every problem.
+scoring that fits the question type, references to elements of the frameworks defined in
+``frameworks/*.yaml``, and complete English and Chinese text. It raises ``BankError`` listing
+every problem.
+
+``load_frameworks()`` reads those frameworks (the EU AI Act's Art. 27 assessment, HUDERIA,
+ISO/IEC 42005, IAMA): the crosswalk from questions to them is the ``frameworks`` list of each
+question, data like the rest of the bank.
 
 This folder holds the current bank; earlier versions stay loadable, unchanged, in
 ``versions/<version>/`` so that assessments answered against them keep working until their
@@ -54,10 +59,13 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
     return None
 
 
-def _schema_problems(name: str, data: Any) -> list[str]:
+def _schema_problems(name: str, data: Any, definition: str | None = None) -> list[str]:
+    """Problems of a stage file against schema.json, or of another file against one of its ``$defs``."""
     import jsonschema
 
     schema = json.loads((HERE / "schema.json").read_text(encoding="utf-8"))
+    if definition is not None:
+        schema = {"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]}
     validator = jsonschema.Draft202012Validator(schema)
     found = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
@@ -157,7 +165,9 @@ def check_bank(folder: str | Path | None = None) -> tuple[Bank | None, list[str]
             continue
         stages[data["stage"]] = data
 
-    problems.extend(_semantic_problems(meta, guidelines, stages))
+    frameworks, framework_problems = check_frameworks(folder)
+    problems.extend(framework_problems)
+    problems.extend(_semantic_problems(meta, guidelines, stages, frameworks))
     _normalise_citations(stages)
     bank = {
         "version": str(meta.get("version", "")),
@@ -221,7 +231,9 @@ def paragraph_index(guidelines: Entry) -> dict[int, Entry]:
     return index
 
 
-def _semantic_problems(meta: Entry, guidelines: Entry, stages: dict[str, Entry]) -> list[str]:
+def _semantic_problems(
+    meta: Entry, guidelines: Entry, stages: dict[str, Entry], frameworks: dict[str, Entry]
+) -> list[str]:
     problems = []
     paragraphs = paragraph_index(guidelines)
     quotes_required = bool(meta.get("quotes_required"))
@@ -274,10 +286,95 @@ def _semantic_problems(meta: Entry, guidelines: Entry, stages: dict[str, Entry])
                 f"{where}: {p}" for p in _citations_problems(q["cites"], paragraphs, quotes_required)
             )
             problems.extend(f"{where}: {p}" for p in _scoring_problems(q))
+            problems.extend(f"{where}: {p}" for p in _framework_problems(q.get("frameworks", []), frameworks))
             if q.get("when"):
                 problems.extend(f"{where}: {p}" for p in _condition_problems(q["when"], earlier, stage))
             earlier[qid] = q
     return problems
+
+
+def check_frameworks(folder: str | Path | None = None) -> tuple[dict[str, Entry], list[str]]:
+    """The frameworks of ``frameworks/*.yaml`` by key, in their order, and every problem found in them.
+
+    A bank folder without its own ``frameworks/`` (an earlier version kept in ``versions/``) uses this
+    package's, as it does with the guidelines."""
+    folder = Path(folder) if folder else HERE
+    own = folder / "frameworks"
+    files = sorted((own if own.is_dir() else HERE / "frameworks").glob("*.yaml"))
+    problems: list[str] = []
+    found: dict[str, Entry] = {}
+    for path in files:
+        name = f"frameworks/{path.name}"
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        schema = _schema_problems(name, data, "framework")
+        if schema:
+            problems.extend(schema)
+            continue
+        keys = [e["key"] for e in data["elements"]]
+        problems.extend(
+            f"{name}: element '{key}' is defined twice."
+            for key in sorted({k for k in keys if keys.count(k) > 1})
+        )
+        if data["key"] in found:
+            problems.append(f"{name}: framework '{data['key']}' is defined twice.")
+            continue
+        found[data["key"]] = data
+    ordered = sorted(found.values(), key=lambda f: (f["order"], f["key"]))
+    return {f["key"]: f for f in ordered}, problems
+
+
+def load_frameworks(folder: str | Path | None = None) -> dict[str, Entry]:
+    """The frameworks questions can be mapped to, by key, checked; ``BankError`` lists every problem."""
+    frameworks, problems = check_frameworks(folder)
+    if problems:
+        raise BankError(problems)
+    return frameworks
+
+
+def _framework_problems(references: list[str], frameworks: dict[str, Entry]) -> list[str]:
+    """Each reference names a framework of frameworks/*.yaml and one of its elements."""
+    problems = []
+    for reference in references:
+        key, _, element = reference.partition(":")
+        framework = frameworks.get(key)
+        if framework is None:
+            problems.append(
+                f"unknown framework '{key}' in '{reference}' (use one of {', '.join(frameworks) or 'none'})."
+            )
+        elif element not in {e["key"] for e in framework["elements"]}:
+            elements = ", ".join(e["key"] for e in framework["elements"])
+            problems.append(
+                f"unknown element '{element}' of framework '{key}' in '{reference}' (it has {elements})."
+            )
+    return problems
+
+
+def framework_counts(bank: Bank, frameworks: dict[str, Entry]) -> list[Entry]:
+    """Per framework, in order: how many questions refer to it, how many references, and which of its
+    elements no question supplies."""
+    index = question_index(bank)
+    counts = []
+    for key, framework in frameworks.items():
+        by_element = {e["key"]: 0 for e in framework["elements"]}
+        questions = 0
+        for q in index.values():
+            mine = [r.partition(":")[2] for r in q.get("frameworks", []) if r.partition(":")[0] == key]
+            questions += bool(mine)
+            for element in mine:
+                by_element[element] += 1
+        counts.append(
+            {
+                "key": key,
+                "name": framework["en"],
+                "questions": questions,
+                "references": sum(by_element.values()),
+                "elements": len(by_element),
+                "open": [e["ref"] for e in framework["elements"] if not by_element[e["key"]]],
+            }
+        )
+    return counts
 
 
 def _citations_problems(cites: list[Any], paragraphs: dict[int, Entry], quotes_required: bool) -> list[str]:

@@ -215,6 +215,32 @@ class Condition(TypedDict, total=False):
     fulfilment: str
 
 
+class CoveredElement(TypedDict):
+    """An element of a framework (its reference and label) and the answered questions that cover it; none:
+    the element is open."""
+
+    ref: str
+    label: str
+    covered_by: list[str]
+
+
+class FrameworkCoverage(TypedDict):
+    """A framework the assessment maps to, with how many of its elements are covered."""
+
+    name: str
+    covered: int
+    elements: list[CoveredElement]
+
+
+class Coverage(TypedDict):
+    """Coverage of the frameworks by this assessment's answers and by all the system's assessments
+    (``assessments`` names them)."""
+
+    assessment: list[FrameworkCoverage]
+    system: list[FrameworkCoverage]
+    assessments: list[str]
+
+
 class Signatory(TypedDict):
     """A party expected to sign: the issuer first, then those who countersign. Each gets a signature box on
     the sign-off page, in this order (see ``reports.layout.signature_box``)."""
@@ -264,6 +290,9 @@ class ReportContent(TypedDict):
         empty list is shown as "None".
     grievances : Grievances, optional
         Counts and response times of the grievances the public sent about the system.
+    coverage : Coverage, optional
+        Which elements of the frameworks (EU AI Act Art. 27, HUDERIA, ISO/IEC 42005, IAMA) the answers cover,
+        set as an annex.
     """
 
     kind: str
@@ -293,3 +322,4 @@ class ReportContent(TypedDict):
     obligations: NotRequired[list[str]]
     signoff: NotRequired[list[Signatory]]
     grievances: NotRequired[Grievances]
+    coverage: NotRequired[Coverage]

@@ -44,7 +44,7 @@ from reportlab.platypus import (
 )
 
 from . import charts
-from .content import Explanation, FairnessResult, ReportContent, Risk, Verdict
+from .content import Explanation, FairnessResult, FrameworkCoverage, ReportContent, Risk, Verdict
 from .fonts import ReportFonts
 from .labels import LABELS
 from .layout import (
@@ -879,12 +879,54 @@ class _Report:
             story += w.table(rows, widths=[60 * mm, 20 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm])
         return story
 
+    def coverage_annex(self) -> list[Flowable]:
+        labels, w = self.labels, self.w
+        coverage = self.data["coverage"]
+        story: list[Flowable] = [
+            CondPageBreak(60 * mm),
+            w.heading(labels["annex_coverage"]),
+            w.p(labels["coverage_note"], "small"),
+        ]
+        parts = [(labels["coverage_assessment"], coverage["assessment"], "")]
+        parts.append(
+            (
+                labels["coverage_system"],
+                coverage["system"],
+                labels["coverage_system_note"].format(assessments=", ".join(coverage["assessments"])),
+            )
+        )
+        for number, (title, frameworks, note) in enumerate(parts, start=1):
+            story.append(w.heading(f"D.{number} {title}", 1))
+            if note:
+                story.append(w.p(note, "small"))
+            story += coverage_tables(w, labels, frameworks)
+        return story
+
     def signoff(self) -> list[Flowable]:
         labels, w = self.labels, self.w
         note = labels["signature_note"]
         if self.data.get("verify_url"):
             note += f" {labels['verify_at']} {self.data['verify_url']}"
         return [NextPageTemplate("signoff"), PageBreak(), w.heading(labels["signoff"]), w.p(note, "small")]
+
+
+def coverage_tables(
+    w: _Writer, labels: dict[str, str], frameworks: Sequence[FrameworkCoverage]
+) -> list[Flowable]:
+    """One table per framework: each element, and the questions that cover it or "open"."""
+    story: list[Flowable] = []
+    for framework in frameworks:
+        counted = labels["elements_covered"].format(
+            covered=framework["covered"], total=len(framework["elements"])
+        )
+        story.append(w.p(f"{framework['name']} · {counted}", "label"))
+        rows: list[list[object]] = [[labels["element"], labels["covered_by"]]]
+        rows += [
+            [f"{e['ref']} {e['label']}", ", ".join(e["covered_by"]) or labels["open"]]
+            for e in framework["elements"]
+        ]
+        story += w.table(rows, widths=[120 * mm, 54 * mm])
+    return story
 
 
 def build_report(data: ReportContent, cjk_font: str | None = None) -> bytes:
@@ -939,6 +981,8 @@ def build_report(data: ReportContent, cjk_font: str | None = None) -> bytes:
         annexes += report.risks_annex()
     if any(r.get("findings") or r["groups"] for r in data.get("fairness", [])):
         annexes += report.fairness_annex()
+    if data.get("coverage"):
+        annexes += report.coverage_annex()
     signoff = report.signoff()
     # the contents list every heading, so they are made after all the others
     story = [*executive, *report.contents(), PageBreak(), *body, *annexes, *signoff]

@@ -27,6 +27,7 @@ def test_help_lists_the_commands():
         "events",
         "explain",
         "export",
+        "fria",
         "import",
         "init",
         "keys",

@@ -27,6 +27,7 @@ COMMANDS = {
     "explain": "hria.cli.explain:explain_command",
     "register-export": "hria.cli.registers:register_export",
     "register-check": "hria.cli.registers:register_check",
+    "fria": "hria.cli.fria:fria_command",
 }
 
 

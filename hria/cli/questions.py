@@ -51,8 +51,19 @@ def check_questions(path) -> None:
     count = sum(len(q["cites"]) for q in index.values())
     quoted = sum(len(q.get("citations", [])) for q in index.values())
     click.echo(f"Citations: {count}, of which {quoted} quote their paragraph and the quote was found in it.")
+    _echo_framework_counts(bank, questionnaires.load_frameworks(path))
     if path is None:
         click.echo(f"Bank versions that can be loaded: {', '.join(questionnaires.bank_folders())}")
+
+
+def _echo_framework_counts(bank: dict, frameworks: dict) -> None:
+    click.echo("Frameworks the questions answer (references checked):")
+    for row in questionnaires.framework_counts(bank, frameworks):
+        still_open = f"; no question yet for {', '.join(row['open'])}" if row["open"] else ""
+        click.echo(
+            f"  {row['key']:<16} {row['questions']:>3} questions, {row['references']:>3} references, "
+            f"{row['elements'] - len(row['open'])} of {row['elements']} elements{still_open}"
+        )
 
 
 @questions.command("versions", help="List the question bank versions and how many assessments use each.")

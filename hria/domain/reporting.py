@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hria import database
 from hria.domain import answers as answer_rules
-from hria.domain import conditions, questions, risk_register, scoring, signing_keys, workflow
+from hria.domain import conditions, crosswalk, questions, risk_register, scoring, signing_keys, workflow
 from hria.domain.models import (
     Assessment,
     Evidence,
@@ -652,6 +652,7 @@ def report_data(
             data.pop(key)  # type: ignore[misc]
     if buyer_side:
         data["grievances"] = _grievances(system)
+        data["coverage"] = crosswalk.for_report(assessment, lang)
     return data
 
 

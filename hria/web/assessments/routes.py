@@ -15,6 +15,8 @@ from hria.domain import (
     answers,
     bank_moves,
     conditions,
+    crosswalk,
+    fria,
     questions,
     reporting,
     risk_register,
@@ -84,6 +86,7 @@ def view_assessment(assessment_id: int):
         is_overdue=conditions.is_overdue,
         impact=risk_register.current_impact(assessment),
         obligations=risk_register.obligations(assessment),
+        coverage=crosswalk.for_reader(current_user, assessment, assessment.language),
         **_reports_context(assessment),
         **_sharing_context(assessment),
         **_bank_move_context(assessment, manage),
@@ -261,6 +264,44 @@ def export_assessment(assessment_id: int):
         json.dumps(document, indent=2, ensure_ascii=False),
         mimetype="application/json",
         headers={"Content-Disposition": f"attachment; filename=assessment-{assessment.id}.json"},
+    )
+
+
+def _fria_readable(assessment_id: int) -> Assessment:
+    """The Art. 27(3) notification is the deployer's: the buyer's side of the assessment, which an invited
+    vendor does not read (404, as for anything it may not see)."""
+    assessment = access.assessment_or_404(current_user, assessment_id)
+    if not access.reads_buyer_side(current_user, assessment):
+        abort(404)
+    return assessment
+
+
+@bp.route("/assessments/<int:assessment_id>/fria.json")
+@login_required
+def fria_json(assessment_id: int):
+    assessment = _fria_readable(assessment_id)
+    return Response(
+        json.dumps(fria.notification(assessment), indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=fria-{assessment.id}.json"},
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/fria.pdf")
+@login_required
+def fria_pdf(assessment_id: int):
+    assessment = _fria_readable(assessment_id)
+    back = url_for("assessments.view_assessment", assessment_id=assessment.id) + "#frameworks"
+    try:
+        pdf = fria.signed_pdf(assessment, current_user)
+        db.session.commit()  # the deployer's certificate, recorded when its key is first used
+    except (reporting.ReportError, SigningKeyError) as error:
+        db.session.rollback()
+        return refused(409, f"The notification could not be signed: {error}", back, "Back to the assessment")
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=fria-{assessment.id}.pdf"},
     )
 
 

@@ -25,6 +25,7 @@ COMMANDS = {
     "verify": "hria.cli.reports:verify_command",
     "audit": "hria.cli.fairness:audit_command",
     "explain": "hria.cli.explain:explain_command",
+    "clauses": "hria.cli.clauses:clauses_command",
 }
 
 

@@ -270,6 +270,7 @@ def test_the_buyer_and_its_oversight_body_preview_and_download(app, client, worl
         html = page.get_data(as_text=True)
         assert "2. Data governance and protection" in html
         assert "risk R-1: Privacy and data protection (High)" in html
+        assert f'href="/assessments/{procurement}/clauses.docx?lang=en"' in html
         pdf = client.get(f"/assessments/{procurement}/clauses.pdf?lang=zh")
         assert pdf.mimetype == "application/pdf"
         assert "数据治理和保护" in _pdf_text(pdf.data)

@@ -37,11 +37,13 @@ def preview(assessment_id: int):
     return render_template("clauses/preview.html", assessment=assessment, data=data, user=current_user)
 
 
-@bp.route("/assessments/<int:assessment_id>/clauses.pdf", defaults={"fmt": "pdf"})
-@bp.route("/assessments/<int:assessment_id>/clauses.docx", defaults={"fmt": "docx"})
+@bp.route("/assessments/<int:assessment_id>/clauses.pdf")
+@bp.route("/assessments/<int:assessment_id>/clauses.docx")
 @login_required
-def download(assessment_id: int, fmt: str):
+def download(assessment_id: int):
     assessment, _bank, _stage = assessment_context(assessment_id, buyer_side=True)
+    # the address's suffix is the format (a variable in the rule would be one more id-like part to bound)
+    fmt = request.path.rsplit(".", 1)[1]
     try:
         data = clauses.document(assessment, _language(assessment))
         content = clauses.render(data, fmt, cjk_font=_cjk_font())

@@ -21,6 +21,7 @@ def test_help_lists_the_commands():
     assert [line.split()[0] for line in commands] == [
         "assessments",
         "audit",
+        "clauses",
         "countersign",
         "create-user",
         "demo",

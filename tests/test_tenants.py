@@ -162,12 +162,15 @@ READS = [
     ("oversight review", "/reports/{reports[review]}/download", BUYER_SIDE),
     ("signed JSON export", "/assessments/{assessment}/export.json", MANAGERS),
     ("comment threads", "/assessments/{assessment}/comments", EVERY_PARTY),
+    ("contract clauses", "/assessments/{assessment}/clauses.pdf", BUYER_SIDE),
+    ("contract clauses to edit", "/assessments/{assessment}/clauses.docx", BUYER_SIDE),
     ("shared: file of a question", "/evidence/{evidence[shared_question]}/download", SHARED_READERS),
     ("shared: file of a remediation action", "/evidence/{evidence[shared_action]}/download", SHARED_READERS),
     ("shared: model outputs", "/evidence/{evidence[shared_outputs]}/download", SHARED_READERS),
     ("shared: self-certification report", "/reports/{reports[shared]}/download", SHARED_READERS),
     ("shared: signed JSON export", "/assessments/{shared}/export.json", SHARED_MANAGERS),
     ("shared: comment threads", "/assessments/{shared}/comments", SHARED_PARTIES),
+    ("shared: contract clauses", "/assessments/{shared}/clauses.pdf", SHARED_READERS),
 ]
 
 # Which comment threads each party reads (on the comments page, and nowhere else).
@@ -231,7 +234,13 @@ def test_the_matrix_covers_every_download_and_comment_route(app, parties):
     }
     # the public pages send only what a published system shows anyone (tests/test_public.py walks them)
     public = {"public.index_json", "public.report_pdf"}
-    assert sending == {"audits.download", "reports.download", "assessments.export_assessment", *public}
+    assert sending == {
+        "audits.download",
+        "reports.download",
+        "assessments.export_assessment",
+        "clauses.download",
+        *public,
+    }
     assert (sending - public) | {"comments.comments", "audits.view"} <= covered
 
 

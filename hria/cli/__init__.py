@@ -28,6 +28,7 @@ COMMANDS = {
     "register-export": "hria.cli.registers:register_export",
     "register-check": "hria.cli.registers:register_check",
     "fria": "hria.cli.fria:fria_command",
+    "clauses": "hria.cli.clauses:clauses_command",
 }
 
 

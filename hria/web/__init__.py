@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from hria.web.assessments.routes import bp as assessments
     from hria.web.audits.routes import bp as audits
     from hria.web.auth.routes import bp as auth
+    from hria.web.clauses.routes import bp as clauses
     from hria.web.comments.routes import bp as comments
     from hria.web.home.routes import bp as home
     from hria.web.public.routes import bp as public
@@ -22,7 +23,18 @@ def register_blueprints(app: Flask) -> None:
     from hria.web.systems.routes import bp as systems
 
     app.url_map.converters["int"] = ids.IdConverter  # before any route: every <int:…> id is bounded
-    for blueprint in (auth, home, systems, assessments, questionnaire, risks, comments, audits, reports):
+    for blueprint in (
+        auth,
+        home,
+        systems,
+        assessments,
+        questionnaire,
+        risks,
+        comments,
+        audits,
+        reports,
+        clauses,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin, url_prefix="/admin")
     app.register_blueprint(public)  # /public/…: no sign-in

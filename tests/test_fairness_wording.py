@@ -296,3 +296,61 @@ def test_following_the_link_shows_the_table_in_chromium(app, world):
         # the table is scrolled into view
         box = table.bounding_box()
         assert box is not None and box["y"] < page.viewport_size["height"]
+
+
+# -- the report
+
+
+def test_the_forest_plot_lists_a_ratio_that_cannot_be_estimated_instead_of_drawing_it():
+    from reportlab.graphics.shapes import Circle, Line, String
+
+    from reports import charts
+    from reports.fonts import ReportFonts
+    from reports.labels import LABELS
+
+    rows = [
+        charts.ForestRow("group few · Selection rate", None, None, None, "disparity", "disparity", True),
+        charts.ForestRow("group b · Selection rate", 0.5, 0.4, 0.6, "disparity", "disparity"),
+    ]
+    drawing = charts.forest_plot(rows, [0.8, 1.25], LABELS["en"], ReportFonts("en"), 400)
+    assert len([s for s in drawing.contents if isinstance(s, Circle)]) == 1  # only group b's point
+    assert "not estimable" in [s.text for s in drawing.contents if isinstance(s, String)]
+    interval_lines = [s for s in drawing.contents if isinstance(s, Line) and s.strokeWidth == 1.0]
+    assert len(interval_lines) == 1
+
+
+def test_the_report_says_why_a_ratio_is_not_estimable(app, world, tmp_path):
+    import subprocess
+
+    from test_report_pages import welfare_content
+
+    from hria.domain import reporting
+    from hria.domain.models import Assessment
+    from reports import build_report
+
+    finished_audit(
+        app,
+        world,
+        audit(
+            selected({"ref": (1000, 400), "few": (107, 1)}), "outcome", "decision", sensitive_features="group"
+        ).to_dict(),
+    )
+    with app.app_context():
+        [entry], _ = reporting._checks(db.session.get(Assessment, world.assessments["a"]))
+    few = next(v for v in entry["verdicts"] if v["group"] == "group few" and v["metric"] == "selection_rate")
+    assert few["not_estimable"] == ONE_IN_107 and few["verdict"] == "disparity"
+    assert entry["findings"][0].endswith(f"; the ratio is {ONE_IN_107}.")
+
+    content = welfare_content()
+    content["fairness"][0]["verdicts"].insert(0, few | {"group": "nationality stateless"})
+    path = tmp_path / "report.pdf"
+    path.write_bytes(build_report(content))
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout.replace("\n", " ")
+    assert "nationality stateless · Selection rate" in first
+    assert (
+        "nationality stateless vs group ref, Selection rate: not estimable (the group has 1 positive "
+        "decision in 107 rows;" in first
+    )
+    assert "0.00 (" not in first

@@ -112,7 +112,7 @@ def test_the_command_line_marks_the_ratio_and_says_why(tmp_path):
     )
     assert "not estimable*" in row
     assert f"  * group=few, selected: {ONE_IN_107.removeprefix('not estimable: ')}" in out.output
-    assert "Reference groups: group: group=ref (the largest group)" in out.output
+    assert "Reference groups: group=ref (the largest group)" in out.output
 
 
 # -- the reference of the intersections
@@ -163,7 +163,7 @@ def test_the_intersections_are_compared_with_the_chosen_race():
     assert {tuple(d.reference.values()) for d in intersections} == {("Caucasian", "Male")}
     page = present(result.to_dict())
     assert page["reference_sentence"] == (
-        "Reference groups: race: race Caucasian (chosen); sex: sex Male (the largest group); intersections: "
+        "Reference groups: race Caucasian (chosen); sex Male (the largest group); for the intersections, "
         "race Caucasian, sex Male (the largest intersection with race Caucasian)."
     )
 
@@ -354,3 +354,20 @@ def test_the_report_says_why_a_ratio_is_not_estimable(app, world, tmp_path):
         "decision in 107 rows;" in first
     )
     assert "0.00 (" not in first
+
+
+def test_the_table_of_every_comparison_marks_the_ratio_and_states_the_rule(app, client, world, auth):
+    result = audit(
+        selected({"ref": (1000, 400), "few": (107, 1)}), "outcome", "decision", sensitive_features="group"
+    ).to_dict()
+    audit_id = finished_audit(app, world, result)
+    auth.login(world.users["procurer_a"])
+    body = client.get(f"/audits/{audit_id}").get_data(as_text=True)
+    assert (
+        'not estimable <span class="muted small-text">(the group has 1 positive decision in 107 rows)</span>'
+        in body
+    )
+    assert "or fewer than 4 of what the rate counts (positive decisions for the selection rate)" in body
+    assert "0.00 times as much" not in body and "(95% interval of the ratio 0.00–0.00)" not in body
+    assert f"; the ratio is {ONE_IN_107}.</li>" in body  # the finding in words
+    assert "Reference groups: group ref (the largest group)." in body

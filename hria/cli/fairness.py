@@ -157,10 +157,11 @@ def _unestimable(disparities: list[fairness.Disparity]) -> list[str]:
 
 def _references(result: fairness.AuditResult) -> str:
     basis = result.parameters.get("reference_basis", {})
-    return "Reference groups: " + "; ".join(
-        f"{'intersections' if family == INTERSECTION else family}: {_name(group)} ({basis.get(family, '')})"
+    named = [
+        ("for the intersections, " if family == INTERSECTION else "") + f"{_name(group)} ({basis[family]})"
         for family, group in result.parameters["references"].items()
-    )
+    ]
+    return "Reference groups: " + "; ".join(named)
 
 
 def _disparity_row(d: fairness.Disparity) -> list[str]:

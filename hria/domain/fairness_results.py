@@ -8,7 +8,7 @@ from fairness import DISPARITY, INCONCLUSIVE, METRIC_LABELS, NO_EVIDENCE, TOO_SM
 from fairness import compare as comparison
 from fairness.analysis import DECISION_ONLY_WARNING, INTERSECTION
 from fairness.power import HOLM, METHOD_LABELS
-from fairness.ratios import counts_array, not_estimable
+from fairness.ratios import counts_array, min_events, not_estimable
 from fairness.scales import rate_axis, threshold_band, tick_label
 
 CHART_METRICS = ("selection_rate", "false_positive_rate", "false_negative_rate", "true_positive_rate")
@@ -97,9 +97,9 @@ def reference_sentence(result: dict) -> str:
     basis = parameters.get("reference_basis", {})
     parts = []
     for family, reference in parameters.get("references", {}).items():
-        what = "intersections" if family == INTERSECTION else family
         how = basis.get(family)
-        parts.append(f"{what}: {group_name(reference)}" + (f" ({how})" if how else ""))
+        named = group_name(reference) + (f" ({how})" if how else "")
+        parts.append(f"for the intersections, {named}" if family == INTERSECTION else named)
     return "Reference groups: " + "; ".join(parts) + "." if parts else ""
 
 
@@ -150,6 +150,7 @@ def present(result: dict) -> dict:
         "confidence": confidence,
         "findings": [{"sentence": finding_sentence(d, confidence), **d} for d in findings],
         "reference_sentence": reference_sentence(result),
+        "min_events": min_events(confidence),
         "counts": {
             verdict: sum(adjusted_verdict(d) == verdict for d in judged)
             for verdict in (DISPARITY, INCONCLUSIVE, NO_EVIDENCE, TOO_SMALL)

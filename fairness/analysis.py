@@ -38,6 +38,7 @@ from .metrics import (
     metric_values,
     wilson_interval,
 )
+from .ratios import not_estimable
 from .scores import ScoreAnalysis
 from .serialise import json_safe, to_json
 from .sources import check_plain, open_source
@@ -108,10 +109,16 @@ class Disparity:
     difference : float or None
         ``value - reference_value``.
     ratio : float or None
-        ``value / reference_value``; None where the reference value is zero.
+        ``value / reference_value``; None where the reference value is zero. Read it only where
+        ``ratio_not_estimable`` is None: a ratio of 0.00 from a group with no positive decisions says nothing.
     difference_interval, ratio_interval : list of float or None
-        Bootstrap percentile intervals ``[low, high]``; ``[None, None]`` without bootstrap or where too few
-        resamples define the figure.
+        Bootstrap percentile intervals ``[low, high]``; ``[None, None]`` without bootstrap, where too few
+        resamples define the figure, and (for the ratio) where the ratio is not estimable.
+    ratio_not_estimable : str or None
+        Why the ratio cannot be estimated, in words ("not estimable: the group has 1 positive decision in
+        107 rows; …"); None when it can. The rule is ``fairness.ratios``': a rate of 0 or undefined on either
+        side, or fewer events on either side than the interval needs (4 at 95 %). Such a ratio takes no
+        part in the verdict, which then rests on the difference.
     verdict : str or None
         One of ``VERDICTS``; None for metrics that describe the data rather than the model (the base rate).
         "too small to judge" below the floor of rows, or when the interval decides nothing and the
@@ -148,6 +155,7 @@ class Disparity:
     p_value: float | None = None
     adjusted_p_value: float | None = None
     adjusted_verdict: str | None = None
+    ratio_not_estimable: str | None = None
 
 
 @dataclass
@@ -339,6 +347,10 @@ def audit(
         The value(s) of ``y_pred`` that mean positive, when they differ from ``pos_label``.
     reference : dict of str to str, optional
         The reference group of each column, e.g. ``{"race": "Caucasian"}``; by default the largest group.
+        The reference of the intersections is the intersection of every value given when one is given for
+        each column, else the largest intersection that holds the values given (with race=Caucasian: the
+        largest intersection with race Caucasian), else the largest intersection.
+        ``parameters["reference_basis"]`` says, per family, how its reference was chosen.
     min_group_size : int, default 30
         The floor: groups smaller than this are "too small to judge". Above it, a comparison whose
         interval decides nothing is "too small to judge" when the audit could not have detected a gap of
@@ -465,7 +477,7 @@ def analyse(
 
     families, membership, descriptors = _groups(cells)
     group_counts = membership @ cells.counts
-    references = _references(families, descriptors, group_counts, reference)
+    references, basis = _references(families, descriptors, group_counts, reference)
     values = metric_values(group_counts)
     groups = _group_results(families, descriptors, group_counts, values, total, min_group_size, confidence)
     boot = _bootstrap(cells.counts, membership, n_bootstrap, random_state)
@@ -481,9 +493,9 @@ def analyse(
         references,
         boot,
         groups,
+        group_counts,
         confidence,
-        ratio_threshold,
-        difference_threshold,
+        (ratio_threshold, difference_threshold),
     )
     _add_power(
         metrics,
@@ -528,6 +540,7 @@ def analyse(
             "multiple_comparisons": multiple_comparisons,
             "power": stats.POWER,
             "references": {f: descriptors[i] for f, i in references.items()},
+            "reference_basis": basis,
         },
         groups=groups,
         disparities=disparities,
@@ -583,42 +596,50 @@ def _groups(cells: CellCounts) -> tuple[list[str], np.ndarray, list[dict[str, st
     return families, np.array(rows, dtype=np.int64), descriptors
 
 
+CHOSEN = "chosen"
+LARGEST = "the largest group"
+
+
 def _references(
     families: list[str],
     descriptors: list[dict[str, str]],
     group_counts: np.ndarray,
     chosen: dict[str, str] | None,
-) -> dict[str, int]:
-    """The reference group of each family: the chosen one, else the largest."""
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The reference group of each family (the chosen one, else the largest) and, in words, how it was
+    chosen. The intersections' reference holds every value chosen: the largest such intersection."""
     chosen = {k: str(v) for k, v in (chosen or {}).items()}
-    references = {}
-    for family in dict.fromkeys(families):
-        members = [i for i, f in enumerate(families) if f == family]
-        if family == INTERSECTION:
-            wanted = chosen if chosen and set(chosen) == set(descriptors[members[0]]) else None
-        else:
-            wanted = {family: chosen[family]} if family in chosen else None
-        if wanted:
-            match = [i for i in members if descriptors[i] == wanted]
-            if not match:
-                present = (
-                    ", ".join(sorted({descriptors[i][family] for i in members}))
-                    if family != INTERSECTION
-                    else ""
-                )
-                raise InputError(
-                    f"The reference group {wanted} does not occur in the data. {present}".strip(),
-                    column=family if family != INTERSECTION else None,
-                )
-            references[family] = match[0]
-        else:
-            references[family] = max(members, key=lambda i: (group_counts[i].sum(), -i))
     unknown = set(chosen) - {f for f in families if f != INTERSECTION}
     if unknown:
         raise InputError(
             f"The reference names {', '.join(sorted(unknown))}, which is not a sensitive column."
         )
-    return references
+    references, basis = {}, {}
+    for family in dict.fromkeys(families):
+        members = [i for i, f in enumerate(families) if f == family]
+        wanted = chosen if family == INTERSECTION else {family: chosen[family]} if family in chosen else {}
+        candidates = [i for i in members if wanted.items() <= descriptors[i].items()]
+        if not candidates:
+            present = (
+                ", ".join(sorted({descriptors[i][family] for i in members})) if family != INTERSECTION else ""
+            )
+            raise InputError(
+                f"The reference group {wanted} does not occur in the data. {present}".strip(),
+                column=family if family != INTERSECTION else None,
+            )
+        references[family] = max(candidates, key=lambda i: (group_counts[i].sum(), -i))
+        basis[family] = _basis(family, wanted, descriptors[members[0]])
+    return references, basis
+
+
+def _basis(family: str, wanted: dict[str, str], descriptor: dict[str, str]) -> str:
+    """How a family's reference was chosen, in words."""
+    if not wanted:
+        return "the largest intersection" if family == INTERSECTION else LARGEST
+    if wanted.keys() == descriptor.keys():
+        return CHOSEN
+    values = " and ".join(f"{column} {value}" for column, value in wanted.items())
+    return f"the largest intersection with {values}"
 
 
 def _group_results(
@@ -728,9 +749,9 @@ def _disparities(
     references: dict[str, int],
     boot: dict[str, np.ndarray] | None,
     groups: list[Group],
+    group_counts: np.ndarray,
     confidence: float,
-    ratio_threshold: float,
-    difference_threshold: float,
+    thresholds: tuple[float, float],
 ) -> list[Disparity]:
     out = []
     for i, family in enumerate(families):
@@ -742,12 +763,14 @@ def _disparities(
             difference = value - ref_value
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = value / ref_value if ref_value != 0 else np.nan
+            unestimable = not_estimable(name, group_counts[i], group_counts[ref], confidence)
             diff_interval = ratio_interval = None
             if boot is not None:
                 samples_g, samples_r = boot[name][:, i], boot[name][:, ref]
                 diff_interval = _percentile_interval(samples_g - samples_r, confidence)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    ratio_interval = _percentile_interval(samples_g / samples_r, confidence)
+                if unestimable is None:
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        ratio_interval = _percentile_interval(samples_g / samples_r, confidence)
             verdict: str | None
             if name in UNJUDGED_METRICS:
                 verdict = None
@@ -756,7 +779,7 @@ def _disparities(
             elif math.isnan(value) or math.isnan(ref_value):
                 verdict = UNDEFINED
             else:
-                verdict = _verdict(diff_interval, ratio_interval, ratio_threshold, difference_threshold)
+                verdict = _verdict(diff_interval, ratio_interval, *thresholds)
             out.append(
                 Disparity(
                     metric=name,
@@ -770,6 +793,7 @@ def _disparities(
                     difference_interval=_as_list(diff_interval),
                     ratio_interval=_as_list(ratio_interval),
                     verdict=verdict,
+                    ratio_not_estimable=unestimable,
                 )
             )
     return out
@@ -859,7 +883,7 @@ def _p_value(
         math.sqrt(var_group + var_reference),
         difference_threshold,
     )
-    if len(sides) == 1 and d.ratio:
+    if len(sides) == 1 and d.ratio and d.ratio_not_estimable is None:
         x1, n1, x2, n2 = sides[0]
         if x1 > 0 and x2 > 0:
             log_se = math.sqrt((1 - x1 / n1) / x1 + (1 - x2 / n2) / x2)

@@ -19,6 +19,10 @@ class Rate:
     numerator: tuple[int, ...]
     denominator: tuple[int, ...]
     needs_labels: bool = True
+    # What the numerator and the denominator count, singular and plural, for sentences such as
+    # "1 positive decision in 107 rows".
+    events: tuple[str, str] = ("event", "events")
+    trials: tuple[str, str] = ("row", "rows")
 
     def of(self, counts: np.ndarray) -> np.ndarray:
         """The rate for counts of shape (..., 4); NaN where the denominator is zero."""
@@ -34,18 +38,78 @@ class Rate:
 
 
 ALL = (TN, FP, FN, TP)
+DECISIONS = ("positive decision", "positive decisions")
+OBSERVED_POSITIVES = ("observed positive", "observed positives")
+OBSERVED_NEGATIVES = ("observed negative", "observed negatives")
+NEGATIVE_DECISIONS = ("negative decision", "negative decisions")
 RATES = (
-    Rate("selection_rate", "selection rate", (FP, TP), ALL, needs_labels=False),
-    Rate("base_rate", "base rate (observed positives)", (FN, TP), ALL),
-    Rate("true_positive_rate", "true positive rate", (TP,), (TP, FN)),
-    Rate("false_positive_rate", "false positive rate", (FP,), (FP, TN)),
-    Rate("true_negative_rate", "true negative rate", (TN,), (FP, TN)),
-    Rate("false_negative_rate", "false negative rate", (FN,), (TP, FN)),
-    Rate("precision", "precision (positive predictive value)", (TP,), (TP, FP)),
-    Rate("negative_predictive_value", "negative predictive value", (TN,), (TN, FN)),
-    Rate("false_discovery_rate", "false discovery rate", (FP,), (TP, FP)),
-    Rate("false_omission_rate", "false omission rate", (FN,), (TN, FN)),
-    Rate("accuracy", "accuracy", (TP, TN), ALL),
+    Rate("selection_rate", "selection rate", (FP, TP), ALL, needs_labels=False, events=DECISIONS),
+    Rate("base_rate", "base rate (observed positives)", (FN, TP), ALL, events=OBSERVED_POSITIVES),
+    Rate(
+        "true_positive_rate",
+        "true positive rate",
+        (TP,),
+        (TP, FN),
+        events=("true positive", "true positives"),
+        trials=OBSERVED_POSITIVES,
+    ),
+    Rate(
+        "false_positive_rate",
+        "false positive rate",
+        (FP,),
+        (FP, TN),
+        events=("false positive", "false positives"),
+        trials=OBSERVED_NEGATIVES,
+    ),
+    Rate(
+        "true_negative_rate",
+        "true negative rate",
+        (TN,),
+        (FP, TN),
+        events=("true negative", "true negatives"),
+        trials=OBSERVED_NEGATIVES,
+    ),
+    Rate(
+        "false_negative_rate",
+        "false negative rate",
+        (FN,),
+        (TP, FN),
+        events=("false negative", "false negatives"),
+        trials=OBSERVED_POSITIVES,
+    ),
+    Rate(
+        "precision",
+        "precision (positive predictive value)",
+        (TP,),
+        (TP, FP),
+        events=("true positive", "true positives"),
+        trials=DECISIONS,
+    ),
+    Rate(
+        "negative_predictive_value",
+        "negative predictive value",
+        (TN,),
+        (TN, FN),
+        events=("true negative", "true negatives"),
+        trials=NEGATIVE_DECISIONS,
+    ),
+    Rate(
+        "false_discovery_rate",
+        "false discovery rate",
+        (FP,),
+        (TP, FP),
+        events=("false positive", "false positives"),
+        trials=DECISIONS,
+    ),
+    Rate(
+        "false_omission_rate",
+        "false omission rate",
+        (FN,),
+        (TN, FN),
+        events=("false negative", "false negatives"),
+        trials=NEGATIVE_DECISIONS,
+    ),
+    Rate("accuracy", "accuracy", (TP, TN), ALL, events=("correct decision", "correct decisions")),
 )
 RATE_BY_NAME = {rate.name: rate for rate in RATES}
 BALANCED_ACCURACY = "balanced_accuracy"

@@ -25,6 +25,8 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, Stri
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from fairness.scales import rate_axis, threshold_band, tick_label
+
 from .content import FairnessGroup, FeatureShare, Risk, RiskMatrix
 from .fonts import ReportFonts
 
@@ -194,6 +196,8 @@ class ForestRow:
     high: float | None
     verdict: str
     verdict_label: str
+    # A ratio that cannot be estimated (a rate of 0, or too few events) is written as such, never drawn.
+    not_estimable: bool = False
 
 
 FOREST_RANGE = (0.25, 4.0)
@@ -234,6 +238,9 @@ def forest_plot(
         chart.text(
             width - verdict_w + 2, y - 2.3, row.verdict_label, size=6.5, colour=colour, fit=verdict_w - 2
         )
+        if row.not_estimable:
+            chart.text(x_of(1.0), y - 2.3, labels["not_estimable"], size=6.5, anchor="middle", colour=MUTED)
+            continue
         if row.low is not None and row.high is not None:
             chart.line(x_of(row.low), y, x_of(row.high), y, colour, 1.0)
             for end, value in ((FOREST_RANGE[0], row.low), (FOREST_RANGE[1], row.high)):
@@ -275,14 +282,6 @@ def progress_bar(
     return chart.drawing
 
 
-def _nice_top(value: float) -> float:
-    """The axis end above value: 5 %, 10 %, 20 %, 25 %, 50 % or 100 % of the scale."""
-    for top in (0.05, 0.1, 0.2, 0.25, 0.5, 1.0):
-        if value <= top:
-            return top
-    return math.ceil(value)
-
-
 def rate_chart(
     groups: Sequence[FairnessGroup],
     metric: str,
@@ -290,44 +289,74 @@ def rate_chart(
     labels: Mapping[str, str],
     fonts: ReportFonts,
     width: float,
+    ratio_band: Sequence[float] | None = None,
 ) -> Drawing:
-    """A bar per group for one rate, with its interval as a whisker; the reference group's bar is grey."""
-    label_w, value_w, row_h, bottom = width * 0.3, 48.0, 13.0, 20.0
+    """A bar per group for one rate, with its interval as a whisker, on an axis ending a little above the
+    largest figure (``fairness.scales.rate_axis``). The reference group's bar is grey, its rate a dashed line,
+    and the rates within ``ratio_band`` (``[threshold, 1 / threshold]``) of it shaded."""
+    label_w, value_w, row_h, bottom, legend_h = width * 0.3, 48.0, 13.0, 20.0, 10.0
     plot_x, plot_w = label_w + 6, width - label_w - value_w - 10
-    highs = [
-        value
+    reference_rate = next(
+        (
+            _number(g.get(metric))
+            for g in groups
+            if g["name"] == reference and _number(g.get(metric)) is not None
+        ),
+        None,
+    )
+    low_ratio, high_ratio = ratio_band or (0.8, 1.25)
+    band = threshold_band(reference_rate, low_ratio)
+    figures = [
+        _number(value)
         for group in groups
         for value in (group.get(metric), *group.get("intervals", {}).get(metric, [None, None]))
-        if isinstance(value, float | int)
     ]
-    top_value = _nice_top(max(highs, default=1.0) or 1.0)
-    chart = Chart(width, bottom + len(groups) * row_h + 4, fonts)
+    # the axis follows the rates and their intervals; the band is cut at its end rather than widening it
+    top_value, ticks = rate_axis(figures)
+    chart = Chart(width, bottom + len(groups) * row_h + 4 + legend_h, fonts)
     top = bottom + len(groups) * row_h
+
+    def x_of(value: float) -> float:
+        return plot_x + min(value, top_value) / top_value * plot_w
+
+    if band is not None:
+        chart.rect(x_of(band[0]), bottom, x_of(band[1]) - x_of(band[0]), top - bottom, BAND)
     chart.line(plot_x, bottom, plot_x + plot_w, bottom, AXIS, 0.6)
-    for step in range(5):
-        tick = top_value * step / 4
-        x = plot_x + plot_w * step / 4
-        chart.line(x, bottom, x, bottom - 2, AXIS, 0.6)
-        chart.text(x, bottom - 9, f"{tick * 100:g}%", size=6, anchor="middle", colour=MUTED)
+    for tick in ticks:
+        chart.line(x_of(tick), bottom, x_of(tick), bottom - 2, AXIS, 0.6)
+        chart.text(x_of(tick), bottom - 9, tick_label(tick), size=6, anchor="middle", colour=MUTED)
     for index, group in enumerate(groups):
         y = top - (index + 1) * row_h
         name = group["name"] + (f" ({labels['reference']})" if group["name"] == reference else "")
         chart.text(label_w, y + 3.5, name, size=6.5, anchor="end", fit=label_w - 2)
-        value = group.get(metric)
-        if not isinstance(value, float | int):
+        value = _number(group.get(metric))
+        if value is None:
             chart.text(plot_x + 2, y + 3.5, labels["undefined"], size=6.5, colour=MUTED)
             continue
         fill = AXIS if group["name"] == reference else BAR
-        chart.rect(plot_x, y + 2, value / top_value * plot_w, row_h - 5, fill)
+        chart.rect(plot_x, y + 2, x_of(value) - plot_x, row_h - 5, fill)
         low, high = group.get("intervals", {}).get(metric, [None, None])
         if low is not None and high is not None:
             mid = y + 2 + (row_h - 5) / 2
-            x1, x2 = plot_x + low / top_value * plot_w, plot_x + high / top_value * plot_w
+            x1, x2 = x_of(low), x_of(high)
             chart.line(x1, mid, x2, mid, INK, 0.8)
             chart.line(x1, mid - 2.5, x1, mid + 2.5, INK, 0.8)
             chart.line(x2, mid - 2.5, x2, mid + 2.5, INK, 0.8)
         chart.text(plot_x + plot_w + 4, y + 3.5, f"{value * 100:.1f}%", size=6.5)
+    if reference_rate is not None:
+        _dashed(chart, x_of(reference_rate), bottom, top)
+        legend = labels["reference_line"].format(low=f"{low_ratio:.2f}", high=f"{high_ratio:.2f}")
+        chart.text(plot_x, top + 3, legend, size=6, colour=MUTED, fit=plot_w + value_w)
     return chart.drawing
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, float | int) else None
+
+
+def _dashed(chart: Chart, x: float, y1: float, y2: float) -> None:
+    line = Line(x, y1, x, y2, strokeColor=INK, strokeWidth=0.8, strokeDashArray=[2, 1.5])
+    chart.drawing.add(line)
 
 
 def importance_chart(

@@ -131,6 +131,8 @@ class Verdict(TypedDict, total=False):
     ratio: float | None
     low: float | None
     high: float | None
+    # Why the ratio cannot be estimated, in words; empty or absent when it can. Such a ratio is not drawn.
+    not_estimable: str
 
 
 class FairnessResult(TypedDict, total=False):

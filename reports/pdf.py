@@ -454,7 +454,7 @@ class _Report:
 
         def distance(v: Verdict) -> float:
             ratio = v.get("ratio")
-            return -abs(math.log(ratio)) if ratio else 0.0
+            return -abs(math.log(ratio)) if ratio and not v.get("not_estimable") else 0.0
 
         shown = [v for v in result.get("verdicts", []) if v["verdict"] in SHOWN_VERDICTS]
         return sorted(shown, key=lambda v: (SHOWN_VERDICTS.index(v["verdict"]), distance(v)))
@@ -463,11 +463,12 @@ class _Report:
         return [
             charts.ForestRow(
                 label=f"{v['group']} · {self.metric(v['metric'])}",
-                ratio=v.get("ratio"),
-                low=v.get("low"),
-                high=v.get("high"),
+                ratio=None if v.get("not_estimable") else v.get("ratio"),
+                low=None if v.get("not_estimable") else v.get("low"),
+                high=None if v.get("not_estimable") else v.get("high"),
                 verdict=v["verdict"],
                 verdict_label=self.verdict(v["verdict"]),
+                not_estimable=bool(v.get("not_estimable")),
             )
             for v in verdicts
         ]
@@ -479,11 +480,20 @@ class _Report:
         )
         rows = "; ".join(
             f"{v['group']} {self.labels['versus']} {v['reference']}, {self.metric(v['metric'])}: "
-            f"{_ratio(v.get('ratio'))} ({_ratio(v.get('low'))}–{_ratio(v.get('high'))}), "
-            f"{self.verdict(v['verdict'])}"
+            f"{self.ratio_words(v)}, {self.verdict(v['verdict'])}"
             for v in verdicts
         )
         return f"{head} {rows}." if rows else head
+
+    def ratio_words(self, v: Verdict) -> str:
+        """The ratio with its interval, or "not estimable" and why (the reason is in English, as the
+        findings in words are)."""
+        reason = v.get("not_estimable")
+        if reason:
+            if self.data.get("lang", "en") != "en":
+                return self.labels["not_estimable"]
+            return f"{self.labels['not_estimable']} ({reason.removeprefix('not estimable: ')})"
+        return f"{_ratio(v.get('ratio'))} ({_ratio(v.get('low'))}–{_ratio(v.get('high'))})"
 
     # -- page 1
 
@@ -704,7 +714,9 @@ class _Report:
             for family in families:
                 members = [g for g in groups if g.get("family", "") == family][:14]
                 reference = references.get(family)
-                chart = charts.rate_chart(members, metric, reference, labels, w.fonts, BODY_WIDTH)
+                chart = charts.rate_chart(
+                    members, metric, reference, labels, w.fonts, BODY_WIDTH, result.get("ratio_band")
+                )
                 described = "; ".join(self.rate_words(g, metric) for g in members)
                 by_group = labels["rates_by_group"].format(confidence=self.confidence(result))
                 title = f"{self.metric(metric)} {by_group}"

@@ -88,7 +88,9 @@ def render_text(result: fairness.AuditResult) -> str:
         f"at 80 % power, 'more rows' how many the group needs to detect "
         f"{result.parameters['difference_threshold']:.2f})"
     )
-    rows = [_disparity_row(d) for d in result.disparities if d.metric in TEXT_METRICS]
+    out.append(_references(result))
+    shown = [d for d in result.disparities if d.metric in TEXT_METRICS]
+    rows = [_disparity_row(d) for d in shown]
     out.append(
         _table(
             [
@@ -106,6 +108,10 @@ def render_text(result: fairness.AuditResult) -> str:
             rows,
         )
     )
+    unestimable = _unestimable(shown)
+    if unestimable:
+        out.append("Ratios not estimable (the verdict rests on the difference):")
+        out += unestimable
     out.append("\nImpact ratios (NYC Local Law 144: selection rate over the most-selected group's)")
     rows = [
         [
@@ -134,13 +140,37 @@ def render_text(result: fairness.AuditResult) -> str:
     return "\n".join(out)
 
 
+def _ratio(d: fairness.Disparity) -> str:
+    if d.ratio_not_estimable:
+        return "not estimable*"
+    return f"{d.ratio:.3f} {_interval(d.ratio_interval)}" if d.ratio is not None else "—"
+
+
+def _unestimable(disparities: list[fairness.Disparity]) -> list[str]:
+    """Why each ratio marked "not estimable*" in the table could not be estimated."""
+    return [
+        f"  * {_name(d.group)}, {SHORT[d.metric]}: {d.ratio_not_estimable.removeprefix('not estimable: ')}"
+        for d in disparities
+        if d.ratio_not_estimable
+    ]
+
+
+def _references(result: fairness.AuditResult) -> str:
+    basis = result.parameters.get("reference_basis", {})
+    named = [
+        ("for the intersections, " if family == INTERSECTION else "") + f"{_name(group)} ({basis[family]})"
+        for family, group in result.parameters["references"].items()
+    ]
+    return "Reference groups: " + "; ".join(named)
+
+
 def _disparity_row(d: fairness.Disparity) -> list[str]:
     return [
         _name(d.group),
         _name(d.reference),
         SHORT[d.metric],
         f"{d.difference:+.3f} {_interval(d.difference_interval)}" if d.difference is not None else "—",
-        f"{d.ratio:.3f} {_interval(d.ratio_interval)}" if d.ratio is not None else "—",
+        _ratio(d),
         _pct(d.detectable_difference),
         "—" if d.rows_needed is None else f"{d.rows_needed:,}",
         d.verdict or "",

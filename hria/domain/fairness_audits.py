@@ -204,8 +204,10 @@ def _points(value: float | None) -> str:
 def _describe(d, confidence: float) -> str:
     group = ", ".join(f"{k} {v}" for k, v in d.group.items())
     reference = ", ".join(f"{k} {v}" for k, v in d.reference.items())
-    if d.ratio is None:
+    if d.ratio is None or d.ratio_not_estimable:
         gap = f"difference {d.difference * 100:+.1f} points"
+        if d.ratio_not_estimable:
+            gap += f"; ratio {d.ratio_not_estimable}"
     else:
         low, high = d.ratio_interval
         gap = f"ratio {d.ratio:.2f}" + (

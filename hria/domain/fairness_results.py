@@ -8,6 +8,8 @@ from fairness import DISPARITY, INCONCLUSIVE, METRIC_LABELS, NO_EVIDENCE, TOO_SM
 from fairness import compare as comparison
 from fairness.analysis import DECISION_ONLY_WARNING, INTERSECTION
 from fairness.power import HOLM, METHOD_LABELS
+from fairness.ratios import counts_array, min_events, not_estimable
+from fairness.scales import rate_axis, threshold_band, tick_label
 
 CHART_METRICS = ("selection_rate", "false_positive_rate", "false_negative_rate", "true_positive_rate")
 PRIORITY = {
@@ -35,9 +37,12 @@ def _pct(value) -> str:
 
 
 def finding_sentence(d: dict, confidence: float) -> str:
+    """A comparison in one sentence: the two rates, then the ratio with its interval, or the difference
+    with its interval and why the ratio is not estimable."""
     label = METRIC_LABELS[d["metric"]]
     name = group_name(d["group"])
-    if d["ratio"] is not None:
+    unestimable = d.get("ratio_not_estimable")
+    if d["ratio"] is not None and not unestimable:
         low, high = d["ratio_interval"]
         interval = (
             f" ({confidence:.0%} interval of the ratio {low:.2f}–{high:.2f})" if low is not None else ""
@@ -48,11 +53,54 @@ def finding_sentence(d: dict, confidence: float) -> str:
         interval = (
             f" ({confidence:.0%} interval {low * 100:+.1f} to {high * 100:+.1f})" if low is not None else ""
         )
-        gap = f"a difference of {d['difference'] * 100:+.1f} points{interval}"
+        difference = "undefined" if d["difference"] is None else f"{d['difference'] * 100:+.1f} points"
+        gap = f"a difference of {difference}{interval}"
+        if unestimable:
+            gap += f"; the ratio is {unestimable}"
     return (
         f"{name[:1].upper() + name[1:]}: {label} {_pct(d['value'])} against {_pct(d['reference_value'])} "
         f"for {group_name(d['reference'])}, {gap}."
     )
+
+
+def with_ratio_notes(result: dict) -> dict:
+    """The result with ``ratio_not_estimable`` on every comparison: results kept before the engine wrote it
+    get it from their groups' counts, by the same rule (``fairness.ratios``)."""
+    if all("ratio_not_estimable" in d for d in result["disparities"]):
+        return result
+    if not all("counts" in g for g in result["groups"]):
+        return result  # no counts to apply the rule to: the sentences say what they always said
+    counts = {(g["family"], _key(g["group"])): counts_array(g["counts"]) for g in result["groups"]}
+    confidence = result["parameters"]["confidence"]
+    disparities = []
+    for d in result["disparities"]:
+        if "ratio_not_estimable" not in d:
+            group, reference = (
+                counts[d["family"], _key(d["group"])],
+                counts[d["family"], _key(d["reference"])],
+            )
+            note = not_estimable(d["metric"], group, reference, confidence)
+            d = d | {"ratio_not_estimable": note}
+            if note:
+                d["ratio_interval"] = [None, None]
+        disparities.append(d)
+    return result | {"disparities": disparities}
+
+
+def _key(group: dict) -> tuple:
+    return tuple(sorted(group.items()))
+
+
+def reference_sentence(result: dict) -> str:
+    """Which group each comparison is made against, and how it was chosen, in one sentence."""
+    parameters = result["parameters"]
+    basis = parameters.get("reference_basis", {})
+    parts = []
+    for family, reference in parameters.get("references", {}).items():
+        how = basis.get(family)
+        named = group_name(reference) + (f" ({how})" if how else "")
+        parts.append(f"for the intersections, {named}" if family == INTERSECTION else named)
+    return "Reference groups: " + "; ".join(parts) + "." if parts else ""
 
 
 def adjusted_verdict(d: dict) -> str | None:
@@ -76,6 +124,7 @@ def adjustment_sentence(result: dict) -> str:
 
 
 def present(result: dict) -> dict:
+    result = with_ratio_notes(result)
     confidence = result["parameters"]["confidence"]
     method = result["parameters"].get("multiple_comparisons", "none")
     judged = [d for d in result["disparities"] if d["verdict"]]
@@ -90,25 +139,18 @@ def present(result: dict) -> dict:
     )
     families = list(dict.fromkeys(g["family"] for g in result["groups"]))
     needing_labels = set(result.get("metrics_needing_labels", []))
-    charts = []
-    for family in families:
-        groups = [g for g in result["groups"] if g["family"] == family]
-        for metric in (m for m in CHART_METRICS if m not in needing_labels):
-            bars = [
-                {
-                    "name": group_name(g["group"]),
-                    "value": g[metric],
-                    "low": g["intervals"][metric][0],
-                    "high": g["intervals"][metric][1],
-                    "small": g["too_small"],
-                }
-                for g in groups
-            ]
-            charts.append({"family": family, "metric": metric, "label": METRIC_LABELS[metric], "bars": bars})
+    charts = [
+        rate_chart(result, family, metric)
+        for family in families
+        for metric in CHART_METRICS
+        if metric not in needing_labels
+    ]
     return {
         **result,
         "confidence": confidence,
         "findings": [{"sentence": finding_sentence(d, confidence), **d} for d in findings],
+        "reference_sentence": reference_sentence(result),
+        "min_events": min_events(confidence),
         "counts": {
             verdict: sum(adjusted_verdict(d) == verdict for d in judged)
             for verdict in (DISPARITY, INCONCLUSIVE, NO_EVIDENCE, TOO_SMALL)
@@ -125,6 +167,41 @@ def present(result: dict) -> dict:
         # the page states this in its own notice
         "warnings": [w for w in result["warnings"] if w != DECISION_ONLY_WARNING],
         "needing_labels": [METRIC_LABELS[m] for m in result.get("metrics_needing_labels", [])],
+    }
+
+
+def rate_chart(result: dict, family: str, metric: str) -> dict:
+    """One metric's bars for the groups of one family, on an axis scaled to them (``fairness.scales``), with
+    the reference group's rate as a line and the band of rates within the ratio thresholds of it."""
+    groups = [g for g in result["groups"] if g["family"] == family]
+    reference = result["parameters"].get("references", {}).get(family)
+    bars = [
+        {
+            "name": group_name(g["group"]),
+            "value": g[metric],
+            "low": g["intervals"][metric][0],
+            "high": g["intervals"][metric][1],
+            "small": g["too_small"],
+            "reference": g["group"] == reference,
+        }
+        for g in groups
+    ]
+    reference_rate = next((bar["value"] for bar in bars if bar["reference"]), None)
+    ratio_threshold = result["parameters"]["ratio_threshold"]
+    band = threshold_band(reference_rate, ratio_threshold)
+    # the axis follows the rates and their intervals; the band is cut at its end rather than widening it
+    top, ticks = rate_axis([v for bar in bars for v in (bar["value"], bar["high"])])
+    return {
+        "family": family,
+        "metric": metric,
+        "label": METRIC_LABELS[metric],
+        "bars": bars,
+        "top": top,
+        "ticks": [(tick, tick_label(tick)) for tick in ticks],
+        "reference_name": group_name(reference) if reference else None,
+        "reference_rate": reference_rate,
+        "band": band,
+        "band_label": f"{ratio_threshold:.2f}–{1 / ratio_threshold:.2f}",
     }
 
 

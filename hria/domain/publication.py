@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from hria.domain import access, questions, reporting, risk_register, trail
 from hria.domain.fairness_audits import KEY_METRICS
-from hria.domain.fairness_results import finding_sentence, group_name
+from hria.domain.fairness_results import finding_sentence, group_name, with_ratio_notes
 from hria.domain.models import (
     Assessment,
     FairnessAudit,
@@ -183,7 +183,7 @@ def _audits(assessments: list[Assessment]) -> list[PublicAudit]:
         ):
             if record.result is None:  # a finished audit always has its result
                 continue
-            result = json.loads(record.result)
+            result = with_ratio_notes(json.loads(record.result))
             confidence = result["parameters"]["confidence"]
             disparities = [
                 d

@@ -765,7 +765,10 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
             adjustment_sentence,
             finding_sentence,
             group_name,
+            with_ratio_notes,
         )
+
+        result = with_ratio_notes(result)
 
         findings = [
             d
@@ -801,6 +804,7 @@ def _checks(assessment: Assessment) -> tuple[list[content.FairnessResult], list[
                     "ratio": d["ratio"],
                     "low": d["ratio_interval"][0],
                     "high": d["ratio_interval"][1],
+                    "not_estimable": d["ratio_not_estimable"] or "",
                 }
                 for d in judged
             ],

@@ -132,11 +132,11 @@ def test_check_prints_the_references_per_framework():
     lines = result.output.splitlines()
     start = lines.index("Frameworks the questions answer (references checked):")
     assert lines[start + 1 : start + 5] == [
-        "  eu_ai_act_art27   42 questions,  42 references, 5 of 6 elements; "
+        "  eu_ai_act_art27   43 questions,  43 references, 5 of 6 elements; "
         "no question yet for Art. 27(1)(b)",
-        "  huderia           44 questions,  44 references, 5 of 5 elements",
-        "  iso_iec_42005     46 questions,  47 references, 7 of 7 elements",
-        "  iama              36 questions,  36 references, 4 of 4 elements",
+        "  huderia           45 questions,  45 references, 5 of 5 elements",
+        "  iso_iec_42005     47 questions,  48 references, 7 of 7 elements",
+        "  iama              37 questions,  37 references, 4 of 4 elements",
     ]
 
 

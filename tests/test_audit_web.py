@@ -126,15 +126,46 @@ def test_the_page_names_the_adjustment_and_shows_raw_and_adjusted_verdicts(app, 
     assert '<th scope="col">Adjusted verdict</th>' in body and '<th scope="col">Detectable</th>' in body
 
 
-def test_progress_page_refreshes_while_running(app, client, world, auth):
+def test_progress_page_asks_for_progress_instead_of_reloading(app, client, world, auth):
     auth.login(world.users["procurer_a"])
     with app.app_context():
         record = db.session.get(FairnessAudit, world.audits["a"])
         record.status, record.progress = "running", "500,000 rows counted…"
         db.session.commit()
     body = client.get(f"/audits/{world.audits['a']}").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in body
-    assert "500,000 rows counted…" in body
+    assert "http-equiv" not in body  # a page that reloads itself every 2 s loses the reader's place
+    assert f'data-poll="/audits/{world.audits["a"]}/status"' in body
+    assert '<p role="status" aria-live="polite">' in body and "500,000 rows counted…" in body
+    assert client.get(f"/audits/{world.audits['a']}/status").get_json() == {
+        "status": "running",
+        "progress": "500,000 rows counted…",
+    }
+    assert client.get(f"/audits/{world.audits['b']}/status").status_code == 404  # another city's
+
+
+@pytest.mark.browser
+def test_the_progress_changes_in_place_and_the_results_load_when_done(app, world):
+    from browser import chromium_page, live_server, sign_in
+    from conftest import PASSWORD
+    from playwright.sync_api import expect
+
+    def set_state(status: str, progress: str) -> None:
+        with app.app_context():
+            record = db.session.get(FairnessAudit, world.audits["a"])
+            record.status, record.progress = status, progress
+            db.session.commit()
+
+    set_state("running", "1 of 3 groups counted")
+    with live_server(app) as base, chromium_page() as page:
+        sign_in(page, base, world.users["procurer_a"], PASSWORD)
+        page.goto(f"{base}/audits/{world.audits['a']}")
+        page.evaluate("window.stillTheSamePage = true")
+        set_state("running", "2 of 3 groups counted")
+        expect(page.locator("[data-poll-progress]")).to_have_text("2 of 3 groups counted", timeout=10000)
+        assert page.evaluate("window.stillTheSamePage") is True  # changed in place, not reloaded
+        set_state("failed", "")
+        page.wait_for_selector("text=The audit could not be completed.", timeout=10000)
+        assert page.evaluate("window.stillTheSamePage === undefined")
 
 
 def test_bad_mapping_is_explained_and_nothing_runs(app, client, world, auth):

@@ -11,3 +11,27 @@ document.addEventListener("submit", function (event) {
     form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = true; });
   }, 0);
 });
+
+// A running audit's page asks for its progress every two seconds and changes only the words that changed,
+// which the polite live region reads out; when the job has finished, the page loads once with the results.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.querySelector("[data-poll]");
+  if (!box) { return; }
+  var state = box.querySelector("[data-poll-state]");
+  var progress = box.querySelector("[data-poll-progress]");
+  var labels = { queued: "Waiting to start", running: "Running" };
+  function poll() {
+    fetch(box.dataset.poll, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (job) {
+        if (!job) { return; }
+        if (!(job.status in labels)) { window.location.reload(); return; }
+        if (state.textContent !== labels[job.status]) { state.textContent = labels[job.status]; }
+        var words = job.progress || "starting…";
+        if (progress.textContent !== words) { progress.textContent = words; }
+        setTimeout(poll, 2000);
+      })
+      .catch(function () { setTimeout(poll, 5000); });
+  }
+  setTimeout(poll, 2000);
+});

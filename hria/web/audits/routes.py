@@ -235,6 +235,14 @@ def _prefill_explanation(form: ExplainForm, assessment, record: Evidence, header
 SAMPLE_ROWS = 20_000
 
 
+@bp.route("/audits/<int:audit_id>/status")
+@login_required
+def status(audit_id: int):
+    """Where a running audit or explanation is, for its page to show without reloading itself."""
+    record = access.audit_or_404(current_user, audit_id)
+    return {"status": record.status, "progress": record.progress or ""}
+
+
 @bp.route("/audits/<int:audit_id>")
 @login_required
 def view(audit_id: int):

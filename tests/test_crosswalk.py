@@ -132,11 +132,10 @@ def test_check_prints_the_references_per_framework():
     lines = result.output.splitlines()
     start = lines.index("Frameworks the questions answer (references checked):")
     assert lines[start + 1 : start + 5] == [
-        "  eu_ai_act_art27   43 questions,  43 references, 5 of 6 elements; "
-        "no question yet for Art. 27(1)(b)",
+        "  eu_ai_act_art27   44 questions,  44 references, 6 of 6 elements",
         "  huderia           45 questions,  45 references, 5 of 5 elements",
-        "  iso_iec_42005     47 questions,  48 references, 7 of 7 elements",
-        "  iama              37 questions,  37 references, 4 of 4 elements",
+        "  iso_iec_42005     48 questions,  49 references, 7 of 7 elements",
+        "  iama              38 questions,  38 references, 4 of 4 elements",
     ]
 
 
@@ -331,8 +330,8 @@ def test_the_signed_report_has_the_coverage_annex(app, keyed):
         path = report.path
     text = " ".join(subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True).stdout.split())
     assert "Annex D: Frameworks covered" in text
-    # a scoping assessment asks nothing of the period of use (b) nor of human oversight (e)
-    assert f"{ART27} · 4 of 6 elements covered" in text
+    # a scoping assessment asks nothing of human oversight (e)
+    assert f"{ART27} · 5 of 6 elements covered" in text
     assert "D.2 All assessments of the system" in text
     # every scoping question is answered: (c) is covered by each question that supplies it
     assert "SCO-06, SCO-07, SCO-23, SCO-25" in text
@@ -347,14 +346,14 @@ def test_the_demo_welfare_system_shows_real_coverage(app):
         across = crosswalk.of_assessments(crosswalk.system_assessments(scoping))[0]
     assert [e.covered_by for e in own.elements] == [
         ["SCO-01", "SCO-03"],
-        [],
+        ["SCO-28"],
         ["SCO-06", "SCO-07", "SCO-23", "SCO-25"],
         ["SCO-04", "SCO-05", "SCO-09", "SCO-13", "SCO-17", "SCO-18", "SCO-19", "SCO-21", "SCO-24"],
         [],
         ["SCO-15"],
     ]
     # the welfare system has no deployment assessment yet: nothing answers Art. 27(1)(e) human oversight
-    assert [e.ref for e in across.open] == ["Art. 27(1)(b)", "Art. 27(1)(e)"]
+    assert [e.ref for e in across.open] == ["Art. 27(1)(e)"]
     assert across.elements[5].covered_by == [
         "SCO-15",
         "PRO-08",

@@ -20,7 +20,7 @@ def test_submitting_incomplete_work_is_refused_with_what_is_missing(app, client,
     auth.login(world.users["procurer_a"])
     refused = post_transition(client, aid, "submit")
     assert refused.status_code == 403
-    assert "0 of 22 questions answered" in refused.get_data(as_text=True)
+    assert "0 of 23 questions answered" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Assessment, aid).status == "draft"
 
@@ -35,7 +35,7 @@ def test_check_your_answers_links_every_open_question(app, client, world, auth):
     view = client.get(f"/assessments/{aid}").get_data(as_text=True)
     assert "Check your answers and submit" in view and "/transitions/submit" not in view
     page = client.get(f"/assessments/{aid}/check").get_data(as_text=True)
-    assert "23 of 25" in page and "2 questions still to answer" in page
+    assert "24 of 26" in page and "2 questions still to answer" in page
     assert f'/assessments/{aid}/sections/purpose#q-SCO-01"' in page
     assert f'/assessments/{aid}/sections/purpose#q-SCO-02"' in page
     assert "Submit for review</button>" not in page
@@ -61,7 +61,7 @@ def test_a_final_report_of_incomplete_work_is_refused_and_a_draft_is_marked(app,
     view = client.get(f"/assessments/{aid}").get_data(as_text=True)
     assert "Issue a draft risk and remediation report (incomplete)" in view
     refused = issue_in_browserless_web(client, aid).get_data(as_text=True)
-    assert "The assessment is incomplete (0 of 22 questions answered)" in refused
+    assert "The assessment is incomplete (0 of 23 questions answered)" in refused
     with app.app_context():
         assert db.session.query(Report).count() == 0
     issued = issue_in_browserless_web(client, aid, draft=True).get_data(as_text=True)
@@ -76,7 +76,7 @@ def test_a_final_report_of_incomplete_work_is_refused_and_a_draft_is_marked(app,
         path = report.path
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True).stdout
-        assert text.count("Draft — incomplete: 0 of 22 questions answered") >= 3  # cover and each footer
+        assert text.count("Draft — incomplete: 0 of 23 questions answered") >= 3  # cover and each footer
 
 
 def test_conditions_of_approval_are_tracked_until_fulfilled(app, client, world, auth):

@@ -30,6 +30,7 @@ NEW_IN_SCOPING = [
     "SCO-25",
     "SCO-26",
     "SCO-27",
+    "SCO-28",
 ]
 GIVEN = {"SCO-01": "To find fraud in benefit claims.", "SCO-04": "yes", "SCO-07": ["older", "low_income"]}
 
@@ -77,7 +78,7 @@ def test_an_assessment_stays_on_its_bank_until_the_owner_moves_it(app, world, cl
     auth.login(world.users["procurer_a"])
     page = client.get(page_url).get_data(as_text=True)
     assert "Move to question bank 2026.2" in page
-    assert f"adds 11 new questions ({', '.join(NEW_IN_SCOPING)})" in page
+    assert f"adds 12 new questions ({', '.join(NEW_IN_SCOPING)})" in page
     assert _state(app, assessment_id)[0] == EARLIER  # reading the page moves nothing
 
     response = post_form(client, page_url, f"{page_url}/bank", {}, follow_redirects=True)

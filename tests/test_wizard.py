@@ -19,6 +19,7 @@ SCOPING = {
         "SCO-03": "triage",
         "SCO-04": "yes",
         "SCO-05": "no",
+        "SCO-28": "From 2027 for three years; each claim is scored once, when it is received",
     },
     "people": {
         "SCO-06": "40000",

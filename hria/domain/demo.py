@@ -137,6 +137,8 @@ SCOPING_ANSWERS = {
     "SCO-24": ["concentrated_monitoring"],
     "SCO-25": "no",
     "SCO-26": ["none"],
+    "SCO-28": "From April 2026 for three years, reviewed each year; every application is scored once, when "
+    "it is received, about 42,000 a year.",
 }
 
 
@@ -322,6 +324,8 @@ SENSOR_SCOPING_ANSWERS = {
     "SCO-25": "no",
     "SCO-26": ["none"],
     "SCO-27": "yes",
+    "SCO-28": "Continuously from January 2027; the sensors report every 15 minutes and the rounds are "
+    "planned each night. Reviewed after the first year.",
 }
 
 

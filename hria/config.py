@@ -52,6 +52,12 @@ DEFAULTS = {
     "QUEUE_LEASE_SECONDS": 60,
     "QUEUE_HEARTBEAT_SECONDS": 10,
     "QUEUE_MAX_ATTEMPTS": 3,
+    # Where evidence files are kept (hria.storage): unset, UPLOAD_FOLDER in the instance folder; an
+    # s3://bucket/prefix URL for a bucket every web and worker process reaches, at S3_ENDPOINT_URL when it is
+    # not Amazon's (credentials: boto3's own AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    "EVIDENCE_URL": None,
+    "S3_ENDPOINT_URL": None,
+    "S3_REGION": None,
     # A queued job no worker has taken after this long is sent again (the queue may have lost it).
     "QUEUE_REQUEUE_SECONDS": 600,
 }

@@ -4,7 +4,7 @@ import re
 
 from conftest import post_form
 
-from hria.domain.models import OversightAssignment, User
+from hria.domain.models import Organisation, OversightAssignment, User
 from hria.extensions import db
 
 
@@ -125,3 +125,22 @@ def test_assigning_oversight_opens_the_overseen_systems(app, client, world, auth
     auth.logout()
     auth.login(world.users["oversight_a"])
     assert client.get(f"/systems/{world.systems['b']}").status_code == 200
+
+
+def test_the_user_list_is_shown_a_page_at_a_time(app, client, auth, world):
+    from hria.web.admin.routes import USERS_PER_PAGE
+
+    with app.app_context():
+        city = db.session.get(Organisation, world.orgs["city_a"])
+        for i in range(USERS_PER_PAGE + 3):
+            db.session.add(
+                User(email=f"clerk{i:02d}@a.example", role="procurer", organisation=city, password_hash="x")
+            )
+        db.session.commit()
+    auth.login(world.users["admin"])
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert first.count('<th scope="row">') == USERS_PER_PAGE
+    assert f"Page 1 of 2 ({USERS_PER_PAGE + 3 + 7} users)" in first and 'rel="next"' in first
+    second = client.get("/admin/users?page=2").get_data(as_text=True)
+    assert second.count('<th scope="row">') == 10 and "vendor@vb.example" in second
+    assert "clerk00@a.example" in first and "clerk00@a.example" not in second

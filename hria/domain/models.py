@@ -591,6 +591,8 @@ class Event(Model):
     """One entry of the append-only, hash-chained event trail."""
 
     __tablename__ = "event"
+    # The timeline and each object's history look events up by object (migration 0022).
+    __table_args__ = (Index("ix_event_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)

@@ -90,7 +90,7 @@ def export(assessment: Assessment) -> dict:
             "question_id": e.question_id,
             "filename": e.filename,
             "sha256": e.sha256,
-            "content": base64.b64encode(evidence.path_of(e.sha256).read_bytes()).decode(),
+            "content": base64.b64encode(evidence.read_bytes(e.sha256)).decode(),
         }
         for e in db.session.query(Evidence).filter_by(
             assessment_id=assessment.id, purpose=EvidencePurpose.QUESTION

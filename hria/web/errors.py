@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from hria import storage
 from hria.extensions import db
 
 MESSAGES = {
@@ -113,6 +114,17 @@ def register(app: Flask) -> None:
             return _page(500)
         app.logger.warning("Database busy on %s %s: %s", request.method, request.path, error.orig)
         body, code = _page(503)
+        return body, code, {"Retry-After": "5"}
+
+    @app.errorhandler(storage.Unavailable)
+    def store_unavailable(error):
+        db.session.rollback()
+        app.logger.error("Evidence store error on %s %s: %s", request.method, request.path, error)
+        detail = (
+            "The stored file could not be read from the evidence store. Nothing is lost; try again in a "
+            "moment, and tell your administrator if it keeps happening."
+        )
+        body, code = _page(503, detail)
         return body, code, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)

@@ -1,6 +1,7 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from hria.domain import accounts
 from hria.domain.models import Organisation, OversightAssignment, User
@@ -92,6 +93,9 @@ def remove_oversight(assignment_id: int):
     return redirect(url_for("admin.organisations"))
 
 
+USERS_PER_PAGE = 25
+
+
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     form = UserForm()
@@ -110,8 +114,16 @@ def users():
         except accounts.AccountError as error:
             db.session.rollback()
             add_error(form.email, str(error))
-    all_users = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", users=all_users, form=form, confirm=ConfirmForm(formdata=None))
+    # A page at a time: every row carries two forms, and a national instance has thousands of users.
+    users_page = db.paginate(
+        select(User).options(joinedload(User.organisation)).order_by(User.email),
+        page=request.args.get("page", 1, type=int),
+        per_page=USERS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "admin/users.html", users=users_page, form=form, confirm=ConfirmForm(formdata=None)
+    )
 
 
 # What each action on a user does, said before it is done: they act at once and cannot be undone silently.

@@ -18,6 +18,7 @@ from fairness.explain import usable_features
 from fairness.loading import head_frame, is_score, numeric_columns
 from fairness.plans import AuditPlan as Plan
 from fairness.sources import Source, binary_error, open_source, preview
+from hria import storage
 from hria.domain import access, evidence, fairness_audits, jobs
 from hria.domain.fairness_results import present
 from hria.domain.models import AuditPlan, Evidence, FairnessAudit
@@ -319,9 +320,12 @@ def view_plan(plan_id: int):
 @login_required
 def download(evidence_id: int):
     record = access.evidence_or_404(current_user, evidence_id)
-    return send_file(
-        evidence.path_of(record.sha256),
+    # Streamed from the store in blocks: a bucket's file is not copied to this machine first.
+    response = send_file(
+        storage.current().open(record.sha256),
         as_attachment=True,
         download_name=record.filename,
         mimetype="application/octet-stream",
     )
+    response.content_length = record.size
+    return response

@@ -152,3 +152,27 @@ def test_assessment_page_has_a_plain_title_and_each_section_once(client, world, 
     assert title == "Scoping · Benefit scoring A · HRIA"
     for anchor in ('id="audits"', 'id="reports"', 'id="dd-heading"', 'id="vendors-heading"'):
         assert page.count(anchor) == 1, anchor
+
+
+def test_the_dashboard_shows_systems_a_page_at_a_time(app, client, world, auth):
+    with app.app_context():
+        owner = db.session.get(System, world.systems["a"]).owner_id
+        for n in range(30):
+            db.session.add(
+                System(
+                    name=f"Sensor {n:02d}",
+                    purpose="Counts",
+                    owner_id=owner,
+                    sector="waste",
+                    automated_decisions=False,
+                )
+            )
+        db.session.commit()
+    auth.login(world.users["procurer_a"])
+    first = client.get("/").get_data(as_text=True)
+    # 31 systems of City A, by name: "Benefit scoring A" first, then Sensor 00 … Sensor 23 on page 1
+    assert first.count('<th scope="row"><a href="/systems/') == 25
+    assert ">Sensor 23</a>" in first and ">Sensor 24</a>" not in first
+    assert "Page 1 of 2 (31 systems)" in first and 'href="/?page=2" rel="next"' in first
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert second.count('<th scope="row"><a href="/systems/') == 6 and ">Sensor 29</a>" in second

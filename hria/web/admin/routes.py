@@ -114,16 +114,14 @@ def users():
         except accounts.AccountError as error:
             db.session.rollback()
             add_error(form.email, str(error))
-    # A page at a time: every row carries two forms, and a national instance has thousands of users.
+    # A page at a time: a national instance has thousands of users.
     users_page = db.paginate(
         select(User).options(joinedload(User.organisation)).order_by(User.email),
         page=request.args.get("page", 1, type=int),
         per_page=USERS_PER_PAGE,
         error_out=False,
     )
-    return render_template(
-        "admin/users.html", users=users_page, form=form, confirm=ConfirmForm(formdata=None)
-    )
+    return render_template("admin/users.html", users=users_page, form=form)
 
 
 # What each action on a user does, said before it is done: they act at once and cannot be undone silently.

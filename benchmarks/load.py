@@ -1,10 +1,15 @@
-"""Load test of the scaled setup: `hria serve` and two `hria worker` processes on PostgreSQL and Redis.
+"""Load test of the scaled setup: gunicorn with two web processes and two `hria worker` processes on
+PostgreSQL and Redis, while a large fairness audit runs in a worker.
 
-Each of N clients signs in with an account of its own, then, until the time is up, opens its dashboard and
-an assessment page, and every fifth round signs out and in again. Prints p50/p95 per page and the error
-rate (any answer other than the page, or a redirect to the sign-in page where a page was expected).
+First one client uploads a file of --audit-rows rows (a million by default) and starts its audit, which a
+worker runs throughout. Then each of N clients signs in with an account of its own and, until the time is
+up, opens its dashboard and an assessment page; every fifth round it signs out and in again, and every
+tenth it uploads a small file of outputs and starts its audit. Prints p50/p95 per page and the error rate
+(any answer other than the page, or a redirect to the sign-in page where a page was expected), and whether
+the large audit was still running when the load ended.
 
-.venv/bin/python benchmarks/load.py --clients 20 --seconds 60
+.venv/bin/python benchmarks/load.py --clients 50 --seconds 60
+.venv/bin/python benchmarks/load.py --server waitress   # `hria serve` instead of gunicorn
 
 PostgreSQL: HRIA_BENCH_POSTGRES_URL (default: the local socket); a database is created for the run and
 dropped after it. Redis: a redis-server of its own on a free port. LOAD_DEBUG=1 prints each failed sign-in.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -37,7 +43,13 @@ from sqlalchemy.engine import make_url
 
 ADMIN_URL = os.environ.get("HRIA_BENCH_POSTGRES_URL", "postgresql:///postgres?host=/var/run/postgresql")
 HRIA = [sys.executable, "-c", "from hria.cli import main; main()"]
+GUNICORN = [sys.executable, "-m", "gunicorn"]
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+HIDDEN_RE = re.compile(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)"')
+UPLOAD_FORM_RE = re.compile(
+    r'<form method="post" enctype="multipart/form-data" action="([^"]*/audits/upload)"[^>]*>(.*?)</form>',
+    re.S,
+)
 PASSWORD = "load-test passphrase 7291"
 
 
@@ -115,6 +127,7 @@ class Client:
     def __init__(self, base: str, email: str, timings: dict, errors: dict, lock: threading.Lock):
         self.base, self.email = base, email
         self.timings, self.errors, self.lock = timings, errors, lock
+        self.audited = ""  # the assessment whose page takes uploads for audit
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
         )
@@ -166,6 +179,61 @@ class Client:
         self.count(name, status == 200)
         return html
 
+    def upload_audit(self, assessment_path: str, content: bytes) -> str | None:
+        """Upload outputs on the assessment page and start their audit as a person would; the audit's page."""
+        html = self.page("assessment", assessment_path)
+        form = UPLOAD_FORM_RE.search(html)
+        if form is None:
+            self.count("audit upload", False)
+            return None
+        fields = dict(HIDDEN_RE.findall(form.group(2)))
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="outputs.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n".encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            self.base + form.group(1),
+            data=b"".join(parts),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        status, _, configure = self.send("audit upload", request)
+        if status != 302 or "/audits/new/" not in configure:
+            self.count("audit upload", False)
+            return None
+        _, page, _ = self.request(None, urllib.parse.urlsplit(configure).path)
+        mapping = dict(HIDDEN_RE.findall(page))
+        mapping.update(
+            y_true="fraud_found",
+            y_pred="flagged",
+            score="",
+            sensitive_features="nationality",
+            min_group_size="30",
+            confidence="0.95",
+        )
+        status, _, audit = self.request("audit upload", urllib.parse.urlsplit(configure).path, mapping)
+        self.count("audit upload", status == 302 and "/audits/" in audit)
+        return audit or None
+
+    def send(self, page: str, request: urllib.request.Request) -> tuple[int, str, str]:
+        started = time.perf_counter()
+        try:
+            with self.opener.open(request, timeout=300) as response:
+                status, html, location = response.status, response.read().decode(), ""
+        except urllib.error.HTTPError as error:
+            status, html, location = error.code, "", error.headers["Location"] or ""
+        except OSError:
+            status, html, location = 0, "", ""
+        with self.lock:
+            self.timings[page].append(time.perf_counter() - started)
+        return status, html, location
+
     def run(self, until: float) -> None:
         self.sign_in()
         rounds = 0
@@ -175,9 +243,24 @@ class Client:
             if found:
                 self.page("assessment", found.group(1))
             rounds += 1
+            if rounds % 10 == 0 and self.audited:
+                self.upload_audit(self.audited, outputs(2000, seed=rounds))
             if rounds % 5 == 0:
                 self.sign_out()
                 self.sign_in()
+
+
+def outputs(rows: int, seed: int = 0) -> bytes:
+    """Model outputs of the demo's kind: an outcome, a flag and a nationality, one row a person."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    nationality = rng.choice(np.array(["national", "EU", "non-EU"]), rows, p=[0.7, 0.2, 0.1])
+    fraud = rng.random(rows) < 0.05
+    flagged = rng.random(rows) < np.where(nationality == "non-EU", 0.2, 0.08)
+    lines = ["fraud_found,flagged,nationality"]
+    lines += [f"{int(f)},{int(g)},{n}" for f, g, n in zip(fraud, flagged, nationality, strict=True)]
+    return ("\n".join(lines) + "\n").encode()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -195,6 +278,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--web-threads", type=int, default=8)
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--server", choices=("gunicorn", "waitress"), default="gunicorn")
+    parser.add_argument("--audit-rows", type=int, default=1_000_000, help="rows of the audit run under load")
     args = parser.parse_args()
 
     with (
@@ -207,13 +293,23 @@ def main() -> None:
             HRIA_DATABASE_URL=database_url,
             HRIA_QUEUE_URL=queue,
         )
-        emails = seed(args.clients)
+        emails = seed(args.clients + 1)  # one more for the client of the large audit
         port = free_port()
+        if args.server == "gunicorn":
+            web = [
+                *GUNICORN,
+                "--workers",
+                str(args.web_workers),
+                "--threads",
+                str(args.web_threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "hria.wsgi:app",
+            ]
+        else:
+            web = [*HRIA, "serve", "--port", str(port), "--threads", str(args.web_threads)]
         processes = [
-            subprocess.Popen(
-                [*HRIA, "serve", "--port", str(port), "--threads", str(args.web_threads)],
-                stdout=subprocess.DEVNULL,
-            ),
+            subprocess.Popen(web, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
             *(
                 subprocess.Popen([*HRIA, "worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 for _ in range(2)
@@ -227,36 +323,61 @@ def main() -> None:
             timings: dict[str, list[float]] = defaultdict(list)
             errors: dict[str, list[int]] = defaultdict(lambda: [0, 0])
             lock = threading.Lock()
+            large = Client(base, emails.pop(), defaultdict(list), defaultdict(lambda: [0, 0]), lock)
+            large.sign_in()
+            audited = next(
+                (
+                    path
+                    for path in dict.fromkeys(
+                        re.findall(r'href="(/assessments/\d+)"', large.request(None, "/")[1])
+                    )
+                    if UPLOAD_FORM_RE.search(large.request(None, path)[1])
+                ),
+                "",
+            )
+            large_audit = large.upload_audit(audited, outputs(args.audit_rows)) if audited else None
+            if large_audit is None:
+                raise SystemExit("the large audit could not be started")
             until = time.monotonic() + args.seconds
-            threads = [
-                threading.Thread(target=Client(base, email, timings, errors, lock).run, args=(until,))
-                for email in emails
-            ]
+            clients = [Client(base, email, timings, errors, lock) for email in emails]
+            for client in clients:
+                client.audited = audited
+            threads = [threading.Thread(target=client.run, args=(until,)) for client in clients]
             load_before = os.getloadavg()[0]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
+            answer = large.request(None, urllib.parse.urlsplit(large_audit).path + "/status")
+            status = json.loads(answer[1]) if answer[0] == 200 else {}
         finally:
             for process in processes:
                 process.terminate()
             for process in processes:
                 process.wait(20)
 
-    print(
-        f"{args.clients} clients, {args.seconds:.0f} s, waitress with {args.web_threads} threads, 2 workers, "
-        f"PostgreSQL + Redis; {os.cpu_count()} cores, load average {load_before:.1f} before, "
-        f"{os.getloadavg()[0]:.1f} after"
+    server = (
+        f"gunicorn with {args.web_workers} processes of {args.web_threads} threads"
+        if args.server == "gunicorn"
+        else f"waitress with {args.web_threads} threads"
     )
-    print(f"{'page':<12}{'requests':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>10}")
-    for page in ("dashboard", "assessment", "sign-in"):
+    print(
+        f"{args.clients} clients, {args.seconds:.0f} s, {server}, 2 queue workers, PostgreSQL + Redis; "
+        f"{os.cpu_count()} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
+    print(
+        f"the {args.audit_rows:,}-row audit was {status.get('status', 'unknown')} when the load ended"
+        + (f" ({status['progress']})" if status.get("progress") else "")
+    )
+    print(f"{'page':<14}{'requests':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>10}")
+    for page in ("dashboard", "assessment", "sign-in", "audit upload"):
         values = timings[page]
         ok, failed = errors[page]
         if not values:
-            print(f"{page:<12}{0:>10}")
+            print(f"{page:<14}{0:>10}")
             continue
         print(
-            f"{page:<12}{len(values):>10}{statistics.median(values) * 1000:>10.0f}"
+            f"{page:<14}{len(values):>10}{statistics.median(values) * 1000:>10.0f}"
             f"{percentile(values, 0.95) * 1000:>10.0f}{failed / max(ok + failed, 1):>10.1%}"
         )
 

@@ -42,7 +42,7 @@ def test_check_your_answers_links_every_open_question(app, client, world, auth):
     with app.app_context():
         answer_everything(aid)
     page = client.get(f"/assessments/{aid}/check").get_data(as_text=True)
-    assert "25 of 25" in page and "Submit for review</button>" in page
+    assert "26 of 26" in page and "Submit for review</button>" in page
     done = client.post(
         f"/assessments/{aid}/transitions/submit",
         data={"csrf_token": form_fields(page)["csrf_token"]},

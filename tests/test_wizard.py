@@ -72,7 +72,7 @@ def test_procurer_completes_the_scoping_stage(app, client, world, auth):
         # 18 / 38 = 47.4 % → II.
         assert assessment.impact_level == "II"
         assert assessment.status == "in_progress"
-        assert db.session.query(Answer).filter_by(assessment_id=aid).count() == 22
+        assert db.session.query(Answer).filter_by(assessment_id=aid).count() == 23
         actions = (
             db.session.query(RemediationAction)
             .filter_by(assessment_id=aid)

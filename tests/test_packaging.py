@@ -1,6 +1,7 @@
 """A wheel installed (not editable) in a fresh virtual environment outside the repository works."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +19,16 @@ REPO = Path(__file__).resolve().parent.parent
 def installed(tmp_path_factory):
     """The project built as a wheel and installed into a new venv; dependencies come from this one."""
     work = tmp_path_factory.mktemp("packaging")
+    # From a copy without earlier build output, as a fresh clone is: a stale build/ folder would hide a file
+    # the package data leaves out.
+    source = work / "source"
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "*.egg-info", "__pycache__", "*_cache", "instance", "benchmarks"
+        ),
+    )
     wheels = work / "wheels"
     subprocess.run(
         [
@@ -25,7 +36,7 @@ def installed(tmp_path_factory):
             "-m",
             "pip",
             "wheel",
-            str(REPO),
+            str(source),
             "--no-deps",
             "--no-build-isolation",
             "-q",
@@ -76,6 +87,33 @@ def test_installed_package_is_the_wheel_not_the_checkout(installed):
     assert where.startswith(str(venv))
     assert (Path(where).parent / "templates" / "base.html").exists()
     assert (Path(where).parent / "migrations" / "versions" / "0001_initial_schema.py").exists()
+
+
+def test_the_installed_package_has_its_data_files(installed):
+    work, venv = installed
+    checked = subprocess.run(
+        [str(venv / "bin" / "hria"), "questions", "check"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=_env(work),
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # the frameworks beside the banks, and the clauses
+    assert "eu_ai_act_art27   44 questions" in checked.stdout and "iama" in checked.stdout
+    site = Path(
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import hria, os; print(os.path.dirname(hria.__file__))"],
+            capture_output=True,
+            text=True,
+            cwd=work,
+            env=_env(work),
+            check=True,
+        ).stdout.strip()
+    )
+    for fmt in ("eu-database", "atrs", "nl-algoritmeregister", "eurocities"):
+        assert (site / "domain" / "register_schemas" / f"{fmt}.schema.json").is_file(), fmt
+    assert (site.parent / "questionnaires" / "clauses.yaml").is_file()
 
 
 def test_installed_hria_serves_the_login_page(installed):

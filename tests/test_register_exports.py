@@ -4,10 +4,6 @@ the Eurocities standard, each validated against HRIA's schema of the standard, w
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -273,45 +269,3 @@ def test_cli_refuses_what_it_cannot_export_or_check(app, world, tmp_path):
     broken = runner.invoke(main, ["register-check", str(exported)])
     assert broken.exit_code == 1
     assert "record.status: 'Live' is not one of" in broken.output
-
-
-def test_the_schemas_ship_in_the_wheel(tmp_path):
-    """Built from a clean copy: a build folder left in the checkout would hide a file the wheel lacks."""
-    source = tmp_path / "source"
-    shutil.copytree(
-        REPO,
-        source,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv",
-            "build",
-            "*.egg-info",
-            "__pycache__",
-            "*_cache",
-            "instance",
-            "screens",
-            "benchmarks",
-        ),
-    )
-    wheels = tmp_path / "wheels"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            str(source),
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(wheels),
-        ],
-        check=True,
-        cwd=tmp_path,
-    )
-    wheel = next(wheels.glob("hria-*.whl"))
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for fmt in registers.FORMATS:
-        assert f"hria/domain/register_schemas/{fmt}.schema.json" in names
-    assert "hria/domain/register_schemas/README.md" in names

@@ -16,7 +16,7 @@ import pytest
 import requests
 from conftest import CSRF_RE, form_fields
 from s3server import CREDENTIALS, free_port, s3_server
-from test_queue import block, redis_url  # noqa: F401 - redis_url is a fixture
+from test_queue import block, redis_url, stop  # noqa: F401 - redis_url is a fixture
 
 from hria import create_app, database
 from hria.domain import accounts
@@ -100,14 +100,6 @@ def start_worker(settings: dict, folder: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [*HRIA, "worker", "--threads", "1"], env=with_instance(settings, folder), stderr=log.open("w")
     )
-
-
-def stop(processes) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        process.wait(20)
 
 
 def seed(settings: dict, monkeypatch) -> tuple[object, str, int]:

@@ -379,6 +379,16 @@ TOO_WIDE = """width => [...document.querySelectorAll('main *, header *')]
     + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().replace(/ +/g, '.') : ''))"""
 
 
+VISIBLE_TABLES = "[...document.querySelectorAll('table')].filter(t => t.checkVisibility()).length"
+
+
+def data_tables_in_tree(cdp) -> int:
+    """Tables as the browser tells assistive technology about them: a table that scrolls in its own box
+    must still be a table there, with its rows and headers, not a run of text."""
+    nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    return sum(1 for n in nodes if not n.get("ignored") and n.get("role", {}).get("value") == "table")
+
+
 def phone_pages(ids: DemoIds) -> list[Page]:
     """Dashboards, assessment pages, the wizard and what they lead to."""
     wanted = ("dashboard", "assessment page", "wizard section", "system page", "audit results", "check your")
@@ -390,8 +400,10 @@ def test_phone_sized_screens_scroll_sideways_only_inside_tables(app, demo_logins
     folder.mkdir(parents=True, exist_ok=True)
     ids = demo_ids(app)
     too_wide = {}
+    tables_seen = 0
     with live_server(app) as base, chromium_page() as page:
         page.set_viewport_size(PHONE)
+        cdp = page.context.new_cdp_session(page)
         for who in (ANONYMOUS, PROCURER, VENDOR, OVERSIGHT, ADMIN):
             visit_as(page, base, demo_logins, who)
             for number, item in enumerate(p for p in phone_pages(ids) if p.who == who):
@@ -399,6 +411,9 @@ def test_phone_sized_screens_scroll_sideways_only_inside_tables(app, demo_logins
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["width"]:
                     too_wide[item.name] = (width, page.evaluate(TOO_WIDE, PHONE["width"]))
+                tables = data_tables_in_tree(cdp)
+                assert tables == page.evaluate(VISIBLE_TABLES), item.name
+                tables_seen += tables
                 slug = "".join(
                     c if c.isalnum() else "-" for c in f"{who or 'public'}-{number:02d}-{item.name}"
                 )
@@ -407,6 +422,7 @@ def test_phone_sized_screens_scroll_sideways_only_inside_tables(app, demo_logins
         f"{name}: {w} px wide, past the edge: {els}" for name, (w, els) in too_wide.items()
     )
     assert len(list(folder.glob("*.png"))) == len(phone_pages(ids))
+    assert tables_seen >= 20
 
 
 # Each chart drawn as an image: the text that tells its figures to someone who cannot see it.

@@ -98,7 +98,11 @@ def demo_ids(app) -> DemoIds:
         )
         audits = {a.kind: a for a in db.session.query(FairnessAudit).filter_by(assessment_id=scoping.id)}
         plan = db.session.query(AuditPlan).filter_by(assessment_id=stage["operation"].id).first()
-        report = db.session.query(Report).filter_by(assessment_id=stage["procurement"].id).first()
+        report = (
+            db.session.query(Report)
+            .filter_by(assessment_id=stage["procurement"].id, superseded_by_id=None)
+            .one()
+        )
         return DemoIds(
             welfare=welfare.id,
             traffic=traffic.id,
@@ -234,9 +238,32 @@ def test_every_page_for_every_role_passes_axe(app, demo_logins):
     assert not failures, "\n\n".join(failures)
 
 
+# ids that a label or an aria attribute points to but that name more than one element, and labels whose
+# control is in another form: a form drawn once per row must give each row its own ids.
+AMBIGUOUS_REFERENCES = """() => {
+  const refs = [...document.querySelectorAll('label[for]')].map(l => l.htmlFor);
+  for (const name of ['aria-labelledby', 'aria-describedby', 'aria-controls']) {
+    document.querySelectorAll('[' + name + ']')
+      .forEach(e => refs.push(...e.getAttribute(name).split(/\\s+/)));
+  }
+  const shared = refs.filter(id => id && document.querySelectorAll('#' + CSS.escape(id)).length > 1);
+  const astray = [...document.querySelectorAll('form label[for]')]
+    .filter(l => {
+      const control = document.getElementById(l.htmlFor);
+      return control && control.form && control.form !== l.closest('form');
+    })
+    .map(l => l.htmlFor);
+  return [...new Set([...shared, ...astray])];
+}"""
+
+
 def blocking(page, label: str) -> list[str]:
     found = blocking_violations(page)
-    return [f"{label}:\n{describe_violations(found)}"] if found else []
+    problems = [f"{label}:\n{describe_violations(found)}"] if found else []
+    ambiguous = page.evaluate(AMBIGUOUS_REFERENCES)
+    if ambiguous:
+        problems.append(f"{label}: labels or aria attributes point to ids used more than once: {ambiguous}")
+    return problems
 
 
 # What the keyboard is on: its kind, its name and whether a person can see that it has the focus.

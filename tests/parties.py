@@ -34,6 +34,7 @@ BUYER_QUESTION, VENDOR_QUESTION, EITHER_QUESTION = "PRO-01", "PRO-02", "PRO-04"
 @dataclass
 class Parties:
     assessment: int = 0  # City A's procurement assessment; Vendor A is invited
+    system: int = 0  # the system of that assessment
     shared: int = 0  # Vendor B's self-certification, shared with City A
     evidence: dict[str, int] = field(default_factory=dict)
     reports: dict[str, int] = field(default_factory=dict)
@@ -116,6 +117,7 @@ def build(app, world, folder: Path) -> Parties:
         db.session.add_all([finding, action])
         db.session.flush()
         p.assessment, p.actions["procurement"] = assessment.id, action.id
+        p.system = assessment.system_id
         p.evidence.update(
             {
                 "buyer_question": _file(

@@ -14,6 +14,11 @@ def demo_logins(app):
         return {login.email: login.password for login in demo.seed(app.instance_path)}
 
 
+def welfare_scoping(page) -> None:
+    """Open the welfare system's scoping assessment from the dashboard (the street sensors have one too)."""
+    page.locator("tr", has_text="Welfare fraud risk score").get_by_role("link", name="Scoping").click()
+
+
 def test_procurer_registers_a_system_that_vendors_do_not_see(app, demo_logins, tmp_path):
     with live_server(app) as base, chromium_page() as page:
         sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
@@ -70,7 +75,7 @@ def test_fairness_audit_from_upload_to_results(app, demo_logins, tmp_path):
 
     with live_server(app) as base, chromium_page() as page:
         sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
-        page.get_by_role("link", name="Scoping").click()
+        welfare_scoping(page)
         page.set_input_files("input[type=file]", str(path))
         page.get_by_role("button", name="Upload").click()
         page.get_by_label("Observed outcome").select_option("fraud_found")
@@ -102,16 +107,17 @@ def test_procurer_answers_a_section_and_sees_the_level(app, demo_logins):
         assert "Saved 5 answers." in page.locator(".flashes").inner_text()
         page.get_by_role("link", name="Traffic camera analytics · Scoping").click()
         assert page.locator(".impact").is_visible()
-        # raw 3 + 4 = 7 of 38 points so far, but 15 impact questions are still open: no level from that
+        # raw 3 + 4 = 7 of 41 points so far (a transport system is asked SCO-27 too), but 16 impact
+        # questions are still open: no level from that
         assert page.locator(".impact h3").inner_text() == "Impact level: not yet scored"
         impact = page.locator(".impact").inner_text()
-        assert "7 of 38 points" in impact and "15 impact questions open (SCO-06, SCO-07," in impact
+        assert "7 of 41 points" in impact and "16 impact questions open (SCO-06, SCO-07," in impact
 
 
 def test_issue_countersign_and_verify_a_report(app, demo_logins, tmp_path):
     with live_server(app) as base, chromium_page() as page:
         sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
-        page.get_by_role("link", name="Scoping").click()
+        welfare_scoping(page)
         page.get_by_role("button", name="Issue a signed risk and remediation report").click()
         assert "Issued and signed HRIA-" in page.locator(".flashes").inner_text()
         sign_out(page)
@@ -119,7 +125,7 @@ def test_issue_countersign_and_verify_a_report(app, demo_logins, tmp_path):
         sign_in(
             page, base, "oversight@oversight-board.example", demo_logins["oversight@oversight-board.example"]
         )
-        page.get_by_role("link", name="Scoping").click()
+        welfare_scoping(page)
         page.get_by_role("button", name="Countersign for Riverton Algorithmic Oversight Board").click()
         assert "Countersigned HRIA-" in page.locator(".flashes").inner_text()
         row = page.locator("#reports tbody tr").first
@@ -145,7 +151,7 @@ def test_issue_countersign_and_verify_a_report(app, demo_logins, tmp_path):
 def test_review_walked_in_the_browser(app, demo_logins):
     with live_server(app) as base, chromium_page() as page:
         sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
-        page.get_by_role("link", name="Scoping").click()
+        welfare_scoping(page)
         page.get_by_role("link", name="Check your answers and submit").click()
         page.get_by_role("button", name="Submit for review").click()
         assert "The assessment is now submitted." in page.locator(".flashes").inner_text()
@@ -154,7 +160,7 @@ def test_review_walked_in_the_browser(app, demo_logins):
         sign_in(
             page, base, "oversight@oversight-board.example", demo_logins["oversight@oversight-board.example"]
         )
-        page.get_by_role("link", name="Scoping").click()
+        welfare_scoping(page)
         page.get_by_role("button", name="Start the review").click()
         page.locator("#comment-approve_with_conditions").fill("Quarterly audits of the flags by nationality.")
         page.get_by_role("button", name="Approve with conditions").click()
@@ -163,6 +169,6 @@ def test_review_walked_in_the_browser(app, demo_logins):
         sign_out(page)
 
         sign_in(page, base, "procurer@riverton.example", demo_logins["procurer@riverton.example"])
-        page.get_by_role("link", name="Scoping").click()
+        welfare_scoping(page)
         page.get_by_role("link", name="Purpose and appropriateness").click()
         assert page.get_by_role("button", name="Save and continue").count() == 0  # read-only once approved

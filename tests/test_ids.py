@@ -1,6 +1,8 @@
 """Ids too large for the database, anywhere in an address or a form, answer 404 (or 400 when not a number at
 all), never 500 — on SQLite and on PostgreSQL, whose INTEGER ids end at 2**31 - 1."""
 
+import re
+
 import pytest
 from conftest import csrf_token
 from parties import build
@@ -18,7 +20,13 @@ from hria.extensions import db
 from hria.web.ids import MAX_ID
 
 TOO_LARGE = [MAX_ID + 1, 2**40, 2**63 - 1, 2**63, 2**64, 10**40]
-OTHER_PARTS = {"section_key": "tender", "question_id": "PRO-01", "key": "submit"}
+OTHER_PARTS = {
+    "section_key": "tender",
+    "question_id": "PRO-01",
+    "key": "submit",
+    "fmt": "atrs",
+    "action": "password",
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -78,7 +86,7 @@ def _id_routes(app):
 def _url(rule, values: dict) -> str:
     url = rule.rule
     for name, value in {**OTHER_PARTS, **values}.items():
-        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), url)  # <name>, <int:name>, <any(…):name>
     return url
 
 

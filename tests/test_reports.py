@@ -239,7 +239,7 @@ def test_chinese_report_is_real_text(app, client, keyed, auth):
         aid = assessment.id
     save_section(client, aid, "purpose", {"SCO-02": "yes"})
     refused = issue_in_browserless_web(client, aid).get_data(as_text=True)
-    assert "The assessment is incomplete (1 of 22 questions answered)" in refused
+    assert "The assessment is incomplete (1 of 23 questions answered)" in refused
     issued = issue_in_browserless_web(client, aid, draft=True).get_data(as_text=True)
     assert "as a draft of incomplete work" in issued
     _, path = current_report(app, aid)

@@ -163,6 +163,10 @@ READS = [
     ("signed JSON export", "/assessments/{assessment}/export.json", MANAGERS),
     ("comment threads", "/assessments/{assessment}/comments", EVERY_PARTY),
     ("contract clauses", "/assessments/{assessment}/clauses.pdf", BUYER_SIDE),
+    ("Art. 27(3) notification", "/assessments/{assessment}/fria.json", BUYER_SIDE),
+    ("signed Art. 27(3) notification", "/assessments/{assessment}/fria.pdf", BUYER_SIDE),
+    # a vendor that sees the system exports what it may read of it (tests/test_register_exports.py)
+    ("register export", "/systems/{system}/registers/atrs.json", EVERY_PARTY),
     ("contract clauses to edit", "/assessments/{assessment}/clauses.docx", BUYER_SIDE),
     ("shared: file of a question", "/evidence/{evidence[shared_question]}/download", SHARED_READERS),
     ("shared: file of a remediation action", "/evidence/{evidence[shared_action]}/download", SHARED_READERS),
@@ -239,6 +243,9 @@ def test_the_matrix_covers_every_download_and_comment_route(app, parties):
         "reports.download",
         "assessments.export_assessment",
         "clauses.download",
+        "assessments.fria_json",
+        "assessments.fria_pdf",
+        "systems.register_export",
         *public,
     }
     assert (sending - public) | {"comments.comments", "audits.view"} <= covered

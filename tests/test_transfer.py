@@ -79,7 +79,7 @@ def test_export_import_between_instances(app, client, world, auth, tmp_path, oth
         }
         assert answers["SCO-03"][0] == "triage"
         assert answers["SCO-03"][1].startswith("export of City A, signed")
-        assert len(answers) == 22 and assessment.impact_level == "II"
+        assert len(answers) == 23 and assessment.impact_level == "II"
 
 
 def test_web_export_for_the_buyer_only(app, client, world, auth):
@@ -300,7 +300,7 @@ MALFORMED_CONTENT = {
             "assessment",
             "answers",
         ),
-        "assessment.answers[22].question_id 'SCO-02' is answered twice (also in answers[1]).",
+        "assessment.answers[23].question_id 'SCO-02' is answered twice (also in answers[1]).",
     ),
     "list of objects": (
         lambda p: _answer(p, "SCO-07", [{"a": 1}]),
@@ -352,7 +352,7 @@ MALFORMED_CONTENT = {
     ),
     "answer to an evidence question": (
         lambda p: _answer(p, "SCO-16", "yes"),
-        "assessment.answers[22].value for SCO-16 must be absent: the question takes "
+        "assessment.answers[23].value for SCO-16 must be absent: the question takes "
         "files as evidence, not an answer.",
     ),
     "system name too long": (

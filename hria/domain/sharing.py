@@ -40,10 +40,9 @@ def import_self_certification(
         .filter_by(assessment_id=source.id, kind=ReportKind.SELF_CERTIFICATION, superseded_by_id=None)
         .first()
     )
-    origin = (
-        f"{vendor.name}'s self-certification"
-        + (f" {report.label}" if report else "")
-        + f" (assessment {source.id})"
+    # in words a person reads: the report it was signed as, or when it was started (the trail keeps its id)
+    origin = f"{vendor.name}'s self-certification" + (
+        f" {report.label}" if report else f" of {source.created_at:%Y-%m-%d %H:%M} UTC"
     )
     carried = 0
     for row in db.session.query(Answer).filter_by(assessment_id=source.id):
@@ -111,8 +110,7 @@ def carry_over_previous(assessment: Assessment) -> int:
                 value=row.value,
                 answered_by_id=row.answered_by_id,
                 answered_at=row.answered_at,
-                carried_from=f"the {source.stage} assessment of {source.created_at:%Y-%m-%d} "
-                f"(assessment {source.id})",
+                carried_from=f"the {source.stage} assessment of {source.created_at:%Y-%m-%d %H:%M} UTC",
             )
         )
     if carried:

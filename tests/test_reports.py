@@ -245,7 +245,7 @@ def test_chinese_report_is_real_text(app, client, keyed, auth):
     _, path = current_report(app, aid)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "人权风险与整改报告" in text
-    assert text.count("草稿 — 未完成：已回答 1 / 22 个问题") >= 2  # noqa: RUF001 - cover and every footer
+    assert text.count("草稿 — 未完成：已回答 1 / 23 个问题") >= 2  # noqa: RUF001 - cover and every footer
     assert "是否考虑并比较了不使用算法的方案" in text
     # embedded, so any reader shows it without a language pack of its own
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout.splitlines()[2:]

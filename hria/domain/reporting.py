@@ -126,6 +126,17 @@ def _oversight_of(organisation: Organisation):
     return db.session.query(OversightAssignment).filter_by(overseen_id=organisation.id).all()
 
 
+def countersigners(system, kind: str) -> list[tuple[Organisation, str]]:
+    """Who countersigns a report of this kind on this system, and as what: for a vendor's self-certification
+    the buyer that owns the system, then the oversight bodies of the system's owner. The one rule for the
+    sign-off page, the registry's relations and who is awaited."""
+    found: list[tuple[Organisation, str]] = []
+    if kind == ReportKind.SELF_CERTIFICATION:
+        found.append((system.owner, OWNER))
+    found += [(assignment.oversight, OVERSIGHT) for assignment in _oversight_of(system.owner)]
+    return found
+
+
 def issue(
     assessment: Assessment,
     kind: str,
@@ -278,10 +289,7 @@ def issuer_name(report: Report) -> str:
 def relations(report: Report) -> dict[int, str]:
     """Organisation id → what it is to this report: its issuer (who signed this version first), the oversight
     bodies of the system's owner and, for a vendor's self-certification, the buyer that owns the system."""
-    owner = report.assessment.system.owner
-    out = {assignment.oversight_id: OVERSIGHT for assignment in _oversight_of(owner)}
-    if report.kind == ReportKind.SELF_CERTIFICATION:
-        out[owner.id] = OWNER
+    out = {org.id: relation for org, relation in countersigners(report.assessment.system, report.kind)}
     first = (
         db.session.query(Report)
         .filter_by(code=report.code, version=report.version)
@@ -579,14 +587,12 @@ def report_data(
         )
     if fairness_results:
         summary.append(f"{len(fairness_results)} fairness audit(s) of the model's outputs are included.")
-    oversight = [a.oversight.name for a in _oversight_of(system.owner)]
+    roles = {OWNER: "countersignature (buyer)", OVERSIGHT: "countersignature (oversight)"}
     signoff: list[content.Signatory] = [{"organisation": issuer.name, "role": title}]
-    if kind == ReportKind.SELF_CERTIFICATION:
-        signoff.append({"organisation": system.owner.name, "role": "countersignature (buyer)"})
     signoff += [
-        {"organisation": name, "role": "countersignature (oversight)"}
-        for name in oversight
-        if name != issuer.name
+        {"organisation": org.name, "role": roles[relation]}
+        for org, relation in countersigners(system, kind)
+        if org.id != issuer.id
     ]
     data: content.ReportContent = {
         "kind": kind,
